@@ -1,0 +1,68 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Cairn",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cairn-server", targets: ["cairn-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // RESP2 wire format: request decoding and reply encoding. No state, no I/O.
+        .target(
+            name: "CairnProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // Typed values, databases and expiry. No I/O.
+        .target(name: "CairnKeyspace", swiftSettings: strict),
+        // Directive definitions shared by the config file, flags and CONFIG GET/SET.
+        .target(name: "CairnConfig", dependencies: ["CairnProtocol"], swiftSettings: strict),
+        // The command table and every command. Reads args, touches the keyspace, writes replies. No I/O.
+        .target(
+            name: "CairnCommands",
+            dependencies: ["CairnProtocol", "CairnKeyspace", "CairnConfig",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // The few C library facts Swift's Glibc module does not expose.
+        .target(name: "CCairnShims"),
+        // Networking, connections, lifecycle: where I/O lives.
+        .target(
+            name: "CairnServer",
+            dependencies: ["CCairnShims", "CairnProtocol", "CairnKeyspace", "CairnConfig", "CairnCommands",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOExtras", package: "swift-nio-extras"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "cairn-server",
+            dependencies: ["CairnServer", "CairnConfig",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CairnProtocolTests", dependencies: ["CairnProtocol"], swiftSettings: strict),
+        .testTarget(name: "CairnKeyspaceTests", dependencies: ["CairnKeyspace"], swiftSettings: strict),
+        .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnProtocol"], swiftSettings: strict),
+        .testTarget(name: "CairnCommandsTests", dependencies: ["CairnCommands", "CairnProtocol", "CairnKeyspace", "CairnConfig",
+                                                              .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

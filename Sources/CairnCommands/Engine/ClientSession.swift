@@ -1,0 +1,27 @@
+/// The state of one connected client that commands can see and change: its database,
+/// its name, what it ran last. Owned by the engine's event loop; never shared.
+public final class ClientSession {
+    public let id: Int64
+    public var name: String = ""
+    /// Selected database (SELECT).
+    public var db = 0
+    public let address: String
+    public let localAddress: String
+    /// Unix ms at connect and at the last command.
+    public let createdAt: Int64
+    public var lastInteraction: Int64
+    /// Lowercase name of the last command run (`config|get` for subcommands).
+    public var lastCommand = "NULL"
+    /// Set by QUIT: close once the replies so far are written.
+    public var closeAfterReply = false
+    /// Bytes waiting in the query buffer, reported by the connection for CLIENT LIST.
+    public var queryBufferLength = 0
+
+    public init(id: Int64, address: String, localAddress: String, now: Int64) {
+        self.id = id
+        self.address = address
+        self.localAddress = localAddress
+        self.createdAt = now
+        self.lastInteraction = now
+    }
+}

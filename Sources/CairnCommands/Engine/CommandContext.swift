@@ -1,0 +1,65 @@
+public import CairnProtocol
+public import CairnKeyspace
+
+/// Everything one command execution may use: its arguments, the engine (keyspace,
+/// settings, propagation), the calling client and the time the command started.
+/// A command's reply goes to the `inout ByteBuffer` passed beside the context.
+public struct CommandContext {
+    public let args: Arguments
+    public let engine: Engine
+    public let client: ClientSession
+    /// Unix ms when the command started; every expiry decision in it uses this instant.
+    public let now: Int64
+
+    /// The client's selected database.
+    @inlinable public var db: Int { client.db }
+
+    /// Argument `i` as a key. O(length).
+    @inlinable public func key(_ i: Int) -> Key { Key(args[i]) }
+
+    // MARK: Keyspace access
+
+    /// Reads `key` for a read command, counting a hit or a miss. O(1) average.
+    public func lookupRead(_ key: Key) -> Entry? {
+        let entry = engine.keyspace.databases[db].lookup(key, now: now)
+        if entry == nil { engine.stats.keyspaceMisses += 1 } else { engine.stats.keyspaceHits += 1 }
+        return entry
+    }
+
+    /// Reads `key` for a write command (no hit/miss accounting). O(1) average.
+    public func lookupWrite(_ key: Key) -> Entry? {
+        engine.keyspace.databases[db].lookup(key, now: now)
+    }
+
+    /// Stores `value` under `key` with the given absolute expiry (0: none). O(1) average.
+    public func store(_ key: Key, _ value: Value, expireAt: Int64 = 0) {
+        engine.keyspace.databases[db].set(key, Entry(value: value, expireAt: expireAt))
+    }
+
+    // MARK: Propagation
+
+    /// Logs this request as received. Flushes earlier expirations first so the log
+    /// keeps the order in which things happened.
+    public func recordVerbatim() {
+        guard engine.propagation.isEnabled else { return }
+        engine.flushExpirations(db: db)
+        engine.propagation.recordVerbatim(db: db, args)
+    }
+
+    /// Logs an effect made of `parts` against the client's database.
+    public func record(_ parts: [Propagation.Part]) {
+        guard engine.propagation.isEnabled else { return }
+        engine.flushExpirations(db: db)
+        engine.propagation.record(db: db, parts)
+    }
+
+    /// Logs an effect against database `target`.
+    public func record(db target: Int, _ parts: [Propagation.Part]) {
+        guard engine.propagation.isEnabled else { return }
+        engine.flushExpirations(db: db)
+        engine.propagation.record(db: target, parts)
+    }
+
+    /// Whether propagation is on, so a command can skip building an effect.
+    @inlinable public var isRecording: Bool { engine.propagation.isEnabled }
+}

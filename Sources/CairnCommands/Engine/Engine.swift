@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+public import NIOCore
+public import CairnProtocol
+public import CairnKeyspace
+public import CairnConfig
+
+/// Runs commands against the keyspace: the middle of the write path
+/// (decoder → **command → keyspace → propagation** → reply).
+///
+/// An engine is owned by one event loop and is never touched from anywhere else, so it
+/// needs no locks: a command runs to completion before the next one starts, which is
+/// what makes every Redis command atomic. It performs no I/O itself.
+public final class Engine {
+    public var keyspace: Keyspace
+    public private(set) var settings: Settings
+    public let table: CommandTable
+    public var propagation: Propagation
+    public var stats = EngineStats()
+    public weak var hooks: (any ServerHooks)?
+    /// Connected clients by id.
+    public private(set) var clients: [Int64: ClientSession] = [:]
+    /// Current time in Unix milliseconds; replaceable in tests.
+    public var clock: () -> Int64
+    private var nextClientID: Int64 = 1
+    var random = SystemRandomNumberGenerator()
+
+    public init(settings: Settings = Settings(), clock: @escaping () -> Int64 = UnixClock.milliseconds) {
+        self.settings = settings
+        self.keyspace = Keyspace(databaseCount: settings.databases)
+        self.table = .standard
+        self.propagation = Propagation()
+        self.clock = clock
+    }
+
+    // MARK: Clients
+
+    /// Registers a new connection and returns its session. O(1).
+    public func connect(address: String, localAddress: String) -> ClientSession {
+        let session = ClientSession(id: nextClientID, address: address, localAddress: localAddress, now: clock())
+        nextClientID += 1
+        clients[session.id] = session
+        return session
+    }
+
+    /// Forgets a closed connection. O(1).
+    public func disconnect(_ session: ClientSession) {
+        clients[session.id] = nil
+    }
+
+    // MARK: Running commands
+
+    /// Runs one request and appends its reply to `out`. O(the command's own cost).
+    public func execute(_ args: Arguments, client: ClientSession, into out: inout ByteBuffer) {
+        guard var spec = table.lookup(args) else {
+            out.writeError(Self.unknownCommandMessage(args))
+            return
+        }
+        if !spec.subcommands.isEmpty, args.count > 1 {
+            guard let sub = spec.subcommand(args) else {
+                out.writeError(ErrorReplies.unknownSubcommand(args.string(1), of: spec.name))
+                return
+            }
+            spec = sub
+        }
+        guard spec.accepts(argumentCount: args.count) else {
+            out.writeError(ErrorReplies.wrongArity(spec.name))
+            return
+        }
+        let now = clock()
+        client.lastInteraction = now
+        client.lastCommand = spec.name
+        let context = CommandContext(args: args, engine: self, client: client, now: now)
+        spec.run(context, &out)
+        stats.commandsProcessed += 1
+        flushExpirations(db: client.db)
+    }
+
+    /// Logs the keys that expired in `db` during the last command as DELs (or just
+    /// forgets them when nothing is logged). O(expired keys).
+    func flushExpirations(db: Int) {
+        guard !keyspace.databases[db].expiredKeys.isEmpty else { return }
+        let keys = keyspace.databases[db].drainExpiredKeys()
+        guard propagation.isEnabled else { return }
+        for key in keys { propagation.record(db: db, [.word("DEL"), .bytes(key.bytes)]) }
+    }
+
+    /// Redis's text: `ERR unknown command 'x', with args beginning with: 'a' 'b' `.
+    static func unknownCommandMessage(_ args: Arguments) -> String {
+        var text = "ERR unknown command '\(args.string(0).prefix(128))', with args beginning with: "
+        var room = 128
+        for i in 1..<max(args.count, 1) where room > 0 {
+            let part = String(args.string(i).prefix(room))
+            text += "'\(part)' "
+            room -= part.utf8.count
+        }
+        return text
+    }
+
+    // MARK: Settings
+
+    /// Applies CONFIG SET's new settings and tells the server. O(1).
+    func updateSettings(_ new: Settings) {
+        let old = settings
+        settings = new
+        hooks?.settingsDidChange(from: old, to: new)
+    }
+
+    // MARK: Background work
+
+    /// One active-expiry cycle, as Redis's `activeExpireCycle`: sweep databases with
+    /// volatile keys, segment by segment, until `budget` milliseconds are spent or a round
+    /// finds few expired keys (under 10% of those examined). Returns keys removed.
+    @discardableResult
+    public func activeExpireCycle(budget: Int64) -> Int {
+        let start = clock()
+        var removed = 0
+        for db in keyspace.databases.indices where keyspace.databases[db].volatileCount > 0 {
+            while true {
+                let now = clock()
+                let round = keyspace.databases[db].sweepExpired(now: now, maxSegments: 16)
+                removed += round.removed
+                flushExpirations(db: db)
+                if round.examined == 0 || round.removed * 10 < round.examined { break }
+                if clock() - start >= budget { return removed }
+            }
+            if clock() - start >= budget { break }
+        }
+        return removed
+    }
+}
+
+/// Wall-clock time in Unix milliseconds and microseconds.
+public enum UnixClock {
+    public static func milliseconds() -> Int64 {
+        microseconds() / 1000
+    }
+
+    public static func microseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+}

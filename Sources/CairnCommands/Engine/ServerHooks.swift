@@ -1,0 +1,61 @@
+public import CairnConfig
+
+/// What the commands need from the process around them: facts about the process and
+/// requests only the server can carry out. The server layer implements it; tests use a
+/// simple fake. Keeping this a protocol is what keeps commands free of I/O.
+public protocol ServerHooks: AnyObject {
+    /// Process facts for INFO server (pid, port, executable, config file).
+    var processInfo: ProcessInfoFacts { get }
+    /// Memory use for INFO memory, in bytes.
+    func memoryUsage() -> MemoryUsage
+    /// Network counters for INFO stats.
+    func networkStats() -> NetworkStats
+    /// CONFIG RESETSTAT: zero the server's own counters.
+    func resetStatistics()
+    /// SHUTDOWN: stop the server gracefully after the current replies.
+    func requestShutdown()
+    /// CONFIG SET changed live settings; the server applies what it owns.
+    func settingsDidChange(from old: CairnConfigSettings, to new: CairnConfigSettings)
+}
+
+public typealias CairnConfigSettings = Settings
+
+public struct ProcessInfoFacts: Sendable {
+    public var processID: Int
+    public var tcpPort: Int
+    public var executable: String
+    public var configFile: String
+    public var startedAt: Int64
+
+    public init(processID: Int, tcpPort: Int, executable: String, configFile: String, startedAt: Int64) {
+        self.processID = processID
+        self.tcpPort = tcpPort
+        self.executable = executable
+        self.configFile = configFile
+        self.startedAt = startedAt
+    }
+}
+
+public struct MemoryUsage: Sendable {
+    public var used: Int
+    public var rss: Int
+    public var peak: Int
+    public init(used: Int, rss: Int, peak: Int) {
+        self.used = used
+        self.rss = rss
+        self.peak = peak
+    }
+}
+
+public struct NetworkStats: Sendable {
+    public var totalConnectionsReceived: Int
+    public var rejectedConnections: Int
+    public var inputBytes: Int
+    public var outputBytes: Int
+    public init(totalConnectionsReceived: Int = 0, rejectedConnections: Int = 0, inputBytes: Int = 0, outputBytes: Int = 0) {
+        self.totalConnectionsReceived = totalConnectionsReceived
+        self.rejectedConnections = rejectedConnections
+        self.inputBytes = inputBytes
+        self.outputBytes = outputBytes
+    }
+}

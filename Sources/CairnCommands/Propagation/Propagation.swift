@@ -1,0 +1,88 @@
+public import NIOCore
+public import CairnProtocol
+
+/// The seam between commands and the append-only file: what each write did, as
+/// deterministic commands in RESP.
+///
+/// Commands describe their *effect*, not their request: relative TTLs become absolute
+/// `PXAT`/`PEXPIREAT`, INCRBYFLOAT becomes `SET ... KEEPTTL`, a key found expired becomes
+/// `DEL`. Replaying the effects on the state they were made from gives the same state,
+/// whenever the replay happens. A `SELECT` is inserted whenever the database changes.
+/// Nothing is recorded unless `isEnabled`, so the seam costs one branch when unused.
+public struct Propagation {
+    public var isEnabled: Bool
+    /// Encoded effects not yet taken by the log.
+    public private(set) var pending: ByteBuffer
+    /// Database of the last effect written, -1 before any; starts a new SELECT when it changes.
+    public private(set) var currentDB = -1
+    /// Number of commands recorded since start (for tests and stats).
+    public private(set) var recordedCount = 0
+
+    public init(isEnabled: Bool = false) {
+        self.isEnabled = isEnabled
+        pending = ByteBufferAllocator().buffer(capacity: 0)
+    }
+
+    /// One argument of an effect.
+    public enum Part {
+        case bytes([UInt8])
+        case slice(ArraySlice<UInt8>)
+        case word(StaticString)
+        case integer(Int64)
+    }
+
+    /// Records the request exactly as received (for commands that are already deterministic).
+    /// O(size of the request).
+    public mutating func recordVerbatim(db: Int, _ args: Arguments) {
+        guard isEnabled else { return }
+        select(db)
+        pending.writeArrayHeader(args.count)
+        for i in 0..<args.count {
+            args.withUnsafeBytes(i) { pending.writeBulk(raw: $0) }
+        }
+        recordedCount += 1
+    }
+
+    /// Records one command made of `parts`. O(size of the parts).
+    public mutating func record(db: Int, _ parts: [Part]) {
+        guard isEnabled else { return }
+        select(db)
+        pending.writeArrayHeader(parts.count)
+        for part in parts {
+            switch part {
+            case .bytes(let b): pending.writeBulk(b)
+            case .slice(let s): pending.writeBulk(s)
+            case .word(let w): pending.writeBulk(raw: UnsafeRawBufferPointer(start: w.utf8Start, count: w.utf8CodeUnitCount))
+            case .integer(let n): pending.writeBulkDecimal(n)
+            }
+        }
+        recordedCount += 1
+    }
+
+    /// Records effects that apply to every database (FLUSHALL); no SELECT needed.
+    public mutating func recordGlobal(_ parts: [Part]) {
+        guard isEnabled else { return }
+        let db = currentDB
+        record(db: max(db, 0), parts)
+    }
+
+    /// Hands the encoded effects to the caller and starts a new buffer. O(1).
+    public mutating func take() -> ByteBuffer {
+        let out = pending
+        pending = ByteBufferAllocator().buffer(capacity: 0)
+        return out
+    }
+
+    /// Forgets the database of the last effect, so the next one starts with a SELECT
+    /// (used when the log starts a new file).
+    public mutating func resetSelectedDatabase() { currentDB = -1 }
+
+    private mutating func select(_ db: Int) {
+        guard db != currentDB else { return }
+        currentDB = db
+        pending.writeArrayHeader(2)
+        pending.writeBulk("SELECT".utf8)
+        pending.writeBulkDecimal(Int64(db))
+        recordedCount += 1
+    }
+}

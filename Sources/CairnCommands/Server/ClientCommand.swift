@@ -1,0 +1,94 @@
+import NIOCore
+import CairnProtocol
+
+/// CLIENT ID / SETNAME / GETNAME / LIST / INFO / HELP.
+enum ClientCommand {
+    static let invalidNameError = "ERR Client names cannot contain spaces, newlines or special characters."
+
+    static let spec = CommandSpec(
+        "client", arity: -2, flags: [], group: "connection", since: "2.4.0", complexity: "Depends on subcommand.",
+        summary: "A container for client connection commands.",
+        subcommands: [
+            CommandSpec("client|id", arity: 2, flags: [.noscript, .loading, .stale], group: "connection", since: "5.0.0",
+                        summary: "Returns the unique client ID of the connection.", run: { c, o in o.writeIntegerReply(c.client.id) }),
+            CommandSpec("client|setname", arity: 3, flags: [.noscript, .loading, .stale], group: "connection", since: "2.6.9",
+                        summary: "Sets the connection name.", syntax: "connection-name", run: setName),
+            CommandSpec("client|getname", arity: 2, flags: [.noscript, .loading, .stale], group: "connection", since: "2.6.9",
+                        summary: "Returns the name of the connection.", run: getName),
+            CommandSpec("client|list", arity: -2, flags: [.admin, .noscript, .loading, .stale], group: "connection", since: "2.4.0",
+                        complexity: "O(N) where N is the number of client connections",
+                        summary: "Lists open connections.", syntax: "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]", run: list),
+            CommandSpec("client|info", arity: 2, flags: [.noscript, .loading, .stale], group: "connection", since: "6.2.0",
+                        summary: "Returns information about the connection.", run: { c, o in o.writeBulk(describe(c.client, now: c.now)) }),
+            CommandSpec("client|help", arity: 2, flags: [.loading, .stale], group: "connection", since: "5.0.0",
+                        summary: "Returns helpful text about the different subcommands.", run: help),
+        ],
+        run: { _, _ in })
+
+    /// Redis accepts names made of the printable ASCII characters '!' to '~'.
+    static func isValidName(_ name: String) -> Bool {
+        name.utf8.allSatisfy { $0 >= 33 && $0 <= 126 }
+    }
+
+    static func setName(_ c: CommandContext, _ out: inout ByteBuffer) {
+        let name = c.args.string(2)
+        guard isValidName(name) else { out.writeError(invalidNameError); return }
+        c.client.name = name
+        out.writeOK()
+    }
+
+    static func getName(_ c: CommandContext, _ out: inout ByteBuffer) {
+        if c.client.name.isEmpty { out.writeNull() } else { out.writeBulk(c.client.name) }
+    }
+
+    static func list(_ c: CommandContext, _ out: inout ByteBuffer) {
+        var clients = c.engine.clients.values.sorted { $0.id < $1.id }
+        var i = 2
+        while i < c.args.count {
+            if c.args.equals(i, lowercase: "type") && i + 1 < c.args.count {
+                let type = c.args.string(i + 1).lowercased()
+                guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
+                    out.writeError("ERR Unknown client type '\(c.args.string(i + 1))'"); return
+                }
+                if type != "normal" { clients = [] }
+                i += 2
+            } else if c.args.equals(i, lowercase: "id") && i + 1 < c.args.count {
+                var ids = Set<Int64>()
+                for j in (i + 1)..<c.args.count {
+                    guard let id = c.args.int64(j), id > 0 else { out.writeError("ERR Invalid client ID"); return }
+                    ids.insert(id)
+                }
+                clients = clients.filter { ids.contains($0.id) }
+                i = c.args.count
+            } else {
+                out.writeError(ErrorReplies.syntax); return
+            }
+        }
+        out.writeBulk(clients.map { describe($0, now: c.now) }.joined())
+    }
+
+    /// One CLIENT LIST line in Redis's field order.
+    static func describe(_ s: ClientSession, now: Int64) -> String {
+        let age = (now - s.createdAt) / 1000
+        let idle = (now - s.lastInteraction) / 1000
+        return "id=\(s.id) addr=\(s.address) laddr=\(s.localAddress) fd=-1 name=\(s.name) age=\(age) idle=\(idle) "
+            + "flags=N db=\(s.db) sub=0 psub=0 ssub=0 multi=-1 qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
+            + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand) user=default redir=-1 resp=2\n"
+    }
+
+    static func help(_ c: CommandContext, _ out: inout ByteBuffer) {
+        let lines = [
+            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GETNAME", "    Return the name of the current connection.",
+            "ID", "    Return the ID of the current connection.",
+            "INFO", "    Return information about the current client connection.",
+            "LIST [options ...]", "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
+            "    * ID <client-id> [<client-id> ...]", "      Return clients of specified IDs only.",
+            "SETNAME <name>", "    Assign the name <name> to the current connection.",
+            "HELP", "    Print this help.",
+        ]
+        out.writeArrayHeader(lines.count)
+        for line in lines { out.writeSimpleString(line) }
+    }
+}

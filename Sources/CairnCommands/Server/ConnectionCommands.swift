@@ -1,0 +1,91 @@
+import NIOCore
+import CairnProtocol
+import CairnKeyspace
+
+/// Commands about the connection itself.
+enum ConnectionCommands {
+    /// The Redis version Cairn's command set and replies follow.
+    static let redisCompatibleVersion = "7.0.0"
+
+    static let specs: [CommandSpec] = [
+        CommandSpec("ping", arity: -1, flags: [.fast, .loading, .stale], group: "connection",
+                    summary: "Returns the server's liveliness response.", syntax: "[message]", run: ping),
+        CommandSpec("echo", arity: 2, flags: [.fast, .loading, .stale], group: "connection",
+                    summary: "Returns the given string.", syntax: "message", run: { c, o in o.writeBulk(c.args[1]) }),
+        CommandSpec("quit", arity: -1, flags: [.fast, .loading, .stale, .noscript], group: "connection",
+                    summary: "Closes the connection.", run: quit),
+        CommandSpec("select", arity: 2, flags: [.fast, .loading, .stale], group: "connection",
+                    summary: "Changes the selected database.", syntax: "index", run: select),
+        CommandSpec("hello", arity: -1, flags: [.fast, .loading, .stale, .noscript], group: "connection", since: "6.0.0",
+                    summary: "Handshakes with the Redis server.",
+                    syntax: "[protover [AUTH username password] [SETNAME clientname]]", run: hello),
+        ClientCommand.spec,
+    ]
+
+    static func ping(_ c: CommandContext, _ out: inout ByteBuffer) {
+        switch c.args.count {
+        case 1: out.writeSimpleString("PONG")
+        case 2: out.writeBulk(c.args[1])
+        default: out.writeError(ErrorReplies.wrongArity("ping"))
+        }
+    }
+
+    static func quit(_ c: CommandContext, _ out: inout ByteBuffer) {
+        out.writeOK()
+        c.client.closeAfterReply = true
+    }
+
+    static func select(_ c: CommandContext, _ out: inout ByteBuffer) {
+        guard let n = c.args.int64(1), n >= Int64(Int32.min), n <= Int64(Int32.max) else {
+            out.writeError(ErrorReplies.notInteger); return
+        }
+        guard n >= 0, n < Int64(c.engine.keyspace.databases.count) else {
+            out.writeError(ErrorReplies.dbIndexOutOfRange); return
+        }
+        c.client.db = Int(n)
+        out.writeOK()
+    }
+
+    /// HELLO: Cairn speaks RESP2 only, so protocol 3 is refused with NOPROTO (as a
+    /// server without RESP3 would), and the handshake reply is RESP2's flat map.
+    static func hello(_ c: CommandContext, _ out: inout ByteBuffer) {
+        var next = 1
+        if c.args.count >= 2 {
+            guard let version = c.args.int64(1) else {
+                out.writeError("ERR Protocol version is not an integer or out of range"); return
+            }
+            guard version == 2 else { out.writeError("NOPROTO unsupported protocol version"); return }
+            next = 2
+        }
+        var newName: String? = nil
+        var j = next
+        while j < c.args.count {
+            let more = c.args.count - 1 - j
+            if c.args.equals(j, lowercase: "auth") && more >= 2 {
+                // Cairn has no users besides "default", which needs no password.
+                guard c.args.string(j + 1) == "default" else {
+                    out.writeError("WRONGPASS invalid username-password pair or user is disabled."); return
+                }
+                j += 2
+            } else if c.args.equals(j, lowercase: "setname") && more >= 1 {
+                newName = c.args.string(j + 1)
+                j += 1
+            } else {
+                out.writeError("ERR Syntax error in HELLO option '\(c.args.string(j))'"); return
+            }
+            j += 1
+        }
+        if let newName {
+            guard ClientCommand.isValidName(newName) else { out.writeError(ClientCommand.invalidNameError); return }
+            c.client.name = newName
+        }
+        out.writeArrayHeader(14)
+        out.writeBulk("server"); out.writeBulk("redis")
+        out.writeBulk("version"); out.writeBulk(redisCompatibleVersion)
+        out.writeBulk("proto"); out.writeIntegerReply(2)
+        out.writeBulk("id"); out.writeIntegerReply(c.client.id)
+        out.writeBulk("mode"); out.writeBulk("standalone")
+        out.writeBulk("role"); out.writeBulk("master")
+        out.writeBulk("modules"); out.writeArrayHeader(0)
+    }
+}

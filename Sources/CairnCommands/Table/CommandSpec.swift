@@ -1,0 +1,78 @@
+import NIOCore
+import CairnProtocol
+
+
+/// What the server must know about a command before running it.
+public struct CommandFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// Changes data; refused while writes are refused.
+    public static let write = CommandFlags(rawValue: 1 << 0)
+    public static let readonly = CommandFlags(rawValue: 1 << 1)
+    /// May allocate memory (Redis's `denyoom`).
+    public static let denyOOM = CommandFlags(rawValue: 1 << 2)
+    public static let admin = CommandFlags(rawValue: 1 << 3)
+    public static let fast = CommandFlags(rawValue: 1 << 4)
+    /// Allowed while the server is loading its data.
+    public static let loading = CommandFlags(rawValue: 1 << 5)
+    public static let stale = CommandFlags(rawValue: 1 << 6)
+    public static let noscript = CommandFlags(rawValue: 1 << 7)
+
+    var names: [String] {
+        var out: [String] = []
+        if contains(.write) { out.append("write") }
+        if contains(.readonly) { out.append("readonly") }
+        if contains(.denyOOM) { out.append("denyoom") }
+        if contains(.admin) { out.append("admin") }
+        if contains(.noscript) { out.append("noscript") }
+        if contains(.loading) { out.append("loading") }
+        if contains(.stale) { out.append("stale") }
+        if contains(.fast) { out.append("fast") }
+        return out
+    }
+}
+
+/// Documentation shown by COMMAND DOCS (and so by redis-cli's help and hints).
+public struct CommandDoc: Sendable {
+    public var summary: String
+    public var since: String
+    public var group: String
+    public var complexity: String
+    /// Argument syntax in Redis's documentation notation, e.g. `key value [NX | XX]`.
+    public var syntax: String
+}
+
+/// One entry of the command table.
+public struct CommandSpec: Sendable {
+    /// Lowercase name; for a subcommand, `container|sub` (as Redis names it in errors).
+    public let name: String
+    /// Argument count including the name; negative means "at least -arity".
+    public let arity: Int
+    public let flags: CommandFlags
+    /// Positions of keys: first, last (negative counts from the end), step.
+    public let keys: (first: Int, last: Int, step: Int)
+    public let doc: CommandDoc
+    let run: @Sendable (CommandContext, inout ByteBuffer) -> Void
+    /// Subcommands by lowercase name, for container commands (CONFIG, CLIENT, COMMAND).
+    let subcommands: [CommandSpec]
+
+    init(_ name: String, arity: Int, flags: CommandFlags, keys: (Int, Int, Int) = (0, 0, 0),
+         group: String, since: String = "1.0.0", complexity: String = "O(1)",
+         summary: String, syntax: String = "",
+         subcommands: [CommandSpec] = [],
+         run: @escaping @Sendable (CommandContext, inout ByteBuffer) -> Void) {
+        self.name = name
+        self.arity = arity
+        self.flags = flags
+        self.keys = keys
+        self.doc = CommandDoc(summary: summary, since: since, group: group, complexity: complexity, syntax: syntax)
+        self.subcommands = subcommands
+        self.run = run
+    }
+
+    /// Whether `count` arguments (the name included) satisfy the arity.
+    func accepts(argumentCount count: Int) -> Bool {
+        arity >= 0 ? count == arity : count >= -arity
+    }
+}

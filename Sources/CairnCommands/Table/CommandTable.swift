@@ -1,0 +1,45 @@
+import CairnProtocol
+
+/// Every command Cairn serves, found by name without allocating.
+public struct CommandTable: Sendable {
+    private let byName: [CommandName: CommandSpec]
+    /// Top-level commands, in table order.
+    public let all: [CommandSpec]
+
+    init(_ specs: [CommandSpec]) {
+        all = specs
+        var map: [CommandName: CommandSpec] = [:]
+        for spec in specs {
+            if let name = CommandName(spec.name) { map[name] = spec }
+        }
+        byName = map
+    }
+
+    /// The command named by argument 0 of `args`. O(1).
+    func lookup(_ args: Arguments) -> CommandSpec? {
+        guard !args.isEmpty else { return nil }
+        return args.withUnsafeBytes(0) { raw in
+            CommandName(lowercasing: raw).flatMap { byName[$0] }
+        }
+    }
+
+    /// The command called `name`, case-insensitively. O(1).
+    public func lookup(name: String) -> CommandSpec? {
+        CommandName(name).flatMap { byName[$0] }
+    }
+
+    /// Cairn's full table.
+    public static let standard = CommandTable(
+        StringCommands.specs + KeyCommands.specs + ExpireCommands.specs
+            + ConnectionCommands.specs + ServerCommands.specs
+    )
+}
+
+extension CommandSpec {
+    /// The subcommand named by argument 1, for container commands.
+    func subcommand(_ args: Arguments) -> CommandSpec? {
+        guard args.count > 1 else { return nil }
+        let wanted = args.string(1).lowercased()
+        return subcommands.first { $0.name.hasSuffix("|" + wanted) }
+    }
+}

@@ -1,0 +1,109 @@
+/// One configuration directive: its redis.conf name, how to parse and print it, and
+/// whether CONFIG SET may change it on a running server.
+public struct Directive: Sendable {
+    public let name: String
+    public let mutableAtRuntime: Bool
+    /// Parses `arguments` into `settings`; returns an error message (Redis's wording) or nil.
+    let parse: @Sendable (inout Settings, [String]) -> String?
+    /// The value as CONFIG GET and the example config print it.
+    public let render: @Sendable (Settings) -> String
+
+    /// Applies the directive's arguments to `settings`. Returns Redis's error text on failure.
+    public func apply(_ arguments: [String], to settings: inout Settings) -> String? {
+        parse(&settings, arguments)
+    }
+}
+
+extension Directive {
+    static func integer(_ name: String, _ path: any WritableKeyPath<Settings, Int> & Sendable,
+                        _ range: ClosedRange<Int>, clampTo clamp: ClosedRange<Int>? = nil,
+                        mutable: Bool) -> Directive {
+        Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in
+            guard args.count == 1 else { return "wrong number of arguments" }
+            guard let value = Int(args[0]) else { return "argument couldn't be parsed into an integer" }
+            guard range.contains(value) else {
+                return "argument must be between \(range.lowerBound) and \(range.upperBound) inclusive"
+            }
+            settings[keyPath: path] = clamp.map { min(max(value, $0.lowerBound), $0.upperBound) } ?? value
+            return nil
+        }, render: { String($0[keyPath: path]) })
+    }
+
+    static func memory(_ name: String, _ path: any WritableKeyPath<Settings, Int> & Sendable,
+                       minimum: Int, mutable: Bool) -> Directive {
+        Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in
+            guard args.count == 1 else { return "wrong number of arguments" }
+            guard let value = MemoryValue.parse(args[0]) else { return "argument must be a memory value" }
+            guard value >= minimum else {
+                return "argument must be between \(minimum) and \(Int.max) inclusive"
+            }
+            settings[keyPath: path] = value
+            return nil
+        }, render: { String($0[keyPath: path]) })
+    }
+
+    static func enumeration<E: RawRepresentable & CaseIterable & Sendable>(
+        _ name: String, _ path: any WritableKeyPath<Settings, E> & Sendable, mutable: Bool
+    ) -> Directive where E.RawValue == String {
+        Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in
+            guard args.count == 1 else { return "wrong number of arguments" }
+            guard let value = E(rawValue: args[0].lowercased()) else {
+                let names = E.allCases.map(\.rawValue).joined(separator: ", ")
+                return "argument(s) must be one of the following: \(names)"
+            }
+            settings[keyPath: path] = value
+            return nil
+        }, render: { $0[keyPath: path].rawValue })
+    }
+
+    static func bool(_ name: String, _ path: any WritableKeyPath<Settings, Bool> & Sendable, mutable: Bool) -> Directive {
+        Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in
+            guard args.count == 1 else { return "wrong number of arguments" }
+            switch args[0].lowercased() {
+            case "yes": settings[keyPath: path] = true
+            case "no": settings[keyPath: path] = false
+            default: return "argument must be 'yes' or 'no'"
+            }
+            return nil
+        }, render: { $0[keyPath: path] ? "yes" : "no" })
+    }
+
+    static func string(_ name: String, _ path: any WritableKeyPath<Settings, String> & Sendable, mutable: Bool) -> Directive {
+        Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in
+            guard args.count == 1 else { return "wrong number of arguments" }
+            settings[keyPath: path] = args[0]
+            return nil
+        }, render: { $0[keyPath: path] })
+    }
+
+    /// A list of words; in a file as separate arguments, with CONFIG SET as one spaced string.
+    static func words(_ name: String, _ path: any WritableKeyPath<Settings, [String]> & Sendable, mutable: Bool) -> Directive {
+        Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in
+            let words = args.flatMap { $0.split(separator: " ").map(String.init) }
+            guard !words.isEmpty else { return "wrong number of arguments" }
+            settings[keyPath: path] = words
+            return nil
+        }, render: { $0[keyPath: path].joined(separator: " ") })
+    }
+}
+
+/// Redis's memory values: a number with an optional unit, `k`/`m`/`g` for powers of 1000
+/// and `kb`/`mb`/`gb` for powers of 1024, case-insensitive.
+public enum MemoryValue {
+    public static func parse(_ text: String) -> Int? {
+        let lower = text.lowercased()
+        let units: [(String, Int)] = [("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10),
+                                      ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1000), ("b", 1)]
+        var digits = Substring(lower)
+        var multiplier = 1
+        for (suffix, factor) in units where lower.hasSuffix(suffix) {
+            digits = digits.dropLast(suffix.count)
+            multiplier = factor
+            break
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
+              let value = Int(digits) else { return nil }
+        let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : product
+    }
+}

@@ -1,0 +1,58 @@
+/// Walking a database: KEYS, SCAN, RANDOMKEY and the rewrite.
+extension Database {
+    /// Calls `body` for every live key (expired-but-not-removed keys are skipped).
+    /// O(n).
+    public func forEachLiveKey(now: Int64, _ body: (Key, Entry) -> Void) {
+        for segment in segments {
+            for (key, entry) in segment.entries where !entry.isExpired(at: now) {
+                body(key, entry)
+            }
+        }
+    }
+
+    /// One step of SCAN. The cursor is a segment number: each call returns every key of
+    /// whole segments, starting at `cursor`, until at least `count` keys were visited.
+    /// A key present for the whole scan is returned at least once, however the segments'
+    /// tables grow or shrink in between, because a key never changes segment.
+    /// Returns the next cursor, 0 when the walk is complete. O(keys visited + segments).
+    public func scan(cursor: UInt64, count: Int, now: Int64, _ body: (Key, Entry) -> Void) -> UInt64 {
+        guard !segments.isEmpty, cursor < UInt64(Self.segmentCount) else { return 0 }
+        var s = Int(cursor)
+        var visited = 0
+        while s < segments.count {
+            for (key, entry) in segments[s].entries {
+                visited += 1
+                if !entry.isExpired(at: now) { body(key, entry) }
+            }
+            s += 1
+            if visited >= count { break }
+        }
+        return s >= segments.count ? 0 : UInt64(s)
+    }
+
+    /// A random live key, expiring any expired keys it lands on, or nil if empty.
+    /// Picks a random segment, then the next non-empty one, then a random entry in it.
+    /// O(segments) worst case plus O(segment size).
+    public mutating func randomKey(now: Int64, using generator: inout some RandomNumberGenerator) -> Key? {
+        var attempts = 0
+        while count > 0 && attempts < 100 {
+            attempts += 1
+            let start = Int.random(in: 0..<segments.count, using: &generator)
+            var s = start
+            while segments[s].entries.isEmpty {
+                s = (s + 1) & (Self.segmentCount - 1)
+                if s == start { return nil }
+            }
+            let entries = segments[s].entries
+            let offset = Int.random(in: 0..<entries.count, using: &generator)
+            let index = entries.index(entries.startIndex, offsetBy: offset)
+            let (key, entry) = entries[index]
+            if entry.isExpired(at: now) {
+                expire(key, segment: s)
+                continue
+            }
+            return key
+        }
+        return nil
+    }
+}

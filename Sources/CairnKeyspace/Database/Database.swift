@@ -1,0 +1,167 @@
+/// One numbered database (`SELECT n`): keys to entries, split into fixed segments.
+///
+/// A `Database` is a value. Copying one is O(1) and gives a point-in-time snapshot; the
+/// first write to a segment after that copies just that segment (about count/1024 keys),
+/// so a snapshot never costs a stall that grows with the whole dataset.
+///
+/// Expired keys are removed lazily when a lookup finds them and actively by
+/// `sweepExpired`. Each removal is recorded in `expiredKeys` until the caller drains it,
+/// so the command layer can log the deletion as a `DEL`.
+public struct Database: Sendable {
+    /// Number of segments; a power of two.
+    public static let segmentCount = 1024
+    @usableFromInline static let segmentShift = UInt64(64 - 10)
+
+    /// Allocated on the first write so that idle databases cost nothing.
+    @usableFromInline var segments: [Segment] = []
+    @usableFromInline var storedCount = 0
+    @usableFromInline var storedVolatileCount = 0
+    @usableFromInline var expiredSinceDrain: [Key] = []
+    @usableFromInline var expiredCount = 0
+
+    /// Keys stored, including expired ones not yet removed. O(1).
+    public var count: Int { storedCount }
+    /// Keys with an expiry time. O(1).
+    public var volatileCount: Int { storedVolatileCount }
+    /// Keys removed because they expired, in order, since the last drain. O(1).
+    public var expiredKeys: [Key] { expiredSinceDrain }
+    /// Total keys removed by expiry since the database was created. O(1).
+    public var expiredTotal: Int { expiredCount }
+    /// Segment where the next active-expiry sweep starts.
+    @usableFromInline var sweepCursor = 0
+
+    public init() {}
+
+    @inlinable static func segmentIndex(_ key: Key) -> Int {
+        Int(truncatingIfNeeded: key.hash >> segmentShift)
+    }
+
+    @inlinable mutating func allocateSegments() {
+        if segments.isEmpty {
+            segments = Array(repeating: Segment(), count: Self.segmentCount)
+        }
+    }
+
+    // MARK: Reading
+
+    /// The live entry for `key`, removing it first if it has expired. O(1) average.
+    @inlinable public mutating func lookup(_ key: Key, now: Int64) -> Entry? {
+        guard !segments.isEmpty else { return nil }
+        let s = Self.segmentIndex(key)
+        guard let entry = segments[s].entries[key] else { return nil }
+        if entry.isExpired(at: now) {
+            expire(key, segment: s)
+            return nil
+        }
+        return entry
+    }
+
+    /// Whether `key` holds a live entry (expiring it if due). O(1) average.
+    @inlinable public mutating func contains(_ key: Key, now: Int64) -> Bool {
+        lookup(key, now: now) != nil
+    }
+
+    /// The entry for `key` without expiring it, as a snapshot reader sees it. O(1) average.
+    @inlinable public func peek(_ key: Key) -> Entry? {
+        guard !segments.isEmpty else { return nil }
+        return segments[Self.segmentIndex(key)].entries[key]
+    }
+
+    // MARK: Writing
+
+    /// Stores `entry` under `key`, replacing any previous entry. O(1) average.
+    @inlinable public mutating func set(_ key: Key, _ entry: Entry) {
+        allocateSegments()
+        let s = Self.segmentIndex(key)
+        let old = segments[s].entries.updateValue(entry, forKey: key)
+        if let old {
+            if old.isVolatile { adjustVolatile(s, -1) }
+        } else {
+            storedCount += 1
+        }
+        if entry.isVolatile { adjustVolatile(s, 1) }
+    }
+
+    /// Replaces the value of an existing key and keeps its expiry; stores a new persistent
+    /// key if absent. O(1) average.
+    @inlinable public mutating func setKeepingTTL(_ key: Key, _ value: Value) {
+        allocateSegments()
+        let s = Self.segmentIndex(key)
+        if let index = segments[s].entries.index(forKey: key) {
+            segments[s].entries.values[index].value = value
+        } else {
+            segments[s].entries[key] = Entry(value: value)
+            storedCount += 1
+        }
+    }
+
+    /// Removes `key`, returning its entry (expired or not). O(1) average.
+    @discardableResult
+    @inlinable public mutating func remove(_ key: Key) -> Entry? {
+        guard !segments.isEmpty else { return nil }
+        let s = Self.segmentIndex(key)
+        guard let old = segments[s].entries.removeValue(forKey: key) else { return nil }
+        storedCount -= 1
+        if old.isVolatile { adjustVolatile(s, -1) }
+        return old
+    }
+
+    /// Sets the absolute expiry of an existing key (0 removes it). Returns false if the
+    /// key does not exist. O(1) average.
+    @discardableResult
+    @inlinable public mutating func setExpiry(_ key: Key, at time: Int64) -> Bool {
+        guard !segments.isEmpty else { return false }
+        let s = Self.segmentIndex(key)
+        guard let index = segments[s].entries.index(forKey: key) else { return false }
+        let wasVolatile = segments[s].entries.values[index].isVolatile
+        segments[s].entries.values[index].expireAt = time
+        let isVolatile = time != 0
+        if wasVolatile != isVolatile { adjustVolatile(s, isVolatile ? 1 : -1) }
+        return true
+    }
+
+    /// Mutates the string stored at a live `key` in place (no copy of its bytes), or
+    /// returns nil when the key is absent or not a string. O(1) average plus the body.
+    @inlinable public mutating func modifyString<R>(_ key: Key, now: Int64, _ body: (inout [UInt8]) -> R) -> R? {
+        guard lookup(key, now: now) != nil else { return nil }
+        let s = Self.segmentIndex(key)
+        guard let index = segments[s].entries.index(forKey: key) else { return nil }
+        guard case .string(var bytes) = segments[s].entries.values[index].value else { return nil }
+        // Drop the table's reference so `bytes` is uniquely owned and mutates in place.
+        segments[s].entries.values[index].value = .string([])
+        let result = body(&bytes)
+        segments[s].entries.values[index].value = .string(bytes)
+        return result
+    }
+
+    /// Removes every key. O(n) to release them.
+    public mutating func removeAll() {
+        segments = []
+        storedCount = 0
+        storedVolatileCount = 0
+        sweepCursor = 0
+    }
+
+    /// Hands over the keys removed by expiry since the last call. O(1).
+    public mutating func drainExpiredKeys() -> [Key] {
+        guard !expiredSinceDrain.isEmpty else { return [] }
+        defer { expiredSinceDrain = [] }
+        return expiredSinceDrain
+    }
+
+    // MARK: Internals
+
+    @inlinable mutating func adjustVolatile(_ s: Int, _ delta: Int) {
+        segments[s].volatileCount += delta
+        storedVolatileCount += delta
+    }
+
+    @usableFromInline mutating func expire(_ key: Key, segment s: Int) {
+        if segments[s].entries.removeValue(forKey: key) != nil {
+            storedCount -= 1
+            adjustVolatile(s, -1)
+            expiredSinceDrain.append(key)
+            expiredCount += 1
+        }
+    }
+}

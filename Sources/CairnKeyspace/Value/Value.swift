@@ -1,0 +1,36 @@
+/// The type of a stored value, as `TYPE` names it. Every type Redis has is listed so that
+/// type checks (WRONGTYPE) are written once, against this, for all commands.
+public enum ValueType: String, Sendable, CaseIterable {
+    case string, list, set, zset, hash
+}
+
+/// A stored value. Each case holds a value type, so a copy of the keyspace is a
+/// consistent snapshot and can be handed to another thread (`Sendable`).
+/// Collection types join this enum as their commands are built.
+public enum Value: Sendable, Equatable {
+    case string([UInt8])
+
+    public var type: ValueType {
+        switch self {
+        case .string: return .string
+        }
+    }
+}
+
+/// A value and its absolute expiry time in Unix milliseconds (0: never expires).
+public struct Entry: Sendable, Equatable {
+    public var value: Value
+    public var expireAt: Int64
+
+    @inlinable public init(value: Value, expireAt: Int64 = 0) {
+        self.value = value
+        self.expireAt = expireAt
+    }
+
+    @inlinable public var isVolatile: Bool { expireAt != 0 }
+
+    /// Whether the entry is expired at `now` (Unix ms).
+    @inlinable public func isExpired(at now: Int64) -> Bool {
+        expireAt != 0 && expireAt <= now
+    }
+}

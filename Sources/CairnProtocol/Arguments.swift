@@ -1,0 +1,113 @@
+/// The arguments of one request, stored back to back in one reusable byte arena.
+///
+/// A connection keeps one `Arguments` for its whole life and refills it for every
+/// command, so decoding a request allocates nothing once the arena has grown to the
+/// connection's working size. Commands read arguments through the accessors below and
+/// copy only what they keep (keys and values stored in the keyspace).
+public struct Arguments: Sendable {
+    /// Every argument's bytes, concatenated.
+    @usableFromInline var arena: [UInt8] = []
+    /// `ends[i]` is the offset in `arena` one past the last byte of argument `i`.
+    @usableFromInline var ends: [Int] = []
+
+    public init() {
+        arena.reserveCapacity(256)
+        ends.reserveCapacity(8)
+    }
+
+    /// Builds arguments from byte strings; convenient in tests and internal re-dispatch.
+    public init(_ parts: [[UInt8]]) {
+        self.init()
+        for part in parts { append(part) }
+    }
+
+    /// Builds arguments from Swift strings (UTF-8).
+    public init(strings: [String]) {
+        self.init(strings.map { Array($0.utf8) })
+    }
+
+    /// Number of arguments, the command name included. O(1).
+    @inlinable public var count: Int { ends.count }
+
+    @inlinable public var isEmpty: Bool { ends.isEmpty }
+
+    /// Total bytes held by the arguments. O(1).
+    @inlinable public var byteCount: Int { arena.count }
+
+    /// Forgets every argument but keeps the storage. O(1).
+    @inlinable public mutating func removeAll() {
+        arena.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends one argument. Amortised O(n) in its length.
+    @inlinable public mutating func append(_ bytes: some Collection<UInt8>) {
+        arena.append(contentsOf: bytes)
+        ends.append(arena.count)
+    }
+
+    /// Appends one argument from raw memory. Amortised O(n) in its length.
+    @inlinable public mutating func append(_ raw: UnsafeRawBufferPointer) {
+        arena.append(contentsOf: raw)
+        ends.append(arena.count)
+    }
+
+    /// Byte range of argument `i` inside the arena. O(1).
+    @inlinable func range(_ i: Int) -> Range<Int> {
+        (i == 0 ? 0 : ends[i - 1])..<ends[i]
+    }
+
+    /// Length in bytes of argument `i`. O(1).
+    @inlinable public func length(_ i: Int) -> Int {
+        range(i).count
+    }
+
+    /// Argument `i` as a slice sharing the arena's storage. O(1).
+    @inlinable public subscript(_ i: Int) -> ArraySlice<UInt8> {
+        arena[range(i)]
+    }
+
+    /// Argument `i` copied into its own array. O(n).
+    @inlinable public func bytes(_ i: Int) -> [UInt8] {
+        Array(arena[range(i)])
+    }
+
+    /// Argument `i` decoded as UTF-8 (invalid sequences repaired). O(n).
+    public func string(_ i: Int) -> String {
+        String(decoding: arena[range(i)], as: UTF8.self)
+    }
+
+    /// Calls `body` with the raw bytes of argument `i`. O(1) plus the body.
+    @inlinable public func withUnsafeBytes<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let r = range(i)
+        return try arena.withUnsafeBytes { all in
+            try body(UnsafeRawBufferPointer(rebasing: all[r]))
+        }
+    }
+
+    /// Whether argument `i` equals `word` ignoring ASCII case; `word` must be lowercase. O(n).
+    @inlinable public func equals(_ i: Int, lowercase word: StaticString) -> Bool {
+        let r = range(i)
+        guard r.count == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        var j = 0
+        for k in r {
+            var c = arena[k]
+            if c >= 65 && c <= 90 { c |= 0x20 }
+            if c != w[j] { return false }
+            j += 1
+        }
+        return true
+    }
+
+    /// Argument `i` parsed as a signed 64-bit integer with Redis's strict rules
+    /// (no spaces, no `+`, no leading zeros), or nil. O(n).
+    @inlinable public func int64(_ i: Int) -> Int64? {
+        withUnsafeBytes(i) { parseStrictInt64($0) }
+    }
+
+    /// All arguments as separate arrays. O(total length).
+    public var all: [[UInt8]] {
+        (0..<count).map { bytes($0) }
+    }
+}

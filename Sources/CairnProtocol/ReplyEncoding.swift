@@ -1,0 +1,134 @@
+public import NIOCore
+
+/// RESP2 reply encoding, appended straight into a connection's output buffer.
+/// Every method is O(length of what it writes).
+extension ByteBuffer {
+    @usableFromInline static let crlf: StaticString = "\r\n"
+
+    /// `+OK\r\n`
+    @inlinable public mutating func writeOK() {
+        writeStaticString("+OK\r\n")
+    }
+
+    /// `+<text>\r\n`; `text` must not contain CR or LF.
+    @inlinable public mutating func writeSimpleString(_ text: String) {
+        writeInteger(UInt8(ascii: "+"))
+        writeString(text)
+        writeStaticString("\r\n")
+    }
+
+    /// `-<message>\r\n`; the message starts with its error code (`ERR`, `WRONGTYPE`, ...).
+    /// CR and LF inside the message are replaced by spaces, as Redis does.
+    @inlinable public mutating func writeError(_ message: String) {
+        writeInteger(UInt8(ascii: "-"))
+        if message.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+            writeBytes(message.utf8.map { $0 == 13 || $0 == 10 ? 32 : $0 })
+        } else {
+            writeString(message)
+        }
+        writeStaticString("\r\n")
+    }
+
+    /// `:<n>\r\n`
+    @inlinable public mutating func writeIntegerReply(_ value: Int64) {
+        writeInteger(UInt8(ascii: ":"))
+        writeDecimal(value)
+        writeStaticString("\r\n")
+    }
+
+    /// `$<len>\r\n<bytes>\r\n`
+    @inlinable public mutating func writeBulk(_ bytes: some Collection<UInt8>) {
+        writeInteger(UInt8(ascii: "$"))
+        writeDecimal(Int64(bytes.count))
+        writeStaticString("\r\n")
+        writeBytes(bytes)
+        writeStaticString("\r\n")
+    }
+
+    /// `$<len>\r\n<bytes>\r\n` from raw memory.
+    @inlinable public mutating func writeBulk(raw bytes: UnsafeRawBufferPointer) {
+        writeInteger(UInt8(ascii: "$"))
+        writeDecimal(Int64(bytes.count))
+        writeStaticString("\r\n")
+        writeBytes(bytes)
+        writeStaticString("\r\n")
+    }
+
+    /// A bulk string holding the UTF-8 of `text`.
+    @inlinable public mutating func writeBulk(_ text: String) {
+        writeBulk(text.utf8)
+    }
+
+    /// A bulk string holding the decimal form of `value`.
+    @inlinable public mutating func writeBulkDecimal(_ value: Int64) {
+        var digits = DecimalDigits(value)
+        writeInteger(UInt8(ascii: "$"))
+        writeDecimal(Int64(digits.count))
+        writeStaticString("\r\n")
+        _ = digits.withBytes { writeBytes($0) }
+        writeStaticString("\r\n")
+    }
+
+    /// `$-1\r\n`, RESP2's nil.
+    @inlinable public mutating func writeNull() {
+        writeStaticString("$-1\r\n")
+    }
+
+    /// `*-1\r\n`, the nil array.
+    @inlinable public mutating func writeNullArray() {
+        writeStaticString("*-1\r\n")
+    }
+
+    /// `*<count>\r\n`; the caller writes the elements after it.
+    @inlinable public mutating func writeArrayHeader(_ count: Int) {
+        writeInteger(UInt8(ascii: "*"))
+        writeDecimal(Int64(count))
+        writeStaticString("\r\n")
+    }
+
+    /// The decimal digits of `value`, no allocation.
+    @inlinable public mutating func writeDecimal(_ value: Int64) {
+        if value >= 0 && value < 10 {
+            writeInteger(UInt8(ascii: "0") &+ UInt8(value))
+            return
+        }
+        var digits = DecimalDigits(value)
+        _ = digits.withBytes { writeBytes($0) }
+    }
+}
+
+/// The decimal representation of an Int64 in a fixed inline buffer.
+public struct DecimalDigits {
+    @usableFromInline var storage: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    @usableFromInline var start: Int = 24
+
+    @inlinable public init(_ value: Int64) {
+        var magnitude = value.magnitude
+        withUnsafeMutableBytes(of: &storage) { buf in
+            var i = 24
+            repeat {
+                i -= 1
+                buf[i] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            if value < 0 {
+                i -= 1
+                buf[i] = UInt8(ascii: "-")
+            }
+            start = i
+        }
+    }
+
+    @inlinable public var count: Int { 24 - start }
+
+    @inlinable public mutating func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let s = start
+        return withUnsafeBytes(of: &storage) { body(UnsafeRawBufferPointer(rebasing: $0[s..<24])) }
+    }
+
+    /// The digits as a byte array.
+    @inlinable public var bytes: [UInt8] {
+        var copy = self
+        return copy.withBytes { Array($0) }
+    }
+}

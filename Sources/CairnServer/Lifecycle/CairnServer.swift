@@ -1,0 +1,163 @@
+public import Logging
+public import ServiceLifecycle
+import NIOCore
+import NIOPosix
+import NIOExtras
+public import CairnConfig
+import CairnCommands
+
+/// The Cairn server as a `Service`: binds, serves until told to stop, then stops
+/// accepting, answers what it accepted and closes every connection.
+///
+/// All connections and the engine share one event loop. Redis is single-threaded for
+/// the same reason: commands are short, and one thread running them back to back needs
+/// no locks and makes every command atomic. The second core is left to the kernel's
+/// network stack, the clients, and (with the append-only file) the fsync thread.
+public actor CairnServer: Service {
+    enum State {
+        case initial
+        case starting
+        case running(channel: any Channel, quiescing: ServerQuiescingHelper)
+        case shuttingDown(EventLoopFuture<Void>)
+        case shutdown
+    }
+
+    public struct StartupError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Cairn's version, as `--version` and INFO report it.
+    public static let version = CairnVersion.current
+
+    private var state = State.initial
+    public nonisolated let settings: Settings
+    public nonisolated let logger: Logger
+    private let configFile: String
+    private let group: MultiThreadedEventLoopGroup
+    private let loop: any EventLoop
+    /// The bound port, once running (useful when the configured port is 0).
+    public private(set) var boundPort: Int?
+    /// Stops the loop's timers; set once the engine exists.
+    private var stopTimers: (@Sendable () -> Void)?
+
+    public init(settings: Settings, configFile: String = "", logger: Logger) {
+        self.settings = settings
+        self.configFile = configFile
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.loop = group.next()
+    }
+
+    public func run() async throws {
+        guard case .initial = state else { throw StartupError(message: "Cairn server can only run once") }
+        state = .starting
+        do {
+            try await serve()
+        } catch {
+            await stopLoop()
+            throw error
+        }
+        await stopLoop()
+        logger.notice("Cairn is now ready to exit, bye bye...")
+    }
+
+    /// Binds and serves until the listener closes. Everything tied to the loop is
+    /// released when this returns, before the loop itself stops.
+    private func serve() async throws {
+        let (channel, quiescing) = try await start()
+        guard case .starting = state else {
+            try? await channel.close()
+            return
+        }
+        state = .running(channel: channel, quiescing: quiescing)
+        try await withGracefulShutdownHandler {
+            try await channel.closeFuture.get()
+        } onGracefulShutdown: {
+            Task { await self.shutdownGracefully() }
+        }
+        await shutdownGracefully()
+    }
+
+    private func stopLoop() async {
+        if let stopTimers { try? await loop.submit(stopTimers).get() }
+        stopTimers = nil
+        try? await group.shutdownGracefully()
+    }
+
+    /// Stops accepting, quiesces every connection, and waits until all are closed.
+    public func shutdownGracefully() async {
+        switch state {
+        case .initial, .starting:
+            state = .shutdown
+        case .running(let channel, let quiescing):
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            state = .shuttingDown(promise.futureResult)
+            quiescing.initiateShutdown(promise: promise)
+            try? await promise.futureResult.get()
+            state = .shutdown
+        case .shuttingDown(let done):
+            try? await done.get()
+        case .shutdown:
+            return
+        }
+    }
+
+    private func start() async throws -> (any Channel, ServerQuiescingHelper) {
+        let settings = self.settings
+        let logger = self.logger
+        let facts = ProcessInfoFacts(
+            processID: Int(getpid()), tcpPort: settings.port,
+            executable: CommandLine.arguments.first ?? "cairn-server", configFile: configFile,
+            startedAt: UnixClock.milliseconds())
+        // Build the engine and its runtime on the loop that will own them.
+        let core = try await loop.submit {
+            let engine = Engine(settings: settings)
+            let runtime = ServerRuntime(logger: logger, processInfo: facts)
+            engine.hooks = runtime
+            let expiry = ActiveExpiry(engine: engine, loop: self.loop)
+            expiry.start(hz: settings.hz)
+            runtime.onSettingsChange = { old, new in
+                if old.hz != new.hz { expiry.start(hz: new.hz) }
+                if old.loglevel != new.loglevel { logger.notice("loglevel is now \(new.loglevel.rawValue)") }
+            }
+            runtime.onShutdownRequest = { Task { await self.shutdownGracefully() } }
+            return NIOLoopBound((engine, runtime, expiry), eventLoop: self.loop)
+        }.get()
+        stopTimers = { core.value.2.stop() }
+
+        let quiescing = ServerQuiescingHelper(group: group)
+        let host = settings.bind.first ?? "127.0.0.1"
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 511)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: false)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let (engine, runtime, _) = core.value
+                    let handler = ConnectionHandler(engine: engine, runtime: runtime, allocator: channel.allocator)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: settings.port).get()
+        } catch {
+            throw StartupError(message: "Could not create server TCP listening socket \(host):\(settings.port): \(error)")
+        }
+        boundPort = channel.localAddress?.port
+        logger.notice("Ready to accept connections tcp on \(host):\(boundPort ?? settings.port)")
+        return (channel, quiescing)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,80 @@
+import NIOCore
+import Logging
+import CairnConfig
+import CairnCommands
+import CCairnShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process around the engine, as the commands see it through `ServerHooks`:
+/// counters kept by the connections, memory figures, and the requests only the server
+/// can carry out (shutdown, applying new settings). Lives on the engine's event loop.
+final class ServerRuntime: ServerHooks {
+    let logger: Logger
+    var processInfo: ProcessInfoFacts
+    var connectionsReceived = 0
+    var rejectedConnections = 0
+    var inputBytes = 0
+    var outputBytes = 0
+    private var peakMemory = 0
+    /// Called on SHUTDOWN.
+    var onShutdownRequest: () -> Void = {}
+    /// Called when CONFIG SET changed the settings.
+    var onSettingsChange: (Settings, Settings) -> Void = { _, _ in }
+
+    init(logger: Logger, processInfo: ProcessInfoFacts) {
+        self.logger = logger
+        self.processInfo = processInfo
+    }
+
+    func memoryUsage() -> MemoryUsage {
+        let used = Self.heapInUse()
+        peakMemory = max(peakMemory, used)
+        return MemoryUsage(used: used, rss: Self.residentSetSize(), peak: peakMemory)
+    }
+
+    func networkStats() -> NetworkStats {
+        NetworkStats(totalConnectionsReceived: connectionsReceived, rejectedConnections: rejectedConnections,
+                     inputBytes: inputBytes, outputBytes: outputBytes)
+    }
+
+    func resetStatistics() {
+        connectionsReceived = 0
+        rejectedConnections = 0
+        inputBytes = 0
+        outputBytes = 0
+        peakMemory = 0
+    }
+
+    func requestShutdown() {
+        logger.notice("User requested shutdown...")
+        onShutdownRequest()
+    }
+
+    func settingsDidChange(from old: Settings, to new: Settings) {
+        onSettingsChange(old, new)
+    }
+
+    /// Bytes handed out by malloc and not yet freed.
+    static func heapInUse() -> Int {
+        Int(cairn_heap_in_use())
+    }
+
+    /// Resident set size from /proc/self/statm (pages × page size).
+    static func residentSetSize() -> Int {
+        #if canImport(Glibc)
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var size = 0, resident = 0
+        guard withUnsafeMutablePointer(to: &size, { s in
+            withUnsafeMutablePointer(to: &resident) { r in
+                withVaList([s, r]) { vfscanf(file, "%ld %ld", $0) }
+            }
+        }) == 2 else { return 0 }
+        return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
+        #else
+        return 0
+        #endif
+    }
+}

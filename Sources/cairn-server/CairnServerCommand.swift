@@ -1,0 +1,111 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import CairnConfig
+import CairnServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `cairn-server [config-file] [--directive value ...]`, as `redis-server` is used:
+/// the file is read first, then the flags, so flags win.
+@main
+struct CairnServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cairn-server",
+        abstract: "A Redis-compatible key-value server with a durable append-only file.",
+        discussion: """
+            Any redis.conf directive Cairn knows can be given as a flag, e.g.
+              cairn-server --port 7380 --loglevel verbose
+              cairn-server /etc/cairn/cairn.conf --port 7381
+            See cairn.conf in the source tree for every directive.
+            """)
+
+    @Argument(parsing: .captureForPassthrough,
+              help: ArgumentHelp("An optional config file, then --directive value pairs.", valueName: "config-file] [--directive value"))
+    var arguments: [String] = []
+
+    mutating func run() async throws {
+        var words = arguments
+        var configPath = ""
+        var text = ""
+        if let first = words.first, !first.hasPrefix("--") {
+            configPath = first
+            words.removeFirst()
+            guard let contents = Self.readFile(first) else {
+                Self.fail("Fatal error, can't open config file '\(first)': \(String(cString: strerror(errno)))")
+            }
+            text = contents
+        }
+        if words.contains("--help") || words.contains("-h") {
+            print(Self.helpMessage())
+            return
+        }
+        if words.contains("--version") || words.contains("-v") {
+            print("Cairn server v=\(CairnServer.version)")
+            return
+        }
+        switch ConfigLoader.configText(fromFlags: words) {
+        case .success(let flags): text += "\n" + flags
+        case .failure(let error): Self.fail(error.description)
+        }
+        var settings = Settings()
+        do {
+            try ConfigLoader.load(text, into: &settings)
+        } catch {
+            Self.fail(error.description)
+        }
+
+        let level = settings.loglevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = Self.logLevel(level)
+            return handler
+        }
+        let logger = Logger(label: "cairn")
+        let server = CairnServer(settings: settings, configFile: configPath, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            Self.fail("\(error)")
+        }
+    }
+
+    static func logLevel(_ level: Settings.LogLevel) -> Logger.Level {
+        switch level {
+        case .debug: return .debug
+        case .verbose: return .info
+        case .notice: return .notice
+        case .warning: return .warning
+        }
+    }
+
+    static func readFile(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return ferror(file) != 0 ? nil : String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func fail(_ message: String) -> Never {
+        StandardError.write(message + "\n")
+        Glibc.exit(1)
+    }
+}
+
+enum StandardError {
+    static func write(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
