@@ -1,4 +1,4 @@
-public import CairnProtocol
+import CairnProtocol
 
 /// A config file or command-line error, printed the way Redis prints its own so users
 /// recognise it, and naming the directive at fault.

@@ -10,8 +10,8 @@ public final class ClientSession {
     /// Unix ms at connect and at the last command.
     public let createdAt: Int64
     public var lastInteraction: Int64
-    /// Lowercase name of the last command run (`config|get` for subcommands).
-    public var lastCommand = "NULL"
+    /// The last command run, for CLIENT LIST's `cmd=`.
+    public var lastCommand: CommandSpec?
     /// Set by QUIT: close once the replies so far are written.
     public var closeAfterReply = false
     /// Bytes waiting in the query buffer, reported by the connection for CLIENT LIST.

@@ -14,8 +14,8 @@ public struct CommandContext {
     /// The client's selected database.
     @inlinable public var db: Int { client.db }
 
-    /// Argument `i` as a key. O(length).
-    @inlinable public func key(_ i: Int) -> Key { Key(args[i]) }
+    /// Argument `i` as a key. O(length); no allocation for short keys.
+    @inlinable public func key(_ i: Int) -> Key { args.withUnsafeBytes(i) { Key($0) } }
 
     // MARK: Keyspace access
 

@@ -72,7 +72,7 @@ public final class Engine {
         }
         let now = clock()
         client.lastInteraction = now
-        client.lastCommand = spec.name
+        client.lastCommand = spec
         let context = CommandContext(args: args, engine: self, client: client, now: now)
         spec.run(context, &out)
         stats.commandsProcessed += 1

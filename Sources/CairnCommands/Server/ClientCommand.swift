@@ -73,7 +73,7 @@ enum ClientCommand {
         let idle = (now - s.lastInteraction) / 1000
         return "id=\(s.id) addr=\(s.address) laddr=\(s.localAddress) fd=-1 name=\(s.name) age=\(age) idle=\(idle) "
             + "flags=N db=\(s.db) sub=0 psub=0 ssub=0 multi=-1 qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
-            + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand) user=default redir=-1 resp=2\n"
+            + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=default redir=-1 resp=2\n"
     }
 
     static func help(_ c: CommandContext, _ out: inout ByteBuffer) {

@@ -53,6 +53,13 @@ enum StringCommands {
     }
 
     static func set(_ c: CommandContext, _ out: inout ByteBuffer) {
+        if c.args.count == 3 {
+            // Plain SET: one hash-table operation; an old value (expired or not) is simply replaced.
+            c.store(c.key(1), .string(c.args.bytes(2)))
+            out.writeOK()
+            c.recordVerbatim()
+            return
+        }
         guard let options = StringOptions.parse(c.args, from: 3, mode: .set) else {
             out.writeError(ErrorReplies.syntax); return
         }

@@ -43,8 +43,9 @@ public struct CommandDoc: Sendable {
     public var syntax: String
 }
 
-/// One entry of the command table.
-public struct CommandSpec: Sendable {
+/// One entry of the command table. A class, so that finding a command hands out one
+/// reference instead of copying a struct full of strings and closures per request.
+public final class CommandSpec: Sendable {
     /// Lowercase name; for a subcommand, `container|sub` (as Redis names it in errors).
     public let name: String
     /// Argument count including the name; negative means "at least -arity".

@@ -15,6 +15,11 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private let engine: Engine
     private let runtime: ServerRuntime
+    private let flusher: ReplyFlusher
+    /// Set while the handler is in a pipeline.
+    private var context: ChannelHandlerContext?
+    /// Whether the flusher already holds this handler for the current tick.
+    private var flushQueued = false
     private var session: ClientSession?
     private var decoder = RequestDecoder()
     private var args = Arguments()
@@ -25,10 +30,19 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Set once the connection must close after its replies are written.
     private var closing = false
 
-    init(engine: Engine, runtime: ServerRuntime, allocator: ByteBufferAllocator) {
+    init(engine: Engine, runtime: ServerRuntime, flusher: ReplyFlusher, allocator: ByteBufferAllocator) {
         self.engine = engine
         self.runtime = runtime
+        self.flusher = flusher
         self.replies = allocator.buffer(capacity: 4096)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -97,7 +111,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        flushReplies(context)
+        if replies.readableBytes > 0 && !flushQueued {
+            flushQueued = true
+            flusher.enqueue(self)
+        }
         context.fireChannelReadComplete()
     }
 
@@ -116,8 +133,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    private func flushReplies(_ context: ChannelHandlerContext) {
-        guard replies.readableBytes > 0 else { return }
+    /// Writes the replies collected so far; called by the flusher at the end of a tick.
+    func flushReplies() {
+        flushQueued = false
+        guard let context, !closing, replies.readableBytes > 0 else { return }
         runtime.outputBytes += replies.readableBytes
         context.writeAndFlush(wrapOutboundOut(replies), promise: nil)
         // Reuses the storage when the socket took the bytes at once; otherwise NIO still

@@ -122,7 +122,8 @@ public actor CairnServer: Service {
                 if old.loglevel != new.loglevel { logger.notice("loglevel is now \(new.loglevel.rawValue)") }
             }
             runtime.onShutdownRequest = { Task { await self.shutdownGracefully() } }
-            return NIOLoopBound((engine, runtime, expiry), eventLoop: self.loop)
+            let flusher = ReplyFlusher(loop: self.loop)
+            return NIOLoopBound((engine, runtime, expiry, flusher), eventLoop: self.loop)
         }.get()
         stopTimers = { core.value.2.stop() }
 
@@ -141,8 +142,8 @@ public actor CairnServer: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let (engine, runtime, _) = core.value
-                    let handler = ConnectionHandler(engine: engine, runtime: runtime, allocator: channel.allocator)
+                    let (engine, runtime, _, flusher) = core.value
+                    let handler = ConnectionHandler(engine: engine, runtime: runtime, flusher: flusher, allocator: channel.allocator)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
