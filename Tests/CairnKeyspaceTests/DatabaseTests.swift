@@ -1,0 +1,164 @@
+import Testing
+@testable import CairnKeyspace
+
+func string(_ s: String) -> Value { .string(Array(s.utf8)) }
+
+@Suite struct DatabaseTests {
+    @Test func setLookupRemoveKeepCounts() {
+        var db = Database()
+        db.set(Key("a"), Entry(value: string("1")))
+        db.set(Key("b"), Entry(value: string("2"), expireAt: 5000))
+        #expect(db.count == 2)
+        #expect(db.volatileCount == 1)
+        db.set(Key("b"), Entry(value: string("3")))
+        #expect(db.volatileCount == 0)
+        let b = db.lookup(Key("b"), now: 0)
+        #expect(b?.value == string("3"))
+        let first = db.remove(Key("a"))
+        #expect(first != nil)
+        let second = db.remove(Key("a"))
+        #expect(second == nil)
+        #expect(db.count == 1)
+    }
+
+    @Test func lookupExpiresLazilyAndRecordsTheKey() {
+        var db = Database()
+        db.set(Key("k"), Entry(value: string("v"), expireAt: 1000))
+        let before = db.lookup(Key("k"), now: 999)
+        #expect(before != nil)
+        let after = db.lookup(Key("k"), now: 1000)
+        #expect(after == nil)
+        #expect(db.count == 0)
+        #expect(db.volatileCount == 0)
+        #expect(db.expiredTotal == 1)
+        let drained = db.drainExpiredKeys()
+        #expect(drained == [Key("k")])
+        let again = db.drainExpiredKeys()
+        #expect(again.isEmpty)
+    }
+
+    @Test func setExpiryAndKeepTTL() {
+        var db = Database()
+        let setOnMissing = db.setExpiry(Key("none"), at: 10)
+        #expect(!setOnMissing)
+        db.set(Key("k"), Entry(value: string("v")))
+        let set = db.setExpiry(Key("k"), at: 2000)
+        #expect(set)
+        #expect(db.volatileCount == 1)
+        db.setKeepingTTL(Key("k"), string("w"))
+        #expect(db.peek(Key("k")) == Entry(value: string("w"), expireAt: 2000))
+        let cleared = db.setExpiry(Key("k"), at: 0)
+        #expect(cleared)
+        #expect(db.volatileCount == 0)
+    }
+
+    @Test func modifyStringMutatesInPlace() {
+        var db = Database()
+        db.set(Key("s"), Entry(value: string("ab"), expireAt: 9000))
+        let length = db.modifyString(Key("s"), now: 0) { $0.append(contentsOf: Array("cd".utf8)); return $0.count }
+        #expect(length == 4)
+        #expect(db.peek(Key("s")) == Entry(value: string("abcd"), expireAt: 9000))
+        let missing = db.modifyString(Key("missing"), now: 0) { _ in 1 }
+        #expect(missing == nil)
+    }
+
+    @Test func activeSweepRemovesOnlyExpiredKeys() {
+        var db = Database()
+        for i in 0..<5000 {
+            db.set(Key("k\(i)"), Entry(value: string("v"), expireAt: i % 2 == 0 ? 100 : 0))
+        }
+        db.set(Key("later"), Entry(value: string("v"), expireAt: 10_000))
+        var removed = 0
+        for _ in 0..<200 { removed += db.sweepExpired(now: 500, maxSegments: 16).removed }
+        #expect(removed == 2500)
+        #expect(db.count == 2501)
+        #expect(db.volatileCount == 1)
+        #expect(db.peek(Key("later")) != nil)
+        let drained = db.drainExpiredKeys()
+        #expect(drained.count == 2500)
+    }
+
+    @Test func scanReturnsEveryKeyPresentThroughoutDespiteGrowth() {
+        var db = Database()
+        for i in 0..<3000 { db.set(Key("stable\(i)"), Entry(value: string("v"))) }
+        var seen = Set<Key>()
+        var cursor: UInt64 = 0
+        var rounds = 0
+        repeat {
+            cursor = db.scan(cursor: cursor, count: 50, now: 0) { key, _ in seen.insert(key) }
+            // Grow and shrink the tables between calls.
+            for j in 0..<200 { db.set(Key("churn\(rounds)-\(j)"), Entry(value: string("x"))) }
+            for j in 0..<100 { db.remove(Key("churn\(rounds)-\(j)")) }
+            rounds += 1
+        } while cursor != 0 && rounds < 10_000
+        #expect(cursor == 0)
+        for i in 0..<3000 { #expect(seen.contains(Key("stable\(i)"))) }
+    }
+
+    @Test func scanSkipsExpiredKeys() {
+        var db = Database()
+        db.set(Key("old"), Entry(value: string("v"), expireAt: 10))
+        db.set(Key("new"), Entry(value: string("v")))
+        var seen: [Key] = []
+        var cursor: UInt64 = 0
+        repeat { cursor = db.scan(cursor: cursor, count: 100, now: 20) { k, _ in seen.append(k) } } while cursor != 0
+        #expect(seen == [Key("new")])
+    }
+
+    @Test func randomKeyFindsLiveKeysAndExpiresDeadOnes() {
+        var db = Database()
+        var rng = SystemRandomNumberGenerator()
+        let none = db.randomKey(now: 0, using: &rng)
+        #expect(none == nil)
+        db.set(Key("dead"), Entry(value: string("v"), expireAt: 5))
+        db.set(Key("alive"), Entry(value: string("v")))
+        for _ in 0..<20 {
+            let key = db.randomKey(now: 10, using: &rng)
+            #expect(key == Key("alive"))
+        }
+    }
+
+    @Test func aSnapshotIsUnaffectedByLaterWrites() {
+        var db = Database()
+        for i in 0..<2000 { db.set(Key("k\(i)"), Entry(value: string("old"))) }
+        let snapshot = db
+        for i in 0..<2000 where i % 3 == 0 { db.set(Key("k\(i)"), Entry(value: string("new"))) }
+        db.remove(Key("k1"))
+        db.set(Key("extra"), Entry(value: string("x")))
+        var snapshotCount = 0
+        snapshot.forEachLiveKey(now: 0) { _, entry in
+            snapshotCount += 1
+            #expect(entry.value == string("old"))
+        }
+        #expect(snapshotCount == 2000)
+        #expect(db.count == 2000)
+        #expect(db.peek(Key("k3"))?.value == string("new"))
+    }
+}
+
+@Suite struct GlobPatternTests {
+    func m(_ p: String, _ s: String, nocase: Bool = false) -> Bool {
+        GlobPattern.matches(Array(p.utf8), Array(s.utf8), ignoreCase: nocase)
+    }
+
+    @Test func matchesLikeRedis() {
+        #expect(m("*", "anything"))
+        #expect(m("h?llo", "hello"))
+        #expect(!m("h?llo", "hllo"))
+        #expect(m("h*llo", "heeeello"))
+        #expect(m("h[ae]llo", "hallo"))
+        #expect(!m("h[ae]llo", "hillo"))
+        #expect(m("h[^e]llo", "hallo"))
+        #expect(!m("h[^e]llo", "hello"))
+        #expect(m("h[a-b]llo", "hbllo"))
+        #expect(m("h[b-a]llo", "hallo"))
+        #expect(m("a\\*b", "a*b"))
+        #expect(!m("a\\*b", "axb"))
+        #expect(m("*:*", "user:1"))
+        #expect(!m("abc", "abcd"))
+        #expect(m("ABC", "abc", nocase: true))
+        #expect(!m("*", ""))
+        #expect(m("", ""))
+        #expect(!m(String(repeating: "*a", count: 50) + "b", String(repeating: "a", count: 60)))
+    }
+}
