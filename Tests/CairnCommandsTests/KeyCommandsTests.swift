@@ -52,7 +52,9 @@ import Testing
     @Test func scanRejectsBadArguments() {
         let h = Harness()
         #expect(h.run("SCAN", "x") == .error("ERR invalid cursor"))
-        #expect(h.run("SCAN", "-1") == .error("ERR invalid cursor"))
+        #expect(h.run("SCAN", " 1") == .error("ERR invalid cursor"))
+        #expect(h.run("SCAN", "18446744073709551616") == .error("ERR invalid cursor"))
+        #expect(h.run("SCAN", "-1") == .array([.str("0"), .array([])]))
         #expect(h.run("SCAN", "0", "COUNT", "0") == .error("ERR syntax error"))
         #expect(h.run("SCAN", "0", "COUNT", "x") == .error("ERR value is not an integer or out of range"))
         #expect(h.run("SCAN", "0", "MATCH") == .error("ERR syntax error"))

@@ -101,10 +101,18 @@ enum KeyCommands {
         for key in found { out.writeBulk(key.bytes) }
     }
 
-    /// Redis parses cursors with strtoull: an unsigned decimal with nothing around it.
+    /// Redis parses cursors with `strtoul`: an optional sign, decimal digits, nothing
+    /// after them, no leading space, no overflow; a minus sign wraps around.
     static func parseCursor(_ bytes: ArraySlice<UInt8>) -> UInt64? {
-        guard !bytes.isEmpty, bytes.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        return UInt64(String(decoding: bytes, as: UTF8.self))
+        var digits = bytes[...]
+        var negative = false
+        if let sign = digits.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            negative = sign == UInt8(ascii: "-")
+            digits = digits.dropFirst()
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let magnitude = UInt64(String(decoding: digits, as: UTF8.self)) else { return nil }
+        return negative ? 0 &- magnitude : magnitude
     }
 
     static func randomkey(_ c: CommandContext, _ out: inout ByteBuffer) {

@@ -42,7 +42,7 @@ enum ConfigCommand {
 
     /// All pairs are checked before any is applied, so a failing CONFIG SET changes nothing.
     static func set(_ c: CommandContext, _ out: inout ByteBuffer) {
-        guard c.args.count % 2 == 0 else { out.writeError(ErrorReplies.wrongArity("config|set")); return }
+        guard c.args.count % 2 == 0 else { out.writeError(ErrorReplies.syntax); return }
         var updated = c.engine.settings
         var seen = Set<String>()
         var pairs: [(Directive, String)] = []

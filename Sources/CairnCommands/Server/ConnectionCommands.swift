@@ -50,11 +50,13 @@ enum ConnectionCommands {
     /// server without RESP3 would), and the handshake reply is RESP2's flat map.
     static func hello(_ c: CommandContext, _ out: inout ByteBuffer) {
         var next = 1
+        var version: Int64 = 2
         if c.args.count >= 2 {
-            guard let version = c.args.int64(1) else {
+            guard let requested = c.args.int64(1) else {
                 out.writeError("ERR Protocol version is not an integer or out of range"); return
             }
-            guard version == 2 else { out.writeError("NOPROTO unsupported protocol version"); return }
+            guard requested == 2 || requested == 3 else { out.writeError("NOPROTO unsupported protocol version"); return }
+            version = requested
             next = 2
         }
         var newName: String? = nil
@@ -75,6 +77,8 @@ enum ConnectionCommands {
             }
             j += 1
         }
+        // Options are checked first, as Redis does; then RESP3, which Cairn does not speak.
+        guard version == 2 else { out.writeError("NOPROTO unsupported protocol version"); return }
         if let newName {
             guard ClientCommand.isValidName(newName) else { out.writeError(ClientCommand.invalidNameError); return }
             c.client.name = newName

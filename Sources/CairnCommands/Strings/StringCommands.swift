@@ -146,10 +146,15 @@ enum StringCommands {
         c.record([.word("DEL"), .bytes(key.bytes)])
     }
 
+    /// Redis's order: options, then the key (nil if absent), its type, and only then the
+    /// expiry value, so a missing key answers nil even with a bad time.
     static func getex(_ c: CommandContext, _ out: inout ByteBuffer) {
         guard let options = StringOptions.parse(c.args, from: 2, mode: .getex) else {
             out.writeError(ErrorReplies.syntax); return
         }
+        let key = c.key(1)
+        guard let entry = c.lookupRead(key) else { out.writeNull(); return }
+        guard case .string(let bytes) = entry.value else { out.writeError(ErrorReplies.wrongType); return }
         var expireAt: Int64 = 0
         if let i = options.expireArgument {
             switch ExpireArgument.absoluteTime(c.args.int64(i), unit: options.unit, relative: options.relative, now: c.now, command: "getex") {
@@ -157,9 +162,6 @@ enum StringCommands {
             case .failure(let e): out.writeError(e.message); return
             }
         }
-        let key = c.key(1)
-        guard let entry = c.lookupRead(key) else { out.writeNull(); return }
-        guard case .string(let bytes) = entry.value else { out.writeError(ErrorReplies.wrongType); return }
         out.writeBulk(bytes)
         if options.hasExpire {
             if expireAt <= c.now {

@@ -1,0 +1,102 @@
+"""Shared fixtures for Cairn's end-to-end tests.
+
+Every server (Cairn or Debian's redis-server) is started on a free port on 127.0.0.1,
+in its own temporary directory, and is stopped and cleaned up when its test ends.
+"""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 30.0
+
+
+def cairn_binary() -> Path:
+    path = Path(os.environ.get("CAIRN_BIN", ROOT / ".build" / "debug" / "cairn-server"))
+    if not path.exists():
+        pytest.exit(f"cairn-server not built at {path}; run scripts/test.sh", returncode=2)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not start in {timeout}s")
+
+
+class ServerProcess:
+    """A running server process: its port, directory and log."""
+
+    def __init__(self, argv, port, workdir):
+        self.port = port
+        self.workdir = Path(workdir)
+        self.log_path = self.workdir / "server.log"
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv, cwd=workdir, stdout=self._log, stderr=subprocess.STDOUT)
+        try:
+            wait_for_port(port, self.proc)
+        except Exception:
+            self.stop()
+            raise
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=15.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._log.close()
+        return self.proc.returncode
+
+
+def start_cairn(workdir, *flags) -> ServerProcess:
+    port = free_port()
+    argv = [str(cairn_binary()), "--port", str(port), *flags]
+    return ServerProcess(argv, port, workdir)
+
+
+def start_redis(workdir) -> ServerProcess:
+    port = free_port()
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", str(workdir)]
+    return ServerProcess(argv, port, workdir)
+
+
+@pytest.fixture
+def cairn():
+    with tempfile.TemporaryDirectory(prefix="cairn-test-") as d:
+        server = start_cairn(d)
+        yield server
+        server.stop()
+
+
+@pytest.fixture
+def redis_server():
+    with tempfile.TemporaryDirectory(prefix="redis-test-") as d:
+        server = start_redis(d)
+        yield server
+        server.stop()

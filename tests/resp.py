@@ -1,0 +1,105 @@
+"""A tiny RESP2 client over a raw socket: it sends exactly what it is given and returns
+the reply both parsed and as raw bytes, so tests can compare servers byte for byte."""
+import socket
+
+
+def encode(*args) -> bytes:
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, str):
+            a = a.encode()
+        elif isinstance(a, int):
+            a = str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+class Connection:
+    def __init__(self, port, timeout=10.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send_raw(self, data: bytes):
+        self.sock.sendall(data)
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("connection closed by server")
+        self.buf += chunk
+
+    def _line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _exact(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_reply(self):
+        """Returns (parsed, raw). Errors parse to ReplyError instances."""
+        raw = []
+        value = self._read(raw)
+        return value, b"".join(raw)
+
+    def _read(self, raw):
+        line = self._line()
+        raw.append(line + b"\r\n")
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            return ReplyError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            data = self._exact(n + 2)
+            raw.append(data)
+            return data[:-2]
+        if kind == b"*":
+            n = int(rest)
+            if n < 0:
+                return None
+            return [self._read(raw) for _ in range(n)]
+        raise ValueError(f"bad reply line {line!r}")
+
+    def call(self, *args):
+        self.send_raw(encode(*args))
+        return self.read_reply()[0]
+
+    def call_raw(self, *args) -> bytes:
+        self.send_raw(encode(*args))
+        return self.read_reply()[1]
+
+    def is_closed_by_server(self, timeout=5.0) -> bool:
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+
+
+class ReplyError(str):
+    """An error reply; compares as its text."""

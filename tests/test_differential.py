@@ -1,0 +1,186 @@
+"""Cairn and Debian's redis-server receive the same commands; every reply must be
+identical, byte for byte. Replies whose order is unspecified (KEYS, a full SCAN) are
+compared as sets, and PTTL within a small tolerance, since two servers cannot run a
+command at the same millisecond."""
+import random
+import time
+
+import pytest
+
+from resp import Connection, ReplyError
+
+FIXED_CASES = [
+    # strings
+    ["SET", "k", "v"], ["GET", "k"], ["GET", "missing"], ["SET", "k", "v2", "GET"], ["SET", "n", "1", "NX"],
+    ["SET", "n", "2", "NX"], ["SET", "n", "3", "XX"], ["SET", "zz", "3", "XX"], ["SET", "n", "4", "NX", "GET"],
+    ["SET", "k", "v", "NX", "XX"], ["SET", "k", "v", "EX", "0"], ["SET", "k", "v", "EX", "-1"], ["SET", "k", "v", "PX", "x"],
+    ["SET", "k", "v", "EX", "9223372036854775"], ["SET", "k", "v", "KEEPTTL", "PX", "5"], ["SET", "k", "v", "EX"],
+    ["SET", "k", "v", "EX", "1000"], ["TTL", "k"], ["SET", "k", "w", "KEEPTTL"], ["TTL", "k"], ["SET", "k", "x"], ["TTL", "k"],
+    ["SET", "k"], ["GET"], ["SETNX", "k", "1"], ["SETNX", "new", "1"], ["SETEX", "se", "1000", "v"], ["TTL", "se"],
+    ["SETEX", "se", "0", "v"], ["SETEX", "se", "x", "v"], ["PSETEX", "pse", "-5", "v"], ["GETSET", "k", "g"], ["GETSET", "nope", "g"],
+    ["GETDEL", "k"], ["GETDEL", "k"], ["GETEX", "new", "EX", "1000"], ["TTL", "new"], ["GETEX", "new", "PERSIST"], ["TTL", "new"],
+    ["GETEX", "new", "KEEPTTL"], ["GETEX", "new", "EX", "0"], ["GETEX", "absent", "PX", "100"], ["GETEX", "new", "PXAT", "1"], ["EXISTS", "new"],
+    ["MSET", "a", "1", "b", "2", "c", "3"], ["MGET", "a", "b", "x", "c"], ["MSET", "a"], ["MSET", "a", "1", "b"],
+    ["MSETNX", "a", "1", "q", "2"], ["MSETNX", "q", "1", "r", "2"], ["MGET", "q", "r"],
+    ["APPEND", "s", "Hello"], ["APPEND", "s", " World"], ["STRLEN", "s"], ["STRLEN", "nothing"],
+    ["GETRANGE", "s", "0", "4"], ["GETRANGE", "s", "-5", "-1"], ["GETRANGE", "s", "-1", "-5"], ["GETRANGE", "s", "5", "2"],
+    ["GETRANGE", "s", "0", "100"], ["GETRANGE", "s", "-100", "2"], ["GETRANGE", "none", "0", "1"], ["GETRANGE", "s", "a", "1"],
+    ["SETRANGE", "s", "6", "Redis"], ["GET", "s"], ["SETRANGE", "pad", "3", "x"], ["GET", "pad"], ["SETRANGE", "none", "5", ""],
+    ["EXISTS", "none"], ["SETRANGE", "s", "0", ""], ["SETRANGE", "s", "-1", "x"], ["SETRANGE", "s", "x", "x"],
+    ["SETRANGE", "s", "536870911", "xx"],
+    # counters
+    ["INCR", "ctr"], ["INCRBY", "ctr", "10"], ["DECR", "ctr"], ["DECRBY", "ctr", "20"], ["GET", "ctr"], ["INCRBY", "ctr", "1.5"],
+    ["SET", "big", "9223372036854775807"], ["INCR", "big"], ["DECRBY", "ctr", "-9223372036854775808"], ["INCRBY", "ctr", "-9223372036854775808"],
+    ["SET", "sp", " 1"], ["INCR", "sp"], ["SET", "lz", "01"], ["INCR", "lz"], ["SET", "neg0", "-0"], ["INCR", "neg0"], ["INCR", "s"],
+    ["INCRBYFLOAT", "f", "10.5"], ["INCRBYFLOAT", "f", "0.1"], ["INCRBYFLOAT", "f", "-5"], ["INCRBYFLOAT", "f", "1e3"],
+    ["INCRBYFLOAT", "f", "abc"], ["INCRBYFLOAT", "f", " 1"], ["INCRBYFLOAT", "f", "1e5000"], ["INCRBYFLOAT", "f", "inf"],
+    ["INCRBYFLOAT", "f", "0x10"], ["INCRBYFLOAT", "g", "3.0000000000000001"], ["INCRBYFLOAT", "g", "-3"], ["INCRBYFLOAT", "h", "1.23456789012345678"],
+    ["INCRBYFLOAT", "s", "1"], ["INCRBYFLOAT", "ctr", "0.5"],
+    # keys
+    ["EXISTS", "a", "a", "b", "zz"], ["TOUCH", "a", "zz"], ["TYPE", "a"], ["TYPE", "zz"], ["DEL", "a", "zz", "a"], ["UNLINK", "b"],
+    ["DEL"], ["RENAME", "none", "x"], ["RENAME", "c", "c"], ["RENAMENX", "c", "c"], ["RENAME", "c", "c2"], ["GET", "c2"],
+    ["RENAMENX", "c2", "q"], ["RENAMENX", "c2", "c3"], ["COPY", "c3", "c3"], ["COPY", "c3", "c4"], ["COPY", "c3", "c4"],
+    ["COPY", "c3", "c4", "REPLACE"], ["COPY", "c3", "c3", "DB", "3"], ["COPY", "c3", "x", "DB", "16"], ["COPY", "c3", "x", "DB", "a"],
+    ["COPY", "c3", "x", "DB"], ["COPY", "c3", "x", "FOO"], ["COPY", "none", "x"],
+    # expiry
+    ["EXPIRE", "none", "10"], ["SET", "e", "v"], ["TTL", "e"], ["TTL", "none"], ["PTTL", "none"], ["EXPIRE", "e", "1000", "XX"],
+    ["EXPIRE", "e", "1000", "GT"], ["EXPIRE", "e", "1000", "LT"], ["TTL", "e"], ["EXPIRE", "e", "2000", "NX"], ["EXPIRE", "e", "2000", "GT"],
+    ["TTL", "e"], ["EXPIRE", "e", "500", "GT"], ["EXPIRE", "e", "500", "LT"], ["TTL", "e"], ["EXPIRE", "e", "5", "NX", "XX"],
+    ["EXPIRE", "e", "5", "GT", "LT"], ["EXPIRE", "e", "5", "FOO"], ["EXPIRE", "e", "x"], ["EXPIRE", "e", "9223372036854775807"],
+    ["PEXPIRE", "e", "9223372036854775807"], ["EXPIREAT", "e", "4102444800"], ["EXPIRETIME", "e"], ["PEXPIRETIME", "e"],
+    ["PEXPIREAT", "e", "4102444800123"], ["PEXPIRETIME", "e"], ["EXPIRETIME", "e"], ["EXPIRETIME", "c3"], ["EXPIRETIME", "none"],
+    ["PERSIST", "e"], ["PERSIST", "e"], ["TTL", "e"], ["EXPIRE", "e", "-1"], ["EXISTS", "e"], ["SET", "e", "v"], ["PEXPIREAT", "e", "1"],
+    ["EXISTS", "e"],
+    # server and connection
+    ["PING"], ["PING", "hi"], ["PING", "a", "b"], ["ECHO", "x"], ["ECHO"], ["SELECT", "1"], ["DBSIZE"], ["SET", "db1", "v"],
+    ["SELECT", "16"], ["SELECT", "-1"], ["SELECT", "x"], ["FLUSHDB", "NOW"], ["FLUSHDB"], ["DBSIZE"], ["SELECT", "0"], ["DBSIZE"],
+    ["FLUSHALL", "SYNC", "x"], ["FOO", "a", "b"], ["FOO"], ["CONFIG", "FOO"], ["CONFIG"], ["CONFIG", "GET"],
+    ["CONFIG", "GET", "maxclients"], ["CONFIG", "GET", "*bulk*"], ["CONFIG", "GET", "nothing"], ["CONFIG", "SET", "foo", "1"],
+    ["CONFIG", "SET", "maxclients", "x"], ["CONFIG", "SET", "maxclients", "0"], ["CONFIG", "SET", "hz", "1", "hz", "2"],
+    ["CONFIG", "SET", "hz", "1", "maxclients"], ["CONFIG", "SET", "loglevel", "loud"],
+    ["CONFIG", "SET", "proto-max-bulk-len", "12x"], ["CONFIG", "SET", "proto-max-bulk-len", "1000"],
+    ["CONFIG", "SET", "maxclients", "2000", "hz", "20"], ["CONFIG", "GET", "hz"], ["CONFIG", "SET", "hz", "10"],
+    ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "worker-1"], ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "bad name"],
+    ["CLIENT", "LIST", "TYPE", "pubsub"], ["CLIENT", "LIST", "TYPE", "x"], ["CLIENT", "FOO"],
+    ["HELLO", "3", "x"], ["HELLO", "x"], ["SCAN", "x"], ["SCAN", " 1"], ["SCAN", "1x"], ["SCAN", "0", "COUNT", "0"], ["SCAN", "0", "COUNT", "x"],
+    ["SCAN", "0", "MATCH"], ["SCAN", "0", "FOO", "bar"], ["KEYS"], ["RANDOMKEY", "x"], ["SHUTDOWN", "FOO"], ["SHUTDOWN", "ABORT"],
+]
+
+
+def normalize(command, reply):
+    name = command[0].upper() if command else ""
+    if name == "KEYS" and isinstance(reply, list):
+        return ("set", tuple(sorted(reply)))
+    return reply
+
+
+def compare(cairn_conn, redis_conn, command, context=""):
+    c_parsed, c_raw = send(cairn_conn, command)
+    r_parsed, r_raw = send(redis_conn, command)
+    name = command[0].upper()
+    if name == "PTTL" and isinstance(c_parsed, int) and isinstance(r_parsed, int) and c_parsed >= 0 and r_parsed >= 0:
+        assert abs(c_parsed - r_parsed) <= 250, f"{context} {command}: PTTL {c_parsed} vs {r_parsed}"
+        return
+    if name == "KEYS":
+        assert normalize(command, c_parsed) == normalize(command, r_parsed), f"{context} {command}"
+        return
+    assert c_raw == r_raw, f"{context} {command}: cairn {c_raw!r} != redis {r_raw!r}"
+
+
+def send(conn, command):
+    from resp import encode
+    conn.send_raw(encode(*command))
+    return conn.read_reply()
+
+
+def full_scan(conn, *options):
+    cursor, keys = b"0", []
+    for _ in range(100000):
+        reply = conn.call("SCAN", cursor, *options)
+        cursor, batch = reply
+        keys.extend(batch)
+        if cursor == b"0":
+            return sorted(keys)
+    raise AssertionError("SCAN did not finish")
+
+
+def test_fixed_cases_reply_exactly_like_redis(cairn, redis_server):
+    with Connection(cairn.port) as c, Connection(redis_server.port) as r:
+        for command in FIXED_CASES:
+            compare(c, r, command)
+
+
+def test_keys_and_full_scans_return_the_same_keys(cairn, redis_server):
+    with Connection(cairn.port) as c, Connection(redis_server.port) as r:
+        for conn in (c, r):
+            for i in range(0, 3000, 100):
+                conn.call("MSET", *[x for j in range(i, i + 100) for x in (f"user:{j}", str(j))])
+            conn.call("MSET", "order:1", "a", "order:2", "b")
+        for pattern in ["*", "user:1*", "order:?", "*:[12]", "nothing*", "user:\\*"]:
+            compare(c, r, ["KEYS", pattern])
+        assert full_scan(c) == full_scan(r)
+        assert full_scan(c, "MATCH", "user:2*", "COUNT", "7") == full_scan(r, "MATCH", "user:2*", "COUNT", "7")
+        assert full_scan(c, "TYPE", "string") == full_scan(r, "TYPE", "string")
+        assert full_scan(c, "TYPE", "list") == full_scan(r, "TYPE", "list") == []
+
+
+KEYS = [f"k{i}" for i in range(8)]
+
+
+def random_value(rng):
+    choice = rng.random()
+    if choice < 0.3:
+        return str(rng.randint(-1000, 1000))
+    if choice < 0.4:
+        return rng.choice(["", "0", "-0", "01", " 5", "9223372036854775807", "-9223372036854775808", "1.5", "abc"])
+    if choice < 0.5:
+        return f"{rng.uniform(-100, 100):.{rng.randint(0, 6)}f}"
+    return "".join(rng.choice("abcxyz\x00 \r\n") for _ in range(rng.randint(0, 12)))
+
+
+def random_command(rng):
+    k = lambda: rng.choice(KEYS)
+    v = lambda: random_value(rng)
+    n = lambda: str(rng.choice([rng.randint(-5, 120), rng.randint(-10**6, 10**6), 0, -1, "x", "9223372036854775807"]))
+    ttl = lambda: str(rng.choice([rng.randint(100, 5000), 0, -1, "abc"]))
+    roll = rng.randrange(40)
+    if roll < 6:
+        opts = []
+        if rng.random() < 0.3: opts.append(rng.choice(["NX", "XX"]))
+        if rng.random() < 0.3: opts.append("GET")
+        if rng.random() < 0.3: opts += [rng.choice(["EX", "PX"]), ttl()]
+        elif rng.random() < 0.1: opts.append("KEEPTTL")
+        rng.shuffle(opts)
+        return ["SET", k(), v(), *opts]
+    table = [
+        lambda: ["GET", k()], lambda: ["DEL", *rng.sample(KEYS, rng.randint(1, 3))], lambda: ["EXISTS", k(), k()],
+        lambda: ["INCR", k()], lambda: ["DECR", k()], lambda: ["INCRBY", k(), n()], lambda: ["DECRBY", k(), n()],
+        lambda: ["INCRBYFLOAT", k(), rng.choice([v(), f"{rng.uniform(-10, 10):.3f}", "1e2", "-0.5"])],
+        lambda: ["APPEND", k(), v()], lambda: ["STRLEN", k()], lambda: ["GETRANGE", k(), n(), n()],
+        lambda: ["SETRANGE", k(), str(rng.randint(-2, 40)), v()], lambda: ["MSET", k(), v(), k(), v()],
+        lambda: ["MGET", k(), k(), k()], lambda: ["MSETNX", k(), v(), k(), v()], lambda: ["GETSET", k(), v()],
+        lambda: ["GETDEL", k()], lambda: ["GETEX", k(), *rng.choice([[], ["PERSIST"], ["EX", ttl()], ["PX", ttl()]])],
+        lambda: ["SETNX", k(), v()], lambda: ["SETEX", k(), ttl(), v()], lambda: ["RENAME", k(), k()],
+        lambda: ["RENAMENX", k(), k()], lambda: ["COPY", k(), k(), *rng.choice([[], ["REPLACE"], ["DB", "1"], ["DB", "1", "REPLACE"]])],
+        lambda: ["EXPIRE", k(), ttl(), *rng.choice([[], ["NX"], ["XX"], ["GT"], ["LT"]])], lambda: ["PERSIST", k()],
+        lambda: ["TTL", k()], lambda: ["TYPE", k()], lambda: ["SELECT", str(rng.choice([0, 0, 0, 1]))], lambda: ["DBSIZE"],
+        lambda: ["KEYS", rng.choice(["*", "k[1-3]", "k?"])], lambda: ["GET"], lambda: ["NOSUCH", k()],
+        lambda: ["EXPIRE", k(), "-1"], lambda: ["PEXPIRE", k(), str(rng.randint(100000, 900000))],
+    ]
+    return rng.choice(table)()
+
+
+@pytest.mark.parametrize("seed", range(int(__import__("os").environ.get("CAIRN_DIFF_SEEDS", "30"))))
+def test_random_workloads_reply_exactly_like_redis(cairn, redis_server, seed):
+    rng = random.Random(seed)
+    with Connection(cairn.port) as c, Connection(redis_server.port) as r:
+        for i in range(400):
+            command = random_command(rng)
+            compare(c, r, command, context=f"seed {seed} step {i}")
+        # The final state must agree too.
+        for db in ("0", "1"):
+            c.call("SELECT", db)
+            r.call("SELECT", db)
+            for key in KEYS:
+                compare(c, r, ["GET", key], context=f"seed {seed} final db{db}")
+                compare(c, r, ["TTL", key], context=f"seed {seed} final db{db}")
