@@ -77,6 +77,24 @@ class Connection:
             if n < 0:
                 return None
             return [self._read(raw) for _ in range(n)]
+        # RESP3
+        if kind == b"_":
+            return None
+        if kind == b"%":
+            items = [self._read(raw) for _ in range(2 * int(rest))]
+            return dict(zip(items[0::2], items[1::2])) if all(not isinstance(k, (list, dict)) for k in items[0::2]) else items
+        if kind == b"~":
+            return [self._read(raw) for _ in range(int(rest))]
+        if kind in (b"=", b"!"):
+            data = self._exact(int(rest) + 2)
+            raw.append(data)
+            return data[4:-2] if kind == b"=" else ReplyError(data[:-2].decode())
+        if kind == b",":
+            return float(rest)
+        if kind == b"#":
+            return rest == b"t"
+        if kind == b"(":
+            return int(rest)
         raise ValueError(f"bad reply line {line!r}")
 
     def call(self, *args):

@@ -110,6 +110,28 @@ def test_fixed_cases_reply_exactly_like_redis(cairn, redis_server):
             compare(c, r, command)
 
 
+# Commands whose replies take RESP3's own forms (null, map, set) in Redis 7.
+RESP3_CASES = [
+    ["GET", "missing"], ["SET", "k", "v"], ["GET", "k"], ["MGET", "k", "missing"], ["SET", "n", "1", "NX", "GET"],
+    ["SET", "k", "v2", "GET"], ["SET", "k", "v3", "NX"], ["GETEX", "missing"], ["GETDEL", "missing"], ["GETSET", "new", "x"],
+    ["RANDOMKEY", "x"], ["CONFIG", "GET", "maxclients"], ["CONFIG", "GET", "*bulk*"], ["CONFIG", "GET", "nothing"],
+    ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "r3"], ["CLIENT", "GETNAME"], ["INCRBYFLOAT", "f", "1.5"], ["TTL", "k"],
+    ["SCAN", "0", "COUNT", "0"], ["EXISTS", "k"], ["HELLO", "3", "FOO"], ["HELLO", "4"], ["PING"], ["ECHO", "x"],
+]
+
+
+def test_fixed_cases_in_resp3_reply_exactly_like_redis(cairn, redis_server):
+    with Connection(cairn.port) as c, Connection(redis_server.port) as r:
+        hello_c, hello_r = c.call("HELLO", "3"), r.call("HELLO", "3")
+        assert hello_c[b"proto"] == hello_r[b"proto"] == 3
+        for command in RESP3_CASES:
+            compare(c, r, command)
+        c.call("SET", "only", "v")
+        r.call("SET", "only", "v")
+        compare(c, r, ["KEYS", "*"])
+        compare(c, r, ["MGET", "only", "k", "nothing"])
+
+
 def test_keys_and_full_scans_return_the_same_keys(cairn, redis_server):
     with Connection(cairn.port) as c, Connection(redis_server.port) as r:
         for conn in (c, r):

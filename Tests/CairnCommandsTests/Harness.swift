@@ -11,6 +11,11 @@ enum Reply: Equatable, CustomStringConvertible {
     case integer(Int64)
     case bulk(String?)
     case array([Reply]?)
+    /// RESP3 forms.
+    case null3
+    case map([(Reply, Reply)])
+    case set([Reply])
+    case verbatim(String)
 
     static let ok = Reply.simple("OK")
     static let null = Reply.bulk(nil)
@@ -24,6 +29,10 @@ enum Reply: Equatable, CustomStringConvertible {
         case .integer(let n): return ":\(n)"
         case .bulk(let s): return s.map { "\"\($0)\"" } ?? "(nil)"
         case .array(let items): return items.map { "[\($0.map(\.description).joined(separator: ", "))]" } ?? "(nil array)"
+        case .null3: return "_"
+        case .map(let pairs): return "{" + pairs.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
+        case .set(let items): return "~{" + items.map(\.description).joined(separator: ", ") + "}"
+        case .verbatim(let s): return "=\(s)"
         }
     }
 
@@ -55,9 +64,25 @@ enum Reply: Equatable, CustomStringConvertible {
                 items.append(item)
             }
             return .array(items)
+        case "_": return .null3
+        case "%", "~":
+            guard let n = Int(rest) else { return nil }
+            var items: [Reply] = []
+            for _ in 0..<(kind == "%" ? 2 * n : n) {
+                guard let item = parse(&buffer) else { return nil }
+                items.append(item)
+            }
+            if kind == "~" { return .set(items) }
+            return .map(stride(from: 0, to: items.count, by: 2).map { (items[$0], items[$0 + 1]) })
+        case "=":
+            guard let n = Int(rest), let s = buffer.readString(length: n) else { return nil }
+            buffer.moveReaderIndex(forwardBy: 2)
+            return .verbatim(String(s.dropFirst(4)))
         default: return nil
         }
     }
+
+    static func == (lhs: Reply, rhs: Reply) -> Bool { lhs.description == rhs.description }
 
     private static func readLine(_ buffer: inout ByteBuffer) -> String? {
         let view = buffer.readableBytesView
@@ -90,10 +115,10 @@ final class Harness {
 
     @discardableResult
     func run(_ parts: [String]) -> Reply {
-        var out = ByteBufferAllocator().buffer(capacity: 0)
+        var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
         engine.execute(Arguments(strings: parts), client: client, into: &out)
-        guard let reply = Reply.parse(&out) else { return .error("<no reply>") }
-        precondition(out.readableBytes == 0, "more than one reply")
+        guard let reply = Reply.parse(&out.buffer) else { return .error("<no reply>") }
+        precondition(out.buffer.readableBytes == 0, "more than one reply")
         return reply
     }
 

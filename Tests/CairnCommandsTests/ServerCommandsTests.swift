@@ -112,16 +112,29 @@ import CairnConfig
         #expect(h.run("CLIENT", "LIST", "TYPE", "x") == .error("ERR Unknown client type 'x'"))
     }
 
-    @Test func helloSpeaksRESP2Only() {
+    @Test func helloSwitchesBetweenRESP2AndRESP3() {
         let h = Harness()
         guard case .array(let items?) = h.run("HELLO", "2", "SETNAME", "app") else { Issue.record("no array"); return }
         #expect(items.count == 14)
         #expect(items[0] == .str("server"))
         #expect(items[5] == .integer(2))
         #expect(h.run("CLIENT", "GETNAME") == .str("app"))
-        #expect(h.run("HELLO", "3") == .error("NOPROTO unsupported protocol version"))
+        #expect(h.run("GET", "missing") == .null)
+        guard case .map(let pairs) = h.run("HELLO", "3") else { Issue.record("no map"); return }
+        #expect(pairs.count == 7)
+        #expect(pairs[2].0 == .str("proto") && pairs[2].1 == .integer(3))
+        #expect(h.run("GET", "missing") == .null3)
+        #expect(h.run("MGET", "a", "b") == .array([.null3, .null3]))
+        guard case .map(let config) = h.run("CONFIG", "GET", "maxclients") else { Issue.record("no map"); return }
+        #expect(config.count == 1)
+        guard case .verbatim(let info) = h.run("INFO", "server") else { Issue.record("no verbatim"); return }
+        #expect(info.hasPrefix("# Server\r\n"))
+        #expect(h.run("HELLO", "4") == .error("NOPROTO unsupported protocol version"))
         #expect(h.run("HELLO", "x") == .error("ERR Protocol version is not an integer or out of range"))
-        #expect(h.run("HELLO", "2", "FOO") == .error("ERR Syntax error in HELLO option 'FOO'"))
+        #expect(h.run("HELLO", "3", "FOO") == .error("ERR Syntax error in HELLO option 'FOO'"))
+        #expect(h.run("HELLO", "2", "AUTH", "admin", "pw") == .error("WRONGPASS invalid username-password pair or user is disabled."))
+        guard case .array = h.run("HELLO", "2") else { Issue.record("back to RESP2"); return }
+        #expect(h.run("GET", "missing") == .null)
     }
 
     @Test func commandDescribesTheTable() {
@@ -135,6 +148,7 @@ import CairnConfig
         #expect(get[0] == .str("get"))
         #expect(get[1] == .integer(2))
         #expect(get[2] == .array([.simple("readonly"), .simple("fast")]))
+        #expect(h.run("CONFIG", "GET", "hz") == .strings(["hz", "10"]))
         #expect(Array(get[3...5]) == [.integer(1), .integer(1), .integer(1)])
         #expect(info[1] == .array(nil))
         guard case .array(let docs?) = h.run("COMMAND", "DOCS", "set") else { Issue.record("no docs"); return }

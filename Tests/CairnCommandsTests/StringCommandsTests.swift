@@ -82,7 +82,10 @@ import Testing
         #expect(h.run("EXISTS", "k") == .integer(0))
         #expect(h.run("GETEX", "missing", "EX", "5") == .null)
         #expect(h.run("GETEX", "k", "KEEPTTL") == .error("ERR syntax error"))
+        h.run("SET", "k", "v")
         #expect(h.run("GETEX", "k", "EX", "0") == .error("ERR invalid expire time in 'getex' command"))
+        // Like Redis, a missing key answers nil before the time is checked.
+        #expect(h.run("GETEX", "gone", "EX", "0") == .null)
     }
 
     @Test func multiKeyCommands() {

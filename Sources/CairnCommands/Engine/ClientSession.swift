@@ -12,6 +12,8 @@ public final class ClientSession {
     public var lastInteraction: Int64
     /// The last command run, for CLIENT LIST's `cmd=`.
     public var lastCommand: CommandSpec?
+    /// Reply protocol chosen with HELLO: 2 or 3.
+    public var protocolVersion = 2
     /// Set by QUIT: close once the replies so far are written.
     public var closeAfterReply = false
     /// Bytes waiting in the query buffer, reported by the connection for CLIENT LIST.

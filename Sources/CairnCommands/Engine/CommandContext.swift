@@ -3,7 +3,7 @@ public import CairnKeyspace
 
 /// Everything one command execution may use: its arguments, the engine (keyspace,
 /// settings, propagation), the calling client and the time the command started.
-/// A command's reply goes to the `inout ByteBuffer` passed beside the context.
+/// A command's reply goes to the `inout ReplyWriter` passed beside the context.
 public struct CommandContext {
     public let args: Arguments
     public let engine: Engine

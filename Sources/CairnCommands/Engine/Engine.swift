@@ -54,7 +54,8 @@ public final class Engine {
     // MARK: Running commands
 
     /// Runs one request and appends its reply to `out`. O(the command's own cost).
-    public func execute(_ args: Arguments, client: ClientSession, into out: inout ByteBuffer) {
+    public func execute(_ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
+        out.resp3 = client.protocolVersion == 3
         guard var spec = table.lookup(args) else {
             out.writeError(Self.unknownCommandMessage(args))
             return

@@ -31,7 +31,7 @@ enum ExpireCommands {
 
     /// Redis's `expireGenericCommand`, including the NX/XX/GT/LT rules. The effect is
     /// logged as `PEXPIREAT key <absolute ms>`, or `DEL key` when the time is already past.
-    static func expire(_ c: CommandContext, _ out: inout ByteBuffer, name: String, unit: ExpireUnit, relative: Bool) {
+    static func expire(_ c: CommandContext, _ out: inout ReplyWriter, name: String, unit: ExpireUnit, relative: Bool) {
         var nx = false, xx = false, gt = false, lt = false
         for i in 3..<c.args.count {
             if c.args.equals(i, lowercase: "nx") { nx = true }
@@ -72,7 +72,7 @@ enum ExpireCommands {
         }
     }
 
-    static func ttl(_ c: CommandContext, _ out: inout ByteBuffer, milliseconds: Bool, absolute: Bool) {
+    static func ttl(_ c: CommandContext, _ out: inout ReplyWriter, milliseconds: Bool, absolute: Bool) {
         guard let entry = c.lookupRead(c.key(1)) else { out.writeIntegerReply(-2); return }
         guard entry.isVolatile else { out.writeIntegerReply(-1); return }
         var value = absolute ? entry.expireAt : entry.expireAt - c.now
@@ -80,7 +80,7 @@ enum ExpireCommands {
         out.writeIntegerReply(milliseconds ? value : (value + 500) / 1000)
     }
 
-    static func persist(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func persist(_ c: CommandContext, _ out: inout ReplyWriter) {
         let key = c.key(1)
         guard let entry = c.lookupWrite(key), entry.isVolatile else { out.writeIntegerReply(0); return }
         c.engine.keyspace.databases[c.db].setExpiry(key, at: 0)

@@ -30,7 +30,7 @@ enum KeyCommands {
                     summary: "Copies the value of a key to a new key.", syntax: "source destination [DB destination-db] [REPLACE]", run: copy),
     ]
 
-    static func del(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func del(_ c: CommandContext, _ out: inout ReplyWriter) {
         var removed: [Key] = []
         for i in 1..<c.args.count {
             let key = c.key(i)
@@ -45,18 +45,18 @@ enum KeyCommands {
         }
     }
 
-    static func exists(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func exists(_ c: CommandContext, _ out: inout ReplyWriter) {
         var found: Int64 = 0
         for i in 1..<c.args.count where c.lookupRead(c.key(i)) != nil { found += 1 }
         out.writeIntegerReply(found)
     }
 
-    static func type(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func type(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let entry = c.lookupRead(c.key(1)) else { out.writeSimpleString("none"); return }
         out.writeSimpleString(entry.value.type.rawValue)
     }
 
-    static func keys(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func keys(_ c: CommandContext, _ out: inout ReplyWriter) {
         let pattern = c.args[1]
         let everything = GlobPattern.matchesEverything(pattern)
         var found: [Key] = []
@@ -67,7 +67,7 @@ enum KeyCommands {
         for key in found { out.writeBulk(key.bytes) }
     }
 
-    static func scan(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let cursor = parseCursor(c.args[1]) else { out.writeError(ErrorReplies.invalidCursor); return }
         var count = 10
         var pattern: ArraySlice<UInt8>? = nil
@@ -115,7 +115,7 @@ enum KeyCommands {
         return negative ? 0 &- magnitude : magnitude
     }
 
-    static func randomkey(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func randomkey(_ c: CommandContext, _ out: inout ReplyWriter) {
         if let key = c.engine.keyspace.databases[c.db].randomKey(now: c.now, using: &c.engine.random) {
             out.writeBulk(key.bytes)
         } else {
@@ -123,7 +123,7 @@ enum KeyCommands {
         }
     }
 
-    static func rename(_ c: CommandContext, _ out: inout ByteBuffer, onlyIfAbsent: Bool) {
+    static func rename(_ c: CommandContext, _ out: inout ReplyWriter, onlyIfAbsent: Bool) {
         let source = c.key(1), target = c.key(2)
         guard let entry = c.lookupWrite(source) else { out.writeError(ErrorReplies.noSuchKey); return }
         if source == target {
@@ -137,7 +137,7 @@ enum KeyCommands {
         c.recordVerbatim()
     }
 
-    static func copy(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func copy(_ c: CommandContext, _ out: inout ReplyWriter) {
         var replace = false
         var targetDB = c.db
         var i = 3

@@ -19,7 +19,7 @@ enum ClientCommand {
                         complexity: "O(N) where N is the number of client connections",
                         summary: "Lists open connections.", syntax: "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]", run: list),
             CommandSpec("client|info", arity: 2, flags: [.noscript, .loading, .stale], group: "connection", since: "6.2.0",
-                        summary: "Returns information about the connection.", run: { c, o in o.writeBulk(describe(c.client, now: c.now)) }),
+                        summary: "Returns information about the connection.", run: { c, o in o.writeVerbatim(describe(c.client, now: c.now)) }),
             CommandSpec("client|help", arity: 2, flags: [.loading, .stale], group: "connection", since: "5.0.0",
                         summary: "Returns helpful text about the different subcommands.", run: help),
         ],
@@ -30,18 +30,18 @@ enum ClientCommand {
         name.utf8.allSatisfy { $0 >= 33 && $0 <= 126 }
     }
 
-    static func setName(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func setName(_ c: CommandContext, _ out: inout ReplyWriter) {
         let name = c.args.string(2)
         guard isValidName(name) else { out.writeError(invalidNameError); return }
         c.client.name = name
         out.writeOK()
     }
 
-    static func getName(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func getName(_ c: CommandContext, _ out: inout ReplyWriter) {
         if c.client.name.isEmpty { out.writeNull() } else { out.writeBulk(c.client.name) }
     }
 
-    static func list(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func list(_ c: CommandContext, _ out: inout ReplyWriter) {
         var clients = c.engine.clients.values.sorted { $0.id < $1.id }
         var i = 2
         while i < c.args.count {
@@ -64,7 +64,7 @@ enum ClientCommand {
                 out.writeError(ErrorReplies.syntax); return
             }
         }
-        out.writeBulk(clients.map { describe($0, now: c.now) }.joined())
+        out.writeVerbatim(clients.map { describe($0, now: c.now) }.joined())
     }
 
     /// One CLIENT LIST line in Redis's field order.
@@ -73,10 +73,10 @@ enum ClientCommand {
         let idle = (now - s.lastInteraction) / 1000
         return "id=\(s.id) addr=\(s.address) laddr=\(s.localAddress) fd=-1 name=\(s.name) age=\(age) idle=\(idle) "
             + "flags=N db=\(s.db) sub=0 psub=0 ssub=0 multi=-1 qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
-            + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=default redir=-1 resp=2\n"
+            + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=default redir=-1 resp=\(s.protocolVersion)\n"
     }
 
-    static func help(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func help(_ c: CommandContext, _ out: inout ReplyWriter) {
         let lines = [
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "GETNAME", "    Return the name of the current connection.",

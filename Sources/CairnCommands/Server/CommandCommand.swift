@@ -26,7 +26,7 @@ enum CommandCommand {
             for spec in c.engine.table.all { writeInfo(spec, &o) }
         })
 
-    static func info(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func info(_ c: CommandContext, _ out: inout ReplyWriter) {
         if c.args.count == 2 {
             out.writeArrayHeader(c.engine.table.all.count)
             for spec in c.engine.table.all { writeInfo(spec, &out) }
@@ -38,21 +38,21 @@ enum CommandCommand {
         }
     }
 
-    static func docs(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func docs(_ c: CommandContext, _ out: inout ReplyWriter) {
         let specs: [CommandSpec]
         if c.args.count == 2 {
             specs = c.engine.table.all
         } else {
             specs = (2..<c.args.count).compactMap { find(c.args.string($0), in: c.engine.table) }
         }
-        out.writeArrayHeader(specs.count * 2)
+        out.writeMapHeader(specs.count)
         for spec in specs {
             out.writeBulk(spec.name)
             writeDoc(spec, &out)
         }
     }
 
-    static func list(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func list(_ c: CommandContext, _ out: inout ReplyWriter) {
         let names = c.engine.table.all.flatMap { [$0.name] + $0.subcommands.map(\.name) }
         out.writeArrayHeader(names.count)
         for name in names { out.writeBulk(name) }
@@ -68,18 +68,18 @@ enum CommandCommand {
     }
 
     /// Redis 7's ten-element command description.
-    static func writeInfo(_ spec: CommandSpec, _ out: inout ByteBuffer) {
+    static func writeInfo(_ spec: CommandSpec, _ out: inout ReplyWriter) {
         out.writeArrayHeader(10)
         out.writeBulk(spec.name)
         out.writeIntegerReply(Int64(spec.arity))
         let flags = spec.flags.names
-        out.writeArrayHeader(flags.count)
+        out.writeSetHeader(flags.count)
         for flag in flags { out.writeSimpleString(flag) }
         out.writeIntegerReply(Int64(spec.keys.first))
         out.writeIntegerReply(Int64(spec.keys.last))
         out.writeIntegerReply(Int64(spec.keys.step))
         let categories = aclCategories(spec)
-        out.writeArrayHeader(categories.count)
+        out.writeSetHeader(categories.count)
         for category in categories { out.writeSimpleString(category) }
         out.writeArrayHeader(0)  // tips
         out.writeArrayHeader(0)  // key specifications
@@ -104,10 +104,10 @@ enum CommandCommand {
 
     /// The documentation map (flattened for RESP2): summary, since, group, complexity,
     /// the argument syntax as Cairn's own `syntax` field, and subcommands.
-    static func writeDoc(_ spec: CommandSpec, _ out: inout ByteBuffer) {
+    static func writeDoc(_ spec: CommandSpec, _ out: inout ReplyWriter) {
         let hasSyntax = !spec.doc.syntax.isEmpty
         let hasSubs = !spec.subcommands.isEmpty
-        out.writeArrayHeader(8 + (hasSyntax ? 2 : 0) + (hasSubs ? 2 : 0))
+        out.writeMapHeader(4 + (hasSyntax ? 1 : 0) + (hasSubs ? 1 : 0))
         out.writeBulk("summary"); out.writeBulk(spec.doc.summary)
         out.writeBulk("since"); out.writeBulk(spec.doc.since)
         out.writeBulk("group"); out.writeBulk(spec.doc.group)
@@ -115,7 +115,7 @@ enum CommandCommand {
         if hasSyntax { out.writeBulk("syntax"); out.writeBulk(spec.doc.syntax) }
         if hasSubs {
             out.writeBulk("subcommands")
-            out.writeArrayHeader(spec.subcommands.count * 2)
+            out.writeMapHeader(spec.subcommands.count)
             for sub in spec.subcommands {
                 out.writeBulk(sub.name)
                 writeDoc(sub, &out)

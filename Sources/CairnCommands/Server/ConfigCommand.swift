@@ -22,7 +22,7 @@ enum ConfigCommand {
         ],
         run: { _, _ in })
 
-    static func get(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func get(_ c: CommandContext, _ out: inout ReplyWriter) {
         var matched: [(String, String)] = []
         var seen = Set<String>()
         for i in 2..<c.args.count {
@@ -33,7 +33,7 @@ enum ConfigCommand {
                 matched.append((directive.name, directive.render(c.engine.settings)))
             }
         }
-        out.writeArrayHeader(matched.count * 2)
+        out.writeMapHeader(matched.count)
         for (name, value) in matched {
             out.writeBulk(name)
             out.writeBulk(value)
@@ -41,7 +41,7 @@ enum ConfigCommand {
     }
 
     /// All pairs are checked before any is applied, so a failing CONFIG SET changes nothing.
-    static func set(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func set(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard c.args.count % 2 == 0 else { out.writeError(ErrorReplies.syntax); return }
         var updated = c.engine.settings
         var seen = Set<String>()
@@ -68,14 +68,14 @@ enum ConfigCommand {
         "ERR CONFIG SET failed (possibly related to argument '\(name)') - \(reason)"
     }
 
-    static func resetstat(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func resetstat(_ c: CommandContext, _ out: inout ReplyWriter) {
         c.engine.stats = EngineStats()
         c.engine.stats.expiredKeysBase = c.engine.keyspace.expiredTotal
         c.engine.hooks?.resetStatistics()
         out.writeOK()
     }
 
-    static func help(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func help(_ c: CommandContext, _ out: inout ReplyWriter) {
         let lines = [
             "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",

@@ -22,7 +22,7 @@ enum ConnectionCommands {
         ClientCommand.spec,
     ]
 
-    static func ping(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func ping(_ c: CommandContext, _ out: inout ReplyWriter) {
         switch c.args.count {
         case 1: out.writeSimpleString("PONG")
         case 2: out.writeBulk(c.args[1])
@@ -30,12 +30,12 @@ enum ConnectionCommands {
         }
     }
 
-    static func quit(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func quit(_ c: CommandContext, _ out: inout ReplyWriter) {
         out.writeOK()
         c.client.closeAfterReply = true
     }
 
-    static func select(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func select(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let n = c.args.int64(1), n >= Int64(Int32.min), n <= Int64(Int32.max) else {
             out.writeError(ErrorReplies.notInteger); return
         }
@@ -46,9 +46,8 @@ enum ConnectionCommands {
         out.writeOK()
     }
 
-    /// HELLO: Cairn speaks RESP2 only, so protocol 3 is refused with NOPROTO (as a
-    /// server without RESP3 would), and the handshake reply is RESP2's flat map.
-    static func hello(_ c: CommandContext, _ out: inout ByteBuffer) {
+    /// HELLO: switches the connection to RESP2 or RESP3 and describes the server.
+    static func hello(_ c: CommandContext, _ out: inout ReplyWriter) {
         var next = 1
         var version: Int64 = 2
         if c.args.count >= 2 {
@@ -77,16 +76,16 @@ enum ConnectionCommands {
             }
             j += 1
         }
-        // Options are checked first, as Redis does; then RESP3, which Cairn does not speak.
-        guard version == 2 else { out.writeError("NOPROTO unsupported protocol version"); return }
         if let newName {
             guard ClientCommand.isValidName(newName) else { out.writeError(ClientCommand.invalidNameError); return }
             c.client.name = newName
         }
-        out.writeArrayHeader(14)
+        c.client.protocolVersion = Int(version)
+        out.resp3 = version == 3
+        out.writeMapHeader(7)
         out.writeBulk("server"); out.writeBulk("redis")
         out.writeBulk("version"); out.writeBulk(redisCompatibleVersion)
-        out.writeBulk("proto"); out.writeIntegerReply(2)
+        out.writeBulk("proto"); out.writeIntegerReply(version)
         out.writeBulk("id"); out.writeIntegerReply(c.client.id)
         out.writeBulk("mode"); out.writeBulk("standalone")
         out.writeBulk("role"); out.writeBulk("master")

@@ -18,7 +18,7 @@ enum InfoCommand {
 
     /// Producers of extra lines for a section, registered by layers above the engine
     /// (the append-only file fills `persistence`).
-    static func info(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func info(_ c: CommandContext, _ out: inout ReplyWriter) {
         var wanted: [String] = []
         if c.args.count == 1 {
             wanted = defaultSections
@@ -37,7 +37,7 @@ enum InfoCommand {
         for name in wanted where seen.insert(name).inserted {
             if let text = section(name, c) { sections.append(text) }
         }
-        out.writeBulk(sections.joined(separator: "\r\n"))
+        out.writeVerbatim(sections.joined(separator: "\r\n"))
     }
 
     static func section(_ name: String, _ c: CommandContext) -> String? {

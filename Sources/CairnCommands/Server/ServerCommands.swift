@@ -30,28 +30,28 @@ enum ServerCommands {
         return true
     }
 
-    static func flushdb(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func flushdb(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard validFlushFlags(c) else { out.writeError(ErrorReplies.syntax); return }
         c.engine.keyspace.databases[c.db].removeAll()
         out.writeOK()
         c.record([.word("FLUSHDB")])
     }
 
-    static func flushall(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func flushall(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard validFlushFlags(c) else { out.writeError(ErrorReplies.syntax); return }
         c.engine.keyspace.removeAll()
         out.writeOK()
         c.record([.word("FLUSHALL")])
     }
 
-    static func time(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func time(_ c: CommandContext, _ out: inout ReplyWriter) {
         let micros = UnixClock.microseconds()
         out.writeArrayHeader(2)
         out.writeBulkDecimal(micros / 1_000_000)
         out.writeBulkDecimal(micros % 1_000_000)
     }
 
-    static func shutdown(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func shutdown(_ c: CommandContext, _ out: inout ReplyWriter) {
         var abort = false
         for i in 1..<c.args.count {
             if c.args.equals(i, lowercase: "abort") { abort = true }

@@ -22,12 +22,12 @@ enum CounterCommands {
                     syntax: "key increment", run: incrByFloat),
     ]
 
-    static func incrBy(_ c: CommandContext, _ out: inout ByteBuffer, fixed: Int64?) {
+    static func incrBy(_ c: CommandContext, _ out: inout ReplyWriter, fixed: Int64?) {
         guard let delta = fixed ?? c.args.int64(2) else { out.writeError(ErrorReplies.notInteger); return }
         apply(c, &out, delta: delta)
     }
 
-    static func decrBy(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func decrBy(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let amount = c.args.int64(2) else { out.writeError(ErrorReplies.notInteger); return }
         guard amount != Int64.min else { out.writeError("ERR decrement would overflow"); return }
         apply(c, &out, delta: -amount)
@@ -36,7 +36,7 @@ enum CounterCommands {
     /// Adds `delta` to the integer stored at the key, keeping its TTL, as Redis's
     /// `incrDecrCommand` does. INCR/DECR/INCRBY/DECRBY are deterministic, so the request
     /// itself is the logged effect.
-    static func apply(_ c: CommandContext, _ out: inout ByteBuffer, delta: Int64) {
+    static func apply(_ c: CommandContext, _ out: inout ReplyWriter, delta: Int64) {
         let key = c.key(1)
         var current: Int64 = 0
         let entry = c.lookupWrite(key)
@@ -59,7 +59,7 @@ enum CounterCommands {
         c.recordVerbatim()
     }
 
-    static func incrByFloat(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func incrByFloat(_ c: CommandContext, _ out: inout ReplyWriter) {
         let key = c.key(1)
         let entry = c.lookupWrite(key)
         var current: Float80 = 0

@@ -46,13 +46,13 @@ enum StringCommands {
 
     // MARK: GET / SET
 
-    static func get(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func get(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let entry = c.lookupRead(c.key(1)) else { out.writeNull(); return }
         guard case .string(let bytes) = entry.value else { out.writeError(ErrorReplies.wrongType); return }
         out.writeBulk(bytes)
     }
 
-    static func set(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func set(_ c: CommandContext, _ out: inout ReplyWriter) {
         if c.args.count == 3 {
             // Plain SET: one hash-table operation; an old value (expired or not) is simply replaced.
             c.store(c.key(1), .string(c.args.bytes(2)))
@@ -104,7 +104,7 @@ enum StringCommands {
         }
     }
 
-    static func setnx(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func setnx(_ c: CommandContext, _ out: inout ReplyWriter) {
         let key = c.key(1)
         if c.lookupWrite(key) != nil { out.writeIntegerReply(0); return }
         c.store(key, .string(c.args.bytes(2)))
@@ -112,7 +112,7 @@ enum StringCommands {
         c.record([.word("SET"), .bytes(key.bytes), .slice(c.args[2])])
     }
 
-    static func setWithExpiry(_ c: CommandContext, _ out: inout ByteBuffer, unit: ExpireUnit) {
+    static func setWithExpiry(_ c: CommandContext, _ out: inout ReplyWriter, unit: ExpireUnit) {
         let name = unit == .seconds ? "setex" : "psetex"
         let expireAt: Int64
         switch ExpireArgument.absoluteTime(c.args.int64(2), unit: unit, relative: true, now: c.now, command: name) {
@@ -125,7 +125,7 @@ enum StringCommands {
         c.record([.word("SET"), .bytes(key.bytes), .slice(c.args[3]), .word("PXAT"), .integer(expireAt)])
     }
 
-    static func getset(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func getset(_ c: CommandContext, _ out: inout ReplyWriter) {
         let key = c.key(1)
         if let old = c.lookupWrite(key) {
             guard case .string(let bytes) = old.value else { out.writeError(ErrorReplies.wrongType); return }
@@ -137,7 +137,7 @@ enum StringCommands {
         c.record([.word("SET"), .bytes(key.bytes), .slice(c.args[2])])
     }
 
-    static func getdel(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func getdel(_ c: CommandContext, _ out: inout ReplyWriter) {
         let key = c.key(1)
         guard let entry = c.lookupRead(key) else { out.writeNull(); return }
         guard case .string(let bytes) = entry.value else { out.writeError(ErrorReplies.wrongType); return }
@@ -148,7 +148,7 @@ enum StringCommands {
 
     /// Redis's order: options, then the key (nil if absent), its type, and only then the
     /// expiry value, so a missing key answers nil even with a bad time.
-    static func getex(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func getex(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let options = StringOptions.parse(c.args, from: 2, mode: .getex) else {
             out.writeError(ErrorReplies.syntax); return
         }
@@ -179,7 +179,7 @@ enum StringCommands {
 
     // MARK: Many keys
 
-    static func mget(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func mget(_ c: CommandContext, _ out: inout ReplyWriter) {
         out.writeArrayHeader(c.args.count - 1)
         for i in 1..<c.args.count {
             if let entry = c.lookupRead(c.key(i)), case .string(let bytes) = entry.value {
@@ -190,7 +190,7 @@ enum StringCommands {
         }
     }
 
-    static func mset(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func mset(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard c.args.count % 2 == 1 else { out.writeError(ErrorReplies.wrongArity("mset")); return }
         for i in stride(from: 1, to: c.args.count, by: 2) {
             c.store(c.key(i), .string(c.args.bytes(i + 1)))
@@ -199,7 +199,7 @@ enum StringCommands {
         c.recordVerbatim()
     }
 
-    static func msetnx(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func msetnx(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard c.args.count % 2 == 1 else { out.writeError(ErrorReplies.wrongArity("msetnx")); return }
         for i in stride(from: 1, to: c.args.count, by: 2) where c.lookupWrite(c.key(i)) != nil {
             out.writeIntegerReply(0)
@@ -218,7 +218,7 @@ enum StringCommands {
 
     // MARK: Partial strings
 
-    static func append(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func append(_ c: CommandContext, _ out: inout ReplyWriter) {
         let key = c.key(1)
         let suffix = c.args[2]
         guard let entry = c.lookupWrite(key) else {
@@ -239,13 +239,13 @@ enum StringCommands {
         c.recordVerbatim()
     }
 
-    static func strlen(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func strlen(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let entry = c.lookupRead(c.key(1)) else { out.writeIntegerReply(0); return }
         guard case .string(let bytes) = entry.value else { out.writeError(ErrorReplies.wrongType); return }
         out.writeIntegerReply(Int64(bytes.count))
     }
 
-    static func getrange(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func getrange(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard var start = c.args.int64(2), var end = c.args.int64(3) else {
             out.writeError(ErrorReplies.notInteger); return
         }
@@ -262,7 +262,7 @@ enum StringCommands {
         out.writeBulk(bytes[Int(start)...Int(end)])
     }
 
-    static func setrange(_ c: CommandContext, _ out: inout ByteBuffer) {
+    static func setrange(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let offset = c.args.int64(2) else { out.writeError(ErrorReplies.notInteger); return }
         guard offset >= 0 else { out.writeError(ErrorReplies.offsetOutOfRange); return }
         let key = c.key(1)

@@ -54,7 +54,7 @@ public final class CommandSpec: Sendable {
     /// Positions of keys: first, last (negative counts from the end), step.
     public let keys: (first: Int, last: Int, step: Int)
     public let doc: CommandDoc
-    let run: @Sendable (CommandContext, inout ByteBuffer) -> Void
+    let run: @Sendable (CommandContext, inout ReplyWriter) -> Void
     /// Subcommands by lowercase name, for container commands (CONFIG, CLIENT, COMMAND).
     let subcommands: [CommandSpec]
 
@@ -62,7 +62,7 @@ public final class CommandSpec: Sendable {
          group: String, since: String = "1.0.0", complexity: String = "O(1)",
          summary: String, syntax: String = "",
          subcommands: [CommandSpec] = [],
-         run: @escaping @Sendable (CommandContext, inout ByteBuffer) -> Void) {
+         run: @escaping @Sendable (CommandContext, inout ReplyWriter) -> Void) {
         self.name = name
         self.arity = arity
         self.flags = flags

@@ -26,7 +26,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Bytes received but not yet decoded.
     private var pending: ByteBuffer?
     /// Replies not yet written.
-    private var replies: ByteBuffer
+    private var replies: ReplyWriter
     /// Set once the connection must close after its replies are written.
     private var closing = false
 
@@ -34,7 +34,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.engine = engine
         self.runtime = runtime
         self.flusher = flusher
-        self.replies = allocator.buffer(capacity: 4096)
+        self.replies = ReplyWriter(buffer: allocator.buffer(capacity: 4096))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -138,10 +138,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         flushQueued = false
         guard let context, !closing, replies.readableBytes > 0 else { return }
         runtime.outputBytes += replies.readableBytes
-        context.writeAndFlush(wrapOutboundOut(replies), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(replies.buffer), promise: nil)
         // Reuses the storage when the socket took the bytes at once; otherwise NIO still
         // holds them and clear() starts a fresh buffer.
-        replies.clear()
+        replies.buffer.clear()
     }
 
     private func closeAfterWriting(_ context: ChannelHandlerContext) {
@@ -149,8 +149,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         if replies.readableBytes > 0 {
             runtime.outputBytes += replies.readableBytes
             let promise = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(replies), promise: promise)
-            replies.clear()
+            context.writeAndFlush(wrapOutboundOut(replies.buffer), promise: promise)
+            replies.buffer.clear()
             promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
         } else {
             context.close(promise: nil)

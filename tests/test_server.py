@@ -1,0 +1,181 @@
+"""The server as a process: bad input, limits, expiry in the background, start-up
+errors and graceful shutdown."""
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import redis
+
+from conftest import ROOT, ServerProcess, cairn_binary, free_port, start_cairn
+from resp import Connection, encode
+
+
+def test_malformed_protocol_gets_an_error_and_closes_only_that_connection(cairn):
+    with Connection(cairn.port) as bystander:
+        bystander.call("SET", "k", "v")
+        for bad, message in [(b"*x\r\n", "invalid multibulk length"),
+                             (b"*1\r\n+PING\r\n", "expected '$', got '+'"),
+                             (b"*1\r\n$-3\r\n", "invalid bulk length"),
+                             (b'SET "a\r\n', "unbalanced quotes in request")]:
+            with Connection(cairn.port) as c:
+                c.send_raw(bad)
+                reply, _ = c.read_reply()
+                assert reply == f"ERR Protocol error: {message}"
+                assert c.is_closed_by_server()
+        assert bystander.call("GET", "k") == b"v"
+
+
+def test_inline_commands_and_pipelining(cairn):
+    with Connection(cairn.port) as c:
+        c.send_raw(b"SET a 1\r\nINCR a\r\nGET a\r\nECHO \"x y\"\r\n")
+        assert [c.read_reply()[0] for _ in range(4)] == ["OK", 2, b"2", b"x y"]
+        burst = b"".join(encode("INCR", "p") for _ in range(10000))
+        c.send_raw(burst)
+        replies = [c.read_reply()[0] for _ in range(10000)]
+        assert replies == list(range(1, 10001))
+
+
+def test_requests_split_into_single_bytes(cairn):
+    with Connection(cairn.port) as c:
+        data = encode("SET", "split", "value with spaces") + encode("GET", "split")
+        for i in range(len(data)):
+            c.send_raw(data[i:i + 1])
+        assert c.read_reply()[0] == "OK"
+        assert c.read_reply()[0] == b"value with spaces"
+
+
+def test_large_values_round_trip(cairn):
+    value = bytes(range(256)) * 40000  # ~10 MB, binary
+    with Connection(cairn.port, timeout=30) as c:
+        assert c.call("SET", "big", value) == "OK"
+        assert c.call("STRLEN", "big") == len(value)
+        assert c.call("GET", "big") == value
+
+
+def test_proto_max_bulk_len_rejects_larger_bulks(cairn):
+    with Connection(cairn.port) as c:
+        assert c.call("CONFIG", "SET", "proto-max-bulk-len", "1mb") == "OK"
+        c.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n")
+        assert c.read_reply()[0] == "ERR Protocol error: invalid bulk length"
+        assert c.is_closed_by_server()
+
+
+def test_query_buffer_limit_closes_the_client(cairn):
+    with Connection(cairn.port) as admin:
+        assert admin.call("CONFIG", "SET", "client-query-buffer-limit", "1mb") == "OK"
+        with Connection(cairn.port) as c:
+            c.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n")
+            try:
+                c.send_raw(b"x" * 2_000_000)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            assert c.is_closed_by_server()
+        assert admin.call("PING") == "PONG"
+        assert "max query buffer" in cairn.log()
+
+
+def test_maxclients_rejects_extra_connections(cairn):
+    with Connection(cairn.port) as admin:
+        assert admin.call("CONFIG", "SET", "maxclients", "2") == "OK"
+        with Connection(cairn.port) as second:
+            assert second.call("PING") == "PONG"
+            with Connection(cairn.port) as third:
+                reply, _ = third.read_reply()
+                assert reply == "ERR max number of clients reached"
+                assert third.is_closed_by_server()
+        stats = admin.call("INFO", "stats").decode()
+        assert "rejected_connections:1" in stats
+
+
+def test_quit_replies_then_closes(cairn):
+    with Connection(cairn.port) as c:
+        assert c.call("QUIT") == "OK"
+        assert c.is_closed_by_server()
+
+
+def test_active_expiry_reclaims_unread_keys(cairn):
+    r = redis.Redis(port=cairn.port)
+    pipe = r.pipeline(transaction=False)
+    for i in range(5000):
+        pipe.set(f"t:{i}", "v", px=200)
+    pipe.set("keep", "v")
+    pipe.execute()
+    assert r.dbsize() == 5001
+    deadline = time.monotonic() + 10
+    while r.dbsize() > 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert r.dbsize() == 1
+    assert int(r.info("stats")["expired_keys"]) == 5000
+    r.close()
+
+
+def test_sigterm_stops_gracefully(cairn):
+    r = redis.Redis(port=cairn.port)
+    r.set("k", "v")
+    r.close()
+    assert cairn.stop(signal.SIGTERM) == 0
+    assert "ready to exit" in cairn.log()
+
+
+def test_shutdown_command_stops_the_server(cairn):
+    with Connection(cairn.port) as c:
+        c.send_raw(encode("SHUTDOWN", "NOSAVE"))
+        assert c.is_closed_by_server()
+    cairn.proc.wait(timeout=15)
+    assert cairn.proc.returncode == 0
+
+
+def run_server(*args, stdin=None):
+    return subprocess.run([str(cairn_binary()), *args], capture_output=True, text=True, timeout=30)
+
+
+def test_startup_errors_name_the_directive():
+    result = run_server("--port", "abc")
+    assert result.returncode == 1
+    assert "'port \"abc\"'" in result.stderr
+    assert "argument couldn't be parsed into an integer" in result.stderr
+    result = run_server("--no-such-directive", "1")
+    assert result.returncode == 1
+    assert "no-such-directive" in result.stderr
+    assert "Bad directive" in result.stderr
+    result = run_server("/nonexistent/cairn.conf")
+    assert result.returncode == 1
+    assert "can't open config file" in result.stderr
+
+
+def test_config_file_and_flags(tmp_path):
+    port = free_port()
+    conf = tmp_path / "cairn.conf"
+    conf.write_text(f"port 1\nmaxclients 77\n# comment\nhz 20\n")
+    server = ServerProcess([str(cairn_binary()), str(conf), "--port", str(port)], port, tmp_path)
+    try:
+        r = redis.Redis(port=port, decode_responses=True)
+        assert r.config_get("maxclients") == {"maxclients": "77"}
+        assert r.config_get("port") == {"port": str(port)}
+        assert r.info("server")["config_file"] == str(conf)
+        r.close()
+    finally:
+        server.stop()
+
+
+def test_the_shipped_example_config_starts(tmp_path):
+    port = free_port()
+    example = ROOT / "cairn.conf"
+    server = ServerProcess([str(cairn_binary()), str(example), "--port", str(port)], port, tmp_path)
+    try:
+        assert redis.Redis(port=port).ping()
+    finally:
+        server.stop()
+
+
+def test_port_in_use_is_a_clear_error(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        result = run_server("--port", str(port))
+        assert result.returncode == 1
+        assert f"Could not create server TCP listening socket 127.0.0.1:{port}" in result.stderr
