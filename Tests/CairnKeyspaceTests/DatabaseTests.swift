@@ -1,7 +1,7 @@
 import Testing
 @testable import CairnKeyspace
 
-func string(_ s: String) -> Value { .string(Array(s.utf8)) }
+func string(_ s: String) -> Value { .string(ByteString(s)) }
 
 @Suite struct DatabaseTests {
     @Test func setLookupRemoveKeepCounts() {
@@ -52,14 +52,30 @@ func string(_ s: String) -> Value { .string(Array(s.utf8)) }
         #expect(db.volatileCount == 0)
     }
 
-    @Test func modifyStringMutatesInPlace() {
+    @Test func updateCreatesChangesAndRemovesWithCorrectCounts() {
         var db = Database()
-        db.set(Key("s"), Entry(value: string("ab"), expireAt: 9000))
-        let length = db.modifyString(Key("s"), now: 0) { $0.append(contentsOf: Array("cd".utf8)); return $0.count }
-        #expect(length == 4)
-        #expect(db.peek(Key("s")) == Entry(value: string("abcd"), expireAt: 9000))
-        let missing = db.modifyString(Key("missing"), now: 0) { _ in 1 }
-        #expect(missing == nil)
+        db.update(Key("a"), now: 0) { slot in
+            #expect(slot == nil)
+            slot = Entry(value: string("1"), expireAt: 100)
+        }
+        #expect(db.count == 1)
+        #expect(db.volatileCount == 1)
+        db.update(Key("a"), now: 0) { slot in slot?.expireAt = 0 }
+        #expect(db.volatileCount == 0)
+        db.update(Key("a"), now: 0) { slot in slot = nil }
+        #expect(db.count == 0)
+        // An expired entry is seen as absent, removed, and recorded.
+        db.set(Key("old"), Entry(value: string("x"), expireAt: 10))
+        db.update(Key("old"), now: 20) { slot in
+            #expect(slot == nil)
+            slot = Entry(value: string("fresh"))
+        }
+        #expect(db.count == 1)
+        #expect(db.volatileCount == 0)
+        #expect(db.expiredTotal == 1)
+        #expect(db.peek(Key("old"))?.value == string("fresh"))
+        let drained = db.drainExpiredKeys()
+        #expect(drained == [Key("old")])
     }
 
     @Test func activeSweepRemovesOnlyExpiredKeys() {

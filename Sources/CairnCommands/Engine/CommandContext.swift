@@ -14,6 +14,9 @@ public struct CommandContext {
     /// The client's selected database.
     @inlinable public var db: Int { client.db }
 
+    /// Argument `i` as a string value. O(length); no allocation for short values.
+    @inlinable public func value(_ i: Int) -> ByteString { args.withUnsafeBytes(i) { ByteString($0) } }
+
     /// Argument `i` as a key. O(length); no allocation for short keys.
     @inlinable public func key(_ i: Int) -> Key { args.withUnsafeBytes(i) { Key($0) } }
 

@@ -17,7 +17,7 @@ public import CairnConfig
 public final class Engine {
     public var keyspace: Keyspace
     public private(set) var settings: Settings
-    public let table: CommandTable
+    public private(set) var table: CommandTable
     public var propagation: Propagation
     public var stats = EngineStats()
     public weak var hooks: (any ServerHooks)?
@@ -56,7 +56,7 @@ public final class Engine {
     /// Runs one request and appends its reply to `out`. O(the command's own cost).
     public func execute(_ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
         out.resp3 = client.protocolVersion == 3
-        guard var spec = table.lookup(args) else {
+        guard var spec = table.lookupCachingLast(args) else {
             out.writeError(Self.unknownCommandMessage(args))
             return
         }
@@ -83,7 +83,7 @@ public final class Engine {
     /// Logs the keys that expired in `db` during the last command as DELs (or just
     /// forgets them when nothing is logged). O(expired keys).
     func flushExpirations(db: Int) {
-        guard !keyspace.databases[db].expiredKeys.isEmpty else { return }
+        guard keyspace.databases[db].hasExpiredKeys else { return }
         let keys = keyspace.databases[db].drainExpiredKeys()
         guard propagation.isEnabled else { return }
         for key in keys { propagation.record(db: db, [.word("DEL"), .bytes(key.bytes)]) }

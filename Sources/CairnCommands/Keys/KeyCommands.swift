@@ -64,7 +64,7 @@ enum KeyCommands {
             if everything || GlobPattern.matches(pattern, key.bytes) { found.append(key) }
         }
         out.writeArrayHeader(found.count)
-        for key in found { out.writeBulk(key.bytes) }
+        for key in found { out.writeBulk(key) }
     }
 
     static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
@@ -98,7 +98,7 @@ enum KeyCommands {
         out.writeArrayHeader(2)
         out.writeBulk(String(next))
         out.writeArrayHeader(found.count)
-        for key in found { out.writeBulk(key.bytes) }
+        for key in found { out.writeBulk(key) }
     }
 
     /// Redis parses cursors with `strtoul`: an optional sign, decimal digits, nothing
@@ -117,7 +117,7 @@ enum KeyCommands {
 
     static func randomkey(_ c: CommandContext, _ out: inout ReplyWriter) {
         if let key = c.engine.keyspace.databases[c.db].randomKey(now: c.now, using: &c.engine.random) {
-            out.writeBulk(key.bytes)
+            out.writeBulk(key)
         } else {
             out.writeNull()
         }

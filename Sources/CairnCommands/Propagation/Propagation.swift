@@ -1,5 +1,6 @@
 public import NIOCore
 public import CairnProtocol
+public import CairnKeyspace
 
 /// The seam between commands and the append-only file: what each write did, as
 /// deterministic commands in RESP.
@@ -29,6 +30,7 @@ public struct Propagation {
         case slice(ArraySlice<UInt8>)
         case word(StaticString)
         case integer(Int64)
+        case string(ByteString)
     }
 
     /// Records the request exactly as received (for commands that are already deterministic).
@@ -54,6 +56,7 @@ public struct Propagation {
             case .slice(let s): pending.writeBulk(s)
             case .word(let w): pending.writeBulk(raw: UnsafeRawBufferPointer(start: w.utf8Start, count: w.utf8CodeUnitCount))
             case .integer(let n): pending.writeBulkDecimal(n)
+            case .string(let s): s.withUnsafeBytes { pending.writeBulk(raw: $0) }
             }
         }
         recordedCount += 1

@@ -37,26 +37,38 @@ enum CounterCommands {
     /// `incrDecrCommand` does. INCR/DECR/INCRBY/DECRBY are deterministic, so the request
     /// itself is the logged effect.
     static func apply(_ c: CommandContext, _ out: inout ReplyWriter, delta: Int64) {
-        let key = c.key(1)
-        var current: Int64 = 0
-        let entry = c.lookupWrite(key)
-        if let entry {
-            guard case .string(let bytes) = entry.value else { out.writeError(ErrorReplies.wrongType); return }
-            guard let value = bytes.withUnsafeBytes({ parseStrictInt64($0) }) else {
-                out.writeError(ErrorReplies.notInteger); return
+        let outcome: Result<Int64, CounterError> = c.engine.keyspace.databases[c.db].update(c.key(1), now: c.now) { slot in
+            var current: Int64 = 0
+            if let entry = slot {
+                guard case .string(let bytes) = entry.value else { return .failure(.wrongType) }
+                guard let value = bytes.withUnsafeBytes({ parseStrictInt64($0) }) else { return .failure(.notInteger) }
+                current = value
             }
-            current = value
+            let (result, overflow) = current.addingReportingOverflow(delta)
+            guard !overflow else { return .failure(.overflow) }
+            var decimal = DecimalDigits(result)
+            let digits = Value.string(decimal.withBytes { ByteString($0) })
+            if slot != nil { slot?.value = digits } else { slot = Entry(value: digits) }
+            return .success(result)
         }
-        let (result, overflow) = current.addingReportingOverflow(delta)
-        guard !overflow else { out.writeError(ErrorReplies.overflow); return }
-        let digits = DecimalDigits(result).bytes
-        if entry != nil {
-            c.engine.keyspace.databases[c.db].setKeepingTTL(key, .string(digits))
-        } else {
-            c.store(key, .string(digits))
+        switch outcome {
+        case .success(let value):
+            out.writeIntegerReply(value)
+            c.recordVerbatim()
+        case .failure(let error):
+            out.writeError(error.message)
         }
-        out.writeIntegerReply(result)
-        c.recordVerbatim()
+    }
+
+    enum CounterError: Error {
+        case wrongType, notInteger, overflow
+        var message: String {
+            switch self {
+            case .wrongType: return ErrorReplies.wrongType
+            case .notInteger: return ErrorReplies.notInteger
+            case .overflow: return ErrorReplies.overflow
+            }
+        }
     }
 
     static func incrByFloat(_ c: CommandContext, _ out: inout ReplyWriter) {
@@ -65,7 +77,7 @@ enum CounterCommands {
         var current: Float80 = 0
         if let entry {
             guard case .string(let bytes) = entry.value else { out.writeError(ErrorReplies.wrongType); return }
-            guard let value = LongDouble.parse(bytes) else { out.writeError(ErrorReplies.notFloat); return }
+            guard let value = LongDouble.parse(bytes.bytes) else { out.writeError(ErrorReplies.notFloat); return }
             current = value
         }
         guard let increment = LongDouble.parse(Array(c.args[2])) else { out.writeError(ErrorReplies.notFloat); return }
@@ -75,9 +87,9 @@ enum CounterCommands {
         }
         guard let text = LongDouble.format(result) else { out.writeError(ErrorReplies.notFloat); return }
         if entry != nil {
-            c.engine.keyspace.databases[c.db].setKeepingTTL(key, .string(text))
+            c.engine.keyspace.databases[c.db].setKeepingTTL(key, .string(ByteString(text)))
         } else {
-            c.store(key, .string(text))
+            c.store(key, .string(ByteString(text)))
         }
         out.writeBulk(text)
         // Float results depend on the platform's arithmetic; log the result, not the step.

@@ -55,7 +55,7 @@ enum StringCommands {
     static func set(_ c: CommandContext, _ out: inout ReplyWriter) {
         if c.args.count == 3 {
             // Plain SET: one hash-table operation; an old value (expired or not) is simply replaced.
-            c.store(c.key(1), .string(c.args.bytes(2)))
+            c.store(c.key(1), .string(c.value(2)))
             out.writeOK()
             c.recordVerbatim()
             return
@@ -84,7 +84,7 @@ enum StringCommands {
             if !options.get { out.writeNull() }
             return
         }
-        let value = c.args.bytes(2)
+        let value = c.value(2)
         if options.keepTTL {
             c.engine.keyspace.databases[c.db].setKeepingTTL(key, .string(value))
         } else {
@@ -93,13 +93,13 @@ enum StringCommands {
         if !options.get { out.writeOK() }
         if c.isRecording {
             if expireAt != 0 {
-                c.record([.word("SET"), .bytes(key.bytes), .bytes(value), .word("PXAT"), .integer(expireAt)])
+                c.record([.word("SET"), .bytes(key.bytes), .string(value), .word("PXAT"), .integer(expireAt)])
             } else if options.keepTTL {
-                c.record([.word("SET"), .bytes(key.bytes), .bytes(value), .word("KEEPTTL")])
+                c.record([.word("SET"), .bytes(key.bytes), .string(value), .word("KEEPTTL")])
             } else if c.args.count == 3 {
                 c.recordVerbatim()
             } else {
-                c.record([.word("SET"), .bytes(key.bytes), .bytes(value)])
+                c.record([.word("SET"), .bytes(key.bytes), .string(value)])
             }
         }
     }
@@ -107,7 +107,7 @@ enum StringCommands {
     static func setnx(_ c: CommandContext, _ out: inout ReplyWriter) {
         let key = c.key(1)
         if c.lookupWrite(key) != nil { out.writeIntegerReply(0); return }
-        c.store(key, .string(c.args.bytes(2)))
+        c.store(key, .string(c.value(2)))
         out.writeIntegerReply(1)
         c.record([.word("SET"), .bytes(key.bytes), .slice(c.args[2])])
     }
@@ -120,7 +120,7 @@ enum StringCommands {
         case .failure(let e): out.writeError(e.message); return
         }
         let key = c.key(1)
-        c.store(key, .string(c.args.bytes(3)), expireAt: expireAt)
+        c.store(key, .string(c.value(3)), expireAt: expireAt)
         out.writeOK()
         c.record([.word("SET"), .bytes(key.bytes), .slice(c.args[3]), .word("PXAT"), .integer(expireAt)])
     }
@@ -133,7 +133,7 @@ enum StringCommands {
         } else {
             out.writeNull()
         }
-        c.store(key, .string(c.args.bytes(2)))
+        c.store(key, .string(c.value(2)))
         c.record([.word("SET"), .bytes(key.bytes), .slice(c.args[2])])
     }
 
@@ -193,7 +193,7 @@ enum StringCommands {
     static func mset(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard c.args.count % 2 == 1 else { out.writeError(ErrorReplies.wrongArity("mset")); return }
         for i in stride(from: 1, to: c.args.count, by: 2) {
-            c.store(c.key(i), .string(c.args.bytes(i + 1)))
+            c.store(c.key(i), .string(c.value(i + 1)))
         }
         out.writeOK()
         c.recordVerbatim()
@@ -206,7 +206,7 @@ enum StringCommands {
             return
         }
         for i in stride(from: 1, to: c.args.count, by: 2) {
-            c.store(c.key(i), .string(c.args.bytes(i + 1)))
+            c.store(c.key(i), .string(c.value(i + 1)))
         }
         out.writeIntegerReply(1)
         if c.isRecording {
@@ -219,25 +219,33 @@ enum StringCommands {
     // MARK: Partial strings
 
     static func append(_ c: CommandContext, _ out: inout ReplyWriter) {
-        let key = c.key(1)
         let suffix = c.args[2]
-        guard let entry = c.lookupWrite(key) else {
-            c.store(key, .string(Array(suffix)))
-            out.writeIntegerReply(Int64(suffix.count))
+        let limit = c.engine.settings.protoMaxBulkLen
+        let outcome: Result<Int, AppendError> = c.engine.keyspace.databases[c.db].update(c.key(1), now: c.now) { slot in
+            guard var entry = slot else {
+                slot = Entry(value: .string(ByteString(suffix)))
+                return .success(suffix.count)
+            }
+            guard case .string(var value) = entry.value else { return .failure(.wrongType) }
+            guard value.count + suffix.count <= limit else { return .failure(.tooLong) }
+            // Release the slot's and the entry's references so the append happens in place.
+            slot = nil
+            entry.value = .string(ByteString([]))
+            value.withMutableBytes { $0.append(contentsOf: suffix) }
+            entry.value = .string(value)
+            slot = entry
+            return .success(value.count)
+        }
+        switch outcome {
+        case .success(let length):
+            out.writeIntegerReply(Int64(length))
             c.recordVerbatim()
-            return
+        case .failure(.wrongType): out.writeError(ErrorReplies.wrongType)
+        case .failure(.tooLong): out.writeError(ErrorReplies.stringTooLong)
         }
-        guard case .string(let current) = entry.value else { out.writeError(ErrorReplies.wrongType); return }
-        guard current.count + suffix.count <= c.engine.settings.protoMaxBulkLen else {
-            out.writeError(ErrorReplies.stringTooLong); return
-        }
-        let length = c.engine.keyspace.databases[c.db].modifyString(key, now: c.now) { bytes in
-            bytes.append(contentsOf: suffix)
-            return bytes.count
-        } ?? 0
-        out.writeIntegerReply(Int64(length))
-        c.recordVerbatim()
     }
+
+    enum AppendError: Error { case wrongType, tooLong }
 
     static func strlen(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let entry = c.lookupRead(c.key(1)) else { out.writeIntegerReply(0); return }
@@ -259,7 +267,7 @@ enum StringCommands {
         if end < 0 { end = 0 }
         if end >= length { end = length - 1 }
         if start > end || length == 0 { out.writeBulk([UInt8]()); return }
-        out.writeBulk(bytes[Int(start)...Int(end)])
+        bytes.withUnsafeBytes { out.writeBulk(raw: UnsafeRawBufferPointer(rebasing: $0[Int(start)...Int(end)])) }
     }
 
     static func setrange(_ c: CommandContext, _ out: inout ReplyWriter) {
@@ -278,13 +286,20 @@ enum StringCommands {
             out.writeError(ErrorReplies.stringTooLong); return
         }
         let start = Int(offset)
-        if entry == nil { c.store(key, .string([])) }
-        let length = c.engine.keyspace.databases[c.db].modifyString(key, now: c.now) { bytes in
-            let needed = start + patch.count
-            if bytes.count < needed { bytes.append(contentsOf: repeatElement(0, count: needed - bytes.count)) }
-            bytes.replaceSubrange(start..<needed, with: patch)
-            return bytes.count
-        } ?? 0
+        let length = c.engine.keyspace.databases[c.db].update(key, now: c.now) { slot -> Int in
+            var entry = slot ?? Entry(value: .string(ByteString([])))
+            guard case .string(var value) = entry.value else { return 0 }
+            slot = nil
+            entry.value = .string(ByteString([]))
+            value.withMutableBytes { bytes in
+                let needed = start + patch.count
+                if bytes.count < needed { bytes.append(contentsOf: repeatElement(0, count: needed - bytes.count)) }
+                bytes.replaceSubrange(start..<needed, with: patch)
+            }
+            entry.value = .string(value)
+            slot = entry
+            return value.count
+        }
         out.writeIntegerReply(Int64(length))
         c.recordVerbatim()
     }

@@ -3,6 +3,8 @@ import CairnProtocol
 /// Every command Cairn serves, found by name without allocating.
 public struct CommandTable: Sendable {
     private let byName: [CommandName: CommandSpec]
+    /// The last command found, so runs of the same command (a pipeline of SETs) skip hashing.
+    private var last: (name: CommandName, spec: CommandSpec)?
     /// Top-level commands, in table order.
     public let all: [CommandSpec]
 
@@ -21,6 +23,15 @@ public struct CommandTable: Sendable {
         return args.withUnsafeBytes(0) { raw in
             CommandName(lowercasing: raw).flatMap { byName[$0] }
         }
+    }
+
+    /// Like `lookup(_:)`, remembering the answer for the next call. O(1).
+    mutating func lookupCachingLast(_ args: Arguments) -> CommandSpec? {
+        guard !args.isEmpty, let name = args.withUnsafeBytes(0, { CommandName(lowercasing: $0) }) else { return nil }
+        if let last, last.name == name { return last.spec }
+        guard let spec = byName[name] else { return nil }
+        last = (name, spec)
+        return spec
     }
 
     /// The command called `name`, case-insensitively. O(1).

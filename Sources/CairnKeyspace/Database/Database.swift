@@ -25,6 +25,8 @@ public struct Database: Sendable {
     public var volatileCount: Int { storedVolatileCount }
     /// Keys removed because they expired, in order, since the last drain. O(1).
     public var expiredKeys: [Key] { expiredSinceDrain }
+    /// Whether keys expired since the last drain; a cheap check for the hot path. O(1).
+    @inlinable public var hasExpiredKeys: Bool { !expiredSinceDrain.isEmpty }
     /// Total keys removed by expiry since the database was created. O(1).
     public var expiredTotal: Int { expiredCount }
     /// Segment where the next active-expiry sweep starts.
@@ -120,18 +122,42 @@ public struct Database: Sendable {
         return true
     }
 
-    /// Mutates the string stored at a live `key` in place (no copy of its bytes), or
-    /// returns nil when the key is absent or not a string. O(1) average plus the body.
-    @inlinable public mutating func modifyString<R>(_ key: Key, now: Int64, _ body: (inout [UInt8]) -> R) -> R? {
-        guard lookup(key, now: now) != nil else { return nil }
+    /// Read-modify-write with one hash-table probe: `body` gets the live entry for `key`
+    /// (nil if absent or expired) and may change, create or remove it. Counts, expiry
+    /// bookkeeping and the expired-key record are kept right. The entry is moved out of
+    /// the table while `body` runs, so a value it mutates is uniquely owned (no copy).
+    /// O(1) average plus the body.
+    @inlinable public mutating func update<R>(_ key: Key, now: Int64, _ body: (inout Entry?) -> R) -> R {
+        allocateSegments()
         let s = Self.segmentIndex(key)
-        guard let index = segments[s].entries.index(forKey: key) else { return nil }
-        guard case .string(var bytes) = segments[s].entries.values[index].value else { return nil }
-        // Drop the table's reference so `bytes` is uniquely owned and mutates in place.
-        segments[s].entries.values[index].value = .string([])
-        let result = body(&bytes)
-        segments[s].entries.values[index].value = .string(bytes)
+        var expired = false
+        var wasVolatile = false, existed = false
+        var isVolatile = false, exists = false
+        let result: R = Self.withSlot(&segments[s].entries[key]) { slot in
+            if let entry = slot, entry.isExpired(at: now) {
+                slot = nil
+                expired = true
+            }
+            existed = slot != nil
+            wasVolatile = slot?.isVolatile ?? false
+            let r = body(&slot)
+            exists = slot != nil
+            isVolatile = slot?.isVolatile ?? false
+            return r
+        }
+        if expired {
+            storedCount -= 1
+            adjustVolatile(s, -1)
+            expiredSinceDrain.append(key)
+            expiredCount += 1
+        }
+        if existed != exists { storedCount += exists ? 1 : -1 }
+        if wasVolatile != isVolatile { adjustVolatile(s, isVolatile ? 1 : -1) }
         return result
+    }
+
+    @inlinable static func withSlot<R>(_ slot: inout Entry?, _ body: (inout Entry?) -> R) -> R {
+        body(&slot)
     }
 
     /// Removes every key. O(n) to release them.

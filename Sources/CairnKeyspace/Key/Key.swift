@@ -1,36 +1,17 @@
-/// A key: arbitrary bytes plus their hash, computed once when the key is built.
-///
-/// Keys of up to 23 bytes (most real keys) live inline in three words, so building a
-/// key to look one up allocates nothing and comparing two keys touches no memory outside
-/// the hash table's own slots. Longer keys keep their bytes in an array.
+/// A key: its bytes (inline when short, see `ByteString`) plus their hash, computed once
+/// when the key is built.
 ///
 /// The stored hash serves twice: it picks the key's segment in a `Database` and it is
 /// what the segment's `Dictionary` hashes, so the bytes are hashed once per command.
+/// Equality rejects on the hash before comparing bytes.
 public struct Key: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public static let inlineCapacity = 23
-
     public let hash: UInt64
-    /// Inline bytes; the top byte of `w2` holds the length, or 0xFF for a heap key.
-    @usableFromInline let w0: UInt64, w1: UInt64, w2: UInt64
-    @usableFromInline let heap: [UInt8]?
+    public let name: ByteString
 
-    /// O(n) in the key's length; no allocation up to `inlineCapacity` bytes.
+    /// O(n) in the key's length; no allocation for short keys.
     @inlinable public init(_ raw: UnsafeRawBufferPointer) {
         hash = KeyHash.hash(raw)
-        if raw.count <= Self.inlineCapacity {
-            var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            withUnsafeMutableBytes(of: &words) { dst in
-                if let base = raw.baseAddress, raw.count > 0 {
-                    dst.baseAddress?.copyMemory(from: base, byteCount: raw.count)
-                }
-                dst[23] = UInt8(truncatingIfNeeded: raw.count)
-            }
-            (w0, w1, w2) = words
-            heap = nil
-        } else {
-            (w0, w1, w2) = (0, 0, 0xFF << 56)
-            heap = Array(raw)
-        }
+        name = ByteString(raw)
     }
 
     /// O(n).
@@ -48,38 +29,34 @@ public struct Key: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.init(Array(text.utf8))
     }
 
-    /// Length in bytes. O(1).
-    @inlinable public var count: Int {
-        let tag = Int(w2 >> 56)
-        return tag == 0xFF ? (heap?.count ?? 0) : tag
+    /// O(n).
+    @inlinable public init(_ name: ByteString) {
+        self = name.withUnsafeBytes { Key($0) }
     }
+
+    /// Length in bytes. O(1).
+    @inlinable public var count: Int { name.count }
 
     /// Calls `body` with the key's bytes, without copying them. O(1) plus the body.
     @inlinable public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        if let heap { return try heap.withUnsafeBytes(body) }
-        let n = count
-        return try Swift.withUnsafeBytes(of: (w0, w1, w2)) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        try name.withUnsafeBytes(body)
     }
 
     /// The key's bytes as a new array. O(n).
-    public var bytes: [UInt8] {
-        withUnsafeBytes { Array($0) }
-    }
+    public var bytes: [UInt8] { name.bytes }
 
     @inlinable public static func == (lhs: Key, rhs: Key) -> Bool {
-        lhs.hash == rhs.hash && lhs.w0 == rhs.w0 && lhs.w1 == rhs.w1 && lhs.w2 == rhs.w2 && lhs.heap == rhs.heap
+        lhs.hash == rhs.hash && lhs.name == rhs.name
     }
 
     @inlinable public func hash(into hasher: inout Hasher) {
         hasher.combine(hash)
     }
 
-    /// Byte-wise order, as Redis sorts keys (memcmp, shorter first on a tie). O(n).
-    public static func < (lhs: Key, rhs: Key) -> Bool {
-        lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in a.lexicographicallyPrecedes(b) } }
-    }
+    /// Byte-wise order, as Redis sorts keys. O(n).
+    public static func < (lhs: Key, rhs: Key) -> Bool { lhs.name < rhs.name }
 
-    public var description: String { String(decoding: bytes, as: UTF8.self) }
+    public var description: String { name.description }
 }
 
 /// A fast 64-bit hash over bytes, seeded once per process so that which keys share a

@@ -8,7 +8,7 @@ public enum ValueType: String, Sendable, CaseIterable {
 /// consistent snapshot and can be handed to another thread (`Sendable`).
 /// Collection types join this enum as their commands are built.
 public enum Value: Sendable, Equatable {
-    case string([UInt8])
+    case string(ByteString)
 
     public var type: ValueType {
         switch self {

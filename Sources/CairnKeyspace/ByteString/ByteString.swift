@@ -1,0 +1,115 @@
+/// Bytes with a small-string optimisation: up to 23 bytes live inline in three words,
+/// longer ones in an array. Keys and string values both use it, so most keys and values
+/// cost no allocation of their own and reading them touches no memory outside the hash
+/// table's slot (Redis gets the same from its embedded strings).
+///
+/// Invariant: a value of up to `inlineCapacity` bytes is always stored inline, so two
+/// equal values always have the same representation.
+public struct ByteString: Sendable, Equatable, Comparable, CustomStringConvertible {
+    public static let inlineCapacity = 23
+
+    @usableFromInline enum Storage: Sendable {
+        /// Bytes in order; the top byte of the third word is the length.
+        case inline(UInt64, UInt64, UInt64)
+        case heap([UInt8])
+    }
+
+    @usableFromInline var storage: Storage
+
+    /// O(n); no allocation up to `inlineCapacity` bytes.
+    @inlinable public init(_ raw: UnsafeRawBufferPointer) {
+        if raw.count <= Self.inlineCapacity {
+            var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &words) { dst in
+                if let base = raw.baseAddress, raw.count > 0 {
+                    dst.baseAddress?.copyMemory(from: base, byteCount: raw.count)
+                }
+                dst[23] = UInt8(truncatingIfNeeded: raw.count)
+            }
+            storage = .inline(words.0, words.1, words.2)
+        } else {
+            storage = .heap(Array(raw))
+        }
+    }
+
+    /// O(n). Takes the array as it is when it is too long to store inline.
+    @inlinable public init(_ bytes: [UInt8]) {
+        if bytes.count <= Self.inlineCapacity {
+            self = bytes.withUnsafeBytes { ByteString($0) }
+        } else {
+            storage = .heap(bytes)
+        }
+    }
+
+    /// O(n).
+    @inlinable public init(_ bytes: ArraySlice<UInt8>) {
+        self = bytes.withUnsafeBytes { ByteString($0) }
+    }
+
+    /// O(n).
+    public init(_ text: String) {
+        self.init(Array(text.utf8))
+    }
+
+    /// Length in bytes. O(1).
+    @inlinable public var count: Int {
+        switch storage {
+        case .inline(_, _, let w2): return Int(w2 >> 56)
+        case .heap(let array): return array.count
+        }
+    }
+
+    @inlinable public var isEmpty: Bool { count == 0 }
+
+    /// Calls `body` with the bytes, without copying them. O(1) plus the body.
+    @inlinable public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch storage {
+        case .inline(let w0, let w1, let w2):
+            let n = Int(w2 >> 56)
+            return try Swift.withUnsafeBytes(of: (w0, w1, w2)) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        case .heap(let array):
+            return try array.withUnsafeBytes(body)
+        }
+    }
+
+    /// The bytes as a new array. O(n).
+    public var bytes: [UInt8] {
+        withUnsafeBytes { Array($0) }
+    }
+
+    /// Mutates the bytes as an array, in place when they are already a uniquely held
+    /// array; returns to inline storage if the result is short. O(n) for inline values
+    /// (they are copied out and back), O(1) plus the body for long ones.
+    @inlinable public mutating func withMutableBytes<R>(_ body: (inout [UInt8]) throws -> R) rethrows -> R {
+        var array: [UInt8]
+        switch storage {
+        case .inline:
+            array = bytes
+        case .heap(let existing):
+            array = existing
+            // Drop this value's reference so `array` is the only one and mutates in place.
+            storage = .inline(0, 0, 0)
+        }
+        let result = try body(&array)
+        self = ByteString(array)
+        return result
+    }
+
+    @inlinable public static func == (lhs: ByteString, rhs: ByteString) -> Bool {
+        switch (lhs.storage, rhs.storage) {
+        case let (.inline(a0, a1, a2), .inline(b0, b1, b2)):
+            return a0 == b0 && a1 == b1 && a2 == b2
+        case let (.heap(a), .heap(b)):
+            return a == b
+        default:
+            return false
+        }
+    }
+
+    /// Byte-wise order (memcmp, shorter first on a tie). O(n).
+    public static func < (lhs: ByteString, rhs: ByteString) -> Bool {
+        lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in a.lexicographicallyPrecedes(b) } }
+    }
+
+    public var description: String { String(decoding: bytes, as: UTF8.self) }
+}

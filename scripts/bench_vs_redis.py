@@ -1,0 +1,103 @@
+"""Runs redis-benchmark against Cairn and redis-server alternately and reports medians.
+
+Both servers run on 127.0.0.1 with the same settings (no persistence for now: Redis with
+--save '' --appendonly no). Each round runs every pipeline depth against Cairn, then
+against Redis, so slow phases of a shared, noisy machine hit both alike.
+"""
+import argparse
+import csv
+import io
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port, proc, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"server on {port} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"server on {port} did not start")
+
+
+def start(argv, port, workdir):
+    proc = subprocess.Popen(argv, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(port, proc)
+    return proc
+
+
+def bench(port, tests, clients, pipeline, requests, keyspace):
+    out = subprocess.run(
+        ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", tests, "-c", str(clients),
+         "-P", str(pipeline), "-n", str(requests), "-r", str(keyspace), "--csv"],
+        capture_output=True, text=True, timeout=600, check=True).stdout
+    result = {}
+    for row in csv.reader(io.StringIO(out)):
+        if len(row) >= 2 and row[0] != "test":
+            result[row[0].split()[0]] = float(row[1])
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cairn", required=True)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--tests", default="set,get,incr")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--pipelines", default="1,16")
+    ap.add_argument("--requests", type=int, default=200000, help="per test at -P 1; x5 at deeper pipelines")
+    ap.add_argument("--keyspace", type=int, default=100000)
+    args = ap.parse_args()
+    pipelines = [int(p) for p in args.pipelines.split(",")]
+
+    with tempfile.TemporaryDirectory(prefix="cairn-bench-") as cdir, tempfile.TemporaryDirectory(prefix="redis-bench-") as rdir:
+        cport, rport = free_port(), free_port()
+        cairn = start([args.cairn, "--port", str(cport)], cport, cdir)
+        redis = start(["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "",
+                       "--appendonly", "no", "--dir", rdir], rport, rdir)
+        samples = {}
+        try:
+            for r in range(args.rounds):
+                for p in pipelines:
+                    n = args.requests * (5 if p > 1 else 1)
+                    for name, port in (("cairn", cport), ("redis", rport)):
+                        for test, rps in bench(port, args.tests, args.clients, p, n, args.keyspace).items():
+                            samples.setdefault((test, p, name), []).append(rps)
+                print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+        finally:
+            for proc in (cairn, redis):
+                proc.terminate()
+                proc.wait(timeout=15)
+
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"Cairn vs redis-server ({subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]}), "
+          f"{when}, {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores; "
+          f"redis-benchmark -c {args.clients} -r {args.keyspace}, medians of {args.rounds} alternating rounds")
+    print()
+    print("| test | pipeline | Cairn req/s | Redis req/s | Cairn/Redis |")
+    print("|---|---:|---:|---:|---:|")
+    for test in args.tests.upper().split(","):
+        for p in pipelines:
+            c = statistics.median(samples.get((test, p, "cairn"), [0]))
+            rr = statistics.median(samples.get((test, p, "redis"), [0]))
+            print(f"| {test} | {p} | {c:,.0f} | {rr:,.0f} | {c / rr if rr else 0:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
