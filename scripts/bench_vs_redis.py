@@ -90,13 +90,15 @@ def main():
           f"{when}, {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores; "
           f"redis-benchmark -c {args.clients} -r {args.keyspace}, medians of {args.rounds} alternating rounds")
     print()
-    print("| test | pipeline | Cairn req/s | Redis req/s | Cairn/Redis |")
-    print("|---|---:|---:|---:|---:|")
+    print("| test | pipeline | Cairn req/s (median) | Redis req/s (median) | Cairn/Redis | Cairn range | Redis range |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for test in args.tests.upper().split(","):
         for p in pipelines:
-            c = statistics.median(samples.get((test, p, "cairn"), [0]))
-            rr = statistics.median(samples.get((test, p, "redis"), [0]))
-            print(f"| {test} | {p} | {c:,.0f} | {rr:,.0f} | {c / rr if rr else 0:.2f} |")
+            cs = samples.get((test, p, "cairn"), [0])
+            rs = samples.get((test, p, "redis"), [0])
+            c, rr = statistics.median(cs), statistics.median(rs)
+            print(f"| {test} | {p} | {c:,.0f} | {rr:,.0f} | {c / rr if rr else 0:.2f} | "
+                  f"{min(cs):,.0f}–{max(cs):,.0f} | {min(rs):,.0f}–{max(rs):,.0f} |")
 
 
 if __name__ == "__main__":
