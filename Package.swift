@@ -61,6 +61,8 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict
         ),
+        // Measures the keyspace alone (lookups, updates, snapshot stalls); see docs/benchmarks.md.
+        .executableTarget(name: "cairn-keyspace-bench", dependencies: ["CairnKeyspace"], swiftSettings: strict),
         .testTarget(name: "CairnProtocolTests", dependencies: ["CairnProtocol"], swiftSettings: strict),
         .testTarget(name: "CairnKeyspaceTests", dependencies: ["CairnKeyspace"], swiftSettings: strict),
         .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnProtocol"], swiftSettings: strict),

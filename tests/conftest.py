@@ -3,6 +3,7 @@
 Every server (Cairn or Debian's redis-server) is started on a free port on 127.0.0.1,
 in its own temporary directory, and is stopped and cleaned up when its test ends.
 """
+import contextlib
 import os
 import signal
 import socket
@@ -86,17 +87,24 @@ def start_redis(workdir) -> ServerProcess:
     return ServerProcess(argv, port, workdir)
 
 
+@contextlib.contextmanager
+def served(start, prefix):
+    """A server started in a fresh temporary directory, stopped and removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as d:
+        server = start(d)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
 @pytest.fixture
 def cairn():
-    with tempfile.TemporaryDirectory(prefix="cairn-test-") as d:
-        server = start_cairn(d)
+    with served(start_cairn, "cairn-test-") as server:
         yield server
-        server.stop()
 
 
 @pytest.fixture
 def redis_server():
-    with tempfile.TemporaryDirectory(prefix="redis-test-") as d:
-        server = start_redis(d)
+    with served(start_redis, "redis-test-") as server:
         yield server
-        server.stop()

@@ -179,3 +179,23 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         result = run_server("--port", str(port))
         assert result.returncode == 1
         assert f"Could not create server TCP listening socket 127.0.0.1:{port}" in result.stderr
+
+
+def test_config_set_loglevel_changes_what_is_logged(cairn):
+    def provoke_protocol_error():
+        with Connection(cairn.port) as c:
+            c.send_raw(b"*x\r\n")
+            c.read_reply()
+            assert c.is_closed_by_server()
+
+    provoke_protocol_error()
+    time.sleep(0.2)
+    assert "Protocol error" not in cairn.log()
+    with Connection(cairn.port) as admin:
+        assert admin.call("CONFIG", "SET", "loglevel", "verbose") == "OK"
+        assert admin.call("CONFIG", "GET", "loglevel") == [b"loglevel", b"verbose"]
+    provoke_protocol_error()
+    deadline = time.monotonic() + 5
+    while "Protocol error" not in cairn.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "Protocol error: invalid multibulk length" in cairn.log()

@@ -34,10 +34,19 @@ public struct Arguments: Sendable {
     /// Total bytes held by the arguments. O(1).
     @inlinable public var byteCount: Int { arena.count }
 
-    /// Forgets every argument but keeps the storage. O(1).
+    /// Largest arena kept between requests; one huge request must not pin its memory.
+    public static let retainedCapacity = 64 * 1024
+
+    /// Forgets every argument, keeping the storage unless it grew past `retainedCapacity`.
+    /// O(1).
     @inlinable public mutating func removeAll() {
-        arena.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
+        if arena.capacity > Self.retainedCapacity {
+            arena = []
+            arena.reserveCapacity(256)
+        } else {
+            arena.removeAll(keepingCapacity: true)
+        }
+        ends.removeAll(keepingCapacity: ends.capacity <= 1024)
     }
 
     /// Appends one argument. Amortised O(n) in its length.

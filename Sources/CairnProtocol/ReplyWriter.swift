@@ -39,24 +39,19 @@ public struct ReplyWriter {
 
     /// A map of `count` pairs: a flat array of 2×count elements in RESP2, `%count` in RESP3.
     @inlinable public mutating func writeMapHeader(_ count: Int) {
-        if resp3 {
-            buffer.writeInteger(UInt8(ascii: "%"))
-            buffer.writeDecimal(Int64(count))
-            buffer.writeStaticString("\r\n")
-        } else {
-            buffer.writeArrayHeader(count * 2)
-        }
+        if resp3 { writeAggregateHeader(UInt8(ascii: "%"), count) } else { buffer.writeArrayHeader(count * 2) }
     }
 
     /// A set of `count` elements: an array in RESP2, `~count` in RESP3.
     @inlinable public mutating func writeSetHeader(_ count: Int) {
-        if resp3 {
-            buffer.writeInteger(UInt8(ascii: "~"))
-            buffer.writeDecimal(Int64(count))
-            buffer.writeStaticString("\r\n")
-        } else {
-            buffer.writeArrayHeader(count)
-        }
+        if resp3 { writeAggregateHeader(UInt8(ascii: "~"), count) } else { buffer.writeArrayHeader(count) }
+    }
+
+    /// `<marker><count>\r\n`, the header of a RESP3 aggregate.
+    @inlinable mutating func writeAggregateHeader(_ marker: UInt8, _ count: Int) {
+        buffer.writeInteger(marker)
+        buffer.writeDecimal(Int64(count))
+        buffer.writeStaticString("\r\n")
     }
 
     /// Human-readable text (INFO, CLIENT LIST): a bulk string in RESP2, a verbatim

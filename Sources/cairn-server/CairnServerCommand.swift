@@ -59,7 +59,7 @@ struct CairnServerCommand: AsyncParsableCommand {
         let level = settings.loglevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = Self.logLevel(level)
+            handler.logLevel = CairnServer.logLevel(level)
             return handler
         }
         let logger = Logger(label: "cairn")
@@ -72,15 +72,6 @@ struct CairnServerCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             Self.fail("\(error)")
-        }
-    }
-
-    static func logLevel(_ level: Settings.LogLevel) -> Logger.Level {
-        switch level {
-        case .debug: return .debug
-        case .verbose: return .info
-        case .notice: return .notice
-        case .warning: return .warning
         }
     }
 

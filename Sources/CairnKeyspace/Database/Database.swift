@@ -1,7 +1,7 @@
 /// One numbered database (`SELECT n`): keys to entries, split into fixed segments.
 ///
 /// A `Database` is a value. Copying one is O(1) and gives a point-in-time snapshot; the
-/// first write to a segment after that copies just that segment (about count/1024 keys),
+/// first write to a segment after that copies just that segment (about count/4096 keys),
 /// so a snapshot never costs a stall that grows with the whole dataset.
 ///
 /// Expired keys are removed lazily when a lookup finds them and actively by
@@ -9,8 +9,8 @@
 /// so the command layer can log the deletion as a `DEL`.
 public struct Database: Sendable {
     /// Number of segments; a power of two.
-    public static let segmentCount = 1024
-    @usableFromInline static let segmentShift = UInt64(64 - 10)
+    public static let segmentCount = 4096
+    @usableFromInline static let segmentShift = UInt64(64 - 12)
 
     /// Allocated on the first write so that idle databases cost nothing.
     @usableFromInline var segments: [Segment] = []

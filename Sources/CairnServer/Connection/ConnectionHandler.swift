@@ -139,9 +139,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let context, !closing, replies.readableBytes > 0 else { return }
         runtime.outputBytes += replies.readableBytes
         context.writeAndFlush(wrapOutboundOut(replies.buffer), promise: nil)
-        // Reuses the storage when the socket took the bytes at once; otherwise NIO still
-        // holds them and clear() starts a fresh buffer.
-        replies.buffer.clear()
+        recycleReplyBuffer(context)
     }
 
     private func closeAfterWriting(_ context: ChannelHandlerContext) {
@@ -150,12 +148,25 @@ final class ConnectionHandler: ChannelInboundHandler {
             runtime.outputBytes += replies.readableBytes
             let promise = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(replies.buffer), promise: promise)
-            replies.buffer.clear()
+            recycleReplyBuffer(context)
             promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
         } else {
             context.close(promise: nil)
         }
     }
+
+    /// Reuses the reply storage when the socket took the bytes at once (NIO then holds no
+    /// reference); after a large reply, starts small again so one big GET does not pin
+    /// (or, while NIO still holds it, re-allocate) that much memory per connection.
+    private func recycleReplyBuffer(_ context: ChannelHandlerContext) {
+        if replies.buffer.capacity > Self.retainedReplyCapacity {
+            replies.buffer = context.channel.allocator.buffer(capacity: 4096)
+        } else {
+            replies.buffer.clear()
+        }
+    }
+
+    static let retainedReplyCapacity = 64 * 1024
 
     static func describe(_ address: SocketAddress?) -> String {
         guard let address, let ip = address.ipAddress, let port = address.port else { return "?:0" }

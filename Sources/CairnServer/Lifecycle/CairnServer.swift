@@ -103,6 +103,16 @@ public actor CairnServer: Service {
         }
     }
 
+    /// redis.conf's log levels in swift-log's terms.
+    public static func logLevel(_ level: Settings.LogLevel) -> Logger.Level {
+        switch level {
+        case .debug: return .debug
+        case .verbose: return .info
+        case .notice: return .notice
+        case .warning: return .warning
+        }
+    }
+
     private func start() async throws -> (any Channel, ServerQuiescingHelper) {
         let settings = self.settings
         let logger = self.logger
@@ -117,9 +127,12 @@ public actor CairnServer: Service {
             engine.hooks = runtime
             let expiry = ActiveExpiry(engine: engine, loop: self.loop)
             expiry.start(hz: settings.hz)
-            runtime.onSettingsChange = { old, new in
+            runtime.onSettingsChange = { [unowned runtime] old, new in
                 if old.hz != new.hz { expiry.start(hz: new.hz) }
-                if old.loglevel != new.loglevel { logger.notice("loglevel is now \(new.loglevel.rawValue)") }
+                if old.loglevel != new.loglevel {
+                    runtime.logger.logLevel = Self.logLevel(new.loglevel)
+                    runtime.logger.notice("loglevel is now \(new.loglevel.rawValue)")
+                }
             }
             runtime.onShutdownRequest = { Task { await self.shutdownGracefully() } }
             let flusher = ReplyFlusher(loop: self.loop)

@@ -11,7 +11,8 @@ import Glibc
 /// counters kept by the connections, memory figures, and the requests only the server
 /// can carry out (shutdown, applying new settings). Lives on the engine's event loop.
 final class ServerRuntime: ServerHooks {
-    let logger: Logger
+    /// The log used while serving; its level follows `loglevel` (CONFIG SET changes it).
+    var logger: Logger
     var processInfo: ProcessInfoFacts
     var connectionsReceived = 0
     var rejectedConnections = 0
