@@ -5,6 +5,7 @@ Both servers run on 127.0.0.1 with the same settings (no persistence for now: Re
 against Redis, so slow phases of a shared, noisy machine hit both alike.
 """
 import argparse
+import os
 import csv
 import io
 import platform
@@ -42,6 +43,20 @@ def start(argv, port, workdir):
     return proc
 
 
+def cpu_seconds(pid):
+    """User + system CPU time the process has used, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_one(port, pid, test, clients, pipeline, requests, keyspace):
+    """One test; returns (requests/s, server CPU µs per request)."""
+    before = cpu_seconds(pid)
+    rps = bench(port, test, clients, pipeline, requests, keyspace)[test.upper()]
+    return rps, (cpu_seconds(pid) - before) * 1e6 / requests
+
+
 def bench(port, tests, clients, pipeline, requests, keyspace):
     out = subprocess.run(
         ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", tests, "-c", str(clients),
@@ -76,9 +91,11 @@ def main():
             for r in range(args.rounds):
                 for p in pipelines:
                     n = args.requests * (5 if p > 1 else 1)
-                    for name, port in (("cairn", cport), ("redis", rport)):
-                        for test, rps in bench(port, args.tests, args.clients, p, n, args.keyspace).items():
-                            samples.setdefault((test, p, name), []).append(rps)
+                    for test in args.tests.split(","):
+                        for name, port, pid in (("cairn", cport, cairn.pid), ("redis", rport, redis.pid)):
+                            rps, cpu = bench_one(port, pid, test, args.clients, p, n, args.keyspace)
+                            samples.setdefault((test.upper(), p, name), []).append(rps)
+                            samples.setdefault((test.upper(), p, name + "-cpu"), []).append(cpu)
                 print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
         finally:
             for proc in (cairn, redis):
@@ -90,15 +107,18 @@ def main():
           f"{when}, {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores; "
           f"redis-benchmark -c {args.clients} -r {args.keyspace}, medians of {args.rounds} alternating rounds")
     print()
-    print("| test | pipeline | Cairn req/s (median) | Redis req/s (median) | Cairn/Redis | Cairn range | Redis range |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| test | pipeline | Cairn req/s (median) | Redis req/s (median) | Cairn/Redis | Cairn range | Redis range "
+          "| server CPU µs/request, Cairn | Redis |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for test in args.tests.upper().split(","):
         for p in pipelines:
             cs = samples.get((test, p, "cairn"), [0])
             rs = samples.get((test, p, "redis"), [0])
             c, rr = statistics.median(cs), statistics.median(rs)
+            ccpu = statistics.median(samples.get((test, p, "cairn-cpu"), [0]))
+            rcpu = statistics.median(samples.get((test, p, "redis-cpu"), [0]))
             print(f"| {test} | {p} | {c:,.0f} | {rr:,.0f} | {c / rr if rr else 0:.2f} | "
-                  f"{min(cs):,.0f}–{max(cs):,.0f} | {min(rs):,.0f}–{max(rs):,.0f} |")
+                  f"{min(cs):,.0f}–{max(cs):,.0f} | {min(rs):,.0f}–{max(rs):,.0f} | {ccpu:.2f} | {rcpu:.2f} |")
 
 
 if __name__ == "__main__":
