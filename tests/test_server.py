@@ -199,3 +199,32 @@ def test_config_set_loglevel_changes_what_is_logged(cairn):
     while "Protocol error" not in cairn.log() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "Protocol error: invalid multibulk length" in cairn.log()
+
+
+def test_dir_is_the_working_directory_and_reported_absolute(tmp_path):
+    port = free_port()
+    work = tmp_path / "data"
+    work.mkdir()
+    server = ServerProcess([str(cairn_binary()), "--port", str(port), "--dir", "data"], port, tmp_path)
+    try:
+        r = redis.Redis(port=port, decode_responses=True)
+        assert r.config_get("dir") == {"dir": str(work.resolve())}
+        r.close()
+    finally:
+        server.stop()
+    result = run_server("--port", str(free_port()), "--dir", "/nonexistent/cairn")
+    assert result.returncode == 1
+    assert "Can't chdir to '/nonexistent/cairn'" in result.stderr
+
+
+def test_every_bind_address_listens(tmp_path):
+    port = free_port()
+    server = ServerProcess([str(cairn_binary()), "--port", str(port), "--bind", "127.0.0.1", "127.0.0.2"],
+                           port, tmp_path)
+    try:
+        for host in ("127.0.0.1", "127.0.0.2"):
+            r = redis.Redis(host=host, port=port)
+            assert r.ping()
+            r.close()
+    finally:
+        server.stop()

@@ -56,6 +56,15 @@ struct CairnServerCommand: AsyncParsableCommand {
             Self.fail(error.description)
         }
 
+        // Like Redis, the server works in `dir`, and reports it as an absolute path.
+        guard chdir(settings.dir) == 0 else {
+            Self.fail("Can't chdir to '\(settings.dir)': \(String(cString: strerror(errno)))")
+        }
+        if let cwd = getcwd(nil, 0) {
+            settings.dir = String(cString: cwd)
+            free(cwd)
+        }
+
         let level = settings.loglevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)

@@ -17,7 +17,7 @@ public actor CairnServer: Service {
     enum State {
         case initial
         case starting
-        case running(channel: any Channel, quiescing: ServerQuiescingHelper)
+        case running(listeners: [any Channel], quiescing: ServerQuiescingHelper)
         case shuttingDown(EventLoopFuture<Void>)
         case shutdown
     }
@@ -65,14 +65,15 @@ public actor CairnServer: Service {
     /// Binds and serves until the listener closes. Everything tied to the loop is
     /// released when this returns, before the loop itself stops.
     private func serve() async throws {
-        let (channel, quiescing) = try await start()
+        let (listeners, quiescing) = try await start()
         guard case .starting = state else {
-            try? await channel.close()
+            for listener in listeners { try? await listener.close() }
             return
         }
-        state = .running(channel: channel, quiescing: quiescing)
+        state = .running(listeners: listeners, quiescing: quiescing)
         try await withGracefulShutdownHandler {
-            try await channel.closeFuture.get()
+            // Serving ends when every listener is closed (by a graceful shutdown).
+            for listener in listeners { try await listener.closeFuture.get() }
         } onGracefulShutdown: {
             Task { await self.shutdownGracefully() }
         }
@@ -90,8 +91,8 @@ public actor CairnServer: Service {
         switch state {
         case .initial, .starting:
             state = .shutdown
-        case .running(let channel, let quiescing):
-            let promise = channel.eventLoop.makePromise(of: Void.self)
+        case .running(_, let quiescing):
+            let promise = loop.makePromise(of: Void.self)
             state = .shuttingDown(promise.futureResult)
             quiescing.initiateShutdown(promise: promise)
             try? await promise.futureResult.get()
@@ -113,7 +114,7 @@ public actor CairnServer: Service {
         }
     }
 
-    private func start() async throws -> (any Channel, ServerQuiescingHelper) {
+    private func start() async throws -> ([any Channel], ServerQuiescingHelper) {
         let settings = self.settings
         let logger = self.logger
         let facts = ProcessInfoFacts(
@@ -141,7 +142,6 @@ public actor CairnServer: Service {
         stopTimers = { core.value.2.stop() }
 
         let quiescing = ServerQuiescingHelper(group: group)
-        let host = settings.bind.first ?? "127.0.0.1"
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 511)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -160,15 +160,23 @@ public actor CairnServer: Service {
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.bind(host: host, port: settings.port).get()
-        } catch {
-            throw StartupError(message: "Could not create server TCP listening socket \(host):\(settings.port): \(error)")
+        // One listener per `bind` address, as Redis does; all share the loop and the engine.
+        var listeners: [any Channel] = []
+        var port = settings.port
+        for host in settings.bind {
+            do {
+                let listener = try await bootstrap.bind(host: host, port: port).get()
+                listeners.append(listener)
+                // With port 0 the first bind picks a port; the other addresses use the same.
+                if port == 0, let picked = listener.localAddress?.port { port = picked }
+                logger.notice("Ready to accept connections tcp on \(host):\(port)")
+            } catch {
+                for listener in listeners { try? await listener.close() }
+                throw StartupError(message: "Could not create server TCP listening socket \(host):\(settings.port): \(error)")
+            }
         }
-        boundPort = channel.localAddress?.port
-        logger.notice("Ready to accept connections tcp on \(host):\(boundPort ?? settings.port)")
-        return (channel, quiescing)
+        boundPort = port
+        return (listeners, quiescing)
     }
 }
 
