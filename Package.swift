@@ -40,6 +40,15 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
+        // The append-only file: format, file-system seam, manifest, reader and writer.
+        .target(
+            name: "CairnLog",
+            dependencies: ["CairnProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // A simulated file system for crash tests: loses, tears or zero-fills what was not fsynced.
+        .target(name: "CairnLogTesting", dependencies: ["CairnLog", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+                swiftSettings: strict),
         // The few C library facts Swift's Glibc module does not expose.
         .target(name: "CCairnShims"),
         // Networking, connections, lifecycle: where I/O lives.
@@ -63,6 +72,8 @@ let package = Package(
         ),
         // Measures the keyspace alone (lookups, updates, snapshot stalls); see docs/benchmarks.md.
         .executableTarget(name: "cairn-keyspace-bench", dependencies: ["CairnKeyspace"], swiftSettings: strict),
+        .testTarget(name: "CairnLogTests", dependencies: ["CairnLog", "CairnLogTesting", "CairnProtocol", "CairnCommands", "CairnKeyspace", "CairnConfig",
+                                                         .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "CairnProtocolTests", dependencies: ["CairnProtocol"], swiftSettings: strict),
         .testTarget(name: "CairnKeyspaceTests", dependencies: ["CairnKeyspace"], swiftSettings: strict),
         .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnProtocol"], swiftSettings: strict),

@@ -21,6 +21,9 @@ public final class Engine {
     public var propagation: Propagation
     public var stats = EngineStats()
     public weak var hooks: (any ServerHooks)?
+    /// Set while the append-only file cannot take writes: write commands get this error
+    /// (Redis's `-MISCONF ...`) and reads go on.
+    public var writeRefusal: String?
     /// Connected clients by id.
     public private(set) var clients: [Int64: ClientSession] = [:]
     /// Current time in Unix milliseconds; replaceable in tests.
@@ -69,6 +72,10 @@ public final class Engine {
         }
         guard spec.accepts(argumentCount: args.count) else {
             out.writeError(ErrorReplies.wrongArity(spec.name))
+            return
+        }
+        if let refusal = writeRefusal, spec.flags.contains(.write) {
+            out.writeError(refusal)
             return
         }
         let now = clock()

@@ -1,0 +1,241 @@
+public import CairnProtocol
+
+/// Reads one log file's bytes into commands, and says where valid data ends and why.
+///
+/// Files with Cairn's batch headers are read batch by batch, each verified before any
+/// of its commands is applied; files without them (written by Redis) are read as a
+/// plain command stream. A MULTI ... EXEC block is applied whole or not at all.
+/// See docs/aof-format.md for the rules this implements.
+public struct LogReader {
+    /// How a file ended.
+    public enum Outcome: Equatable, Sendable {
+        /// Every byte was valid.
+        case complete
+        /// Valid up to `validLength`; what follows is a torn or garbage tail.
+        case tornTail(validLength: Int, reason: String)
+        /// Damage at `offset` with valid data after it, or a malformed command.
+        case corrupt(offset: Int, reason: String)
+    }
+
+    public struct Result: Sendable {
+        public var outcome: Outcome
+        /// Commands applied.
+        public var commands = 0
+        /// Whether the file had Cairn's batch headers.
+        public var checksummed = false
+        /// `#TS:` annotations seen: (offset of the line, seconds).
+        public var timestamps: [(offset: Int, seconds: Int64)] = []
+    }
+
+    /// A command that the caller could not apply (unknown command, error reply).
+    public struct ApplyError: Error, Sendable {
+        public let message: String
+        public init(_ message: String) { self.message = message }
+    }
+
+    let bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Reads the whole file, calling `apply` for each command in order (with the offset of
+    /// the batch or command it came from). Stops at the first problem. O(size).
+    public func read(_ apply: (Arguments, Int) throws(ApplyError) -> Void) -> Result {
+        var result = Result(outcome: .complete)
+        var pos = 0
+        var lastGood = 0
+        var pending: [(Arguments, Int)] = []   // commands of an open MULTI
+        var multiStart: Int? = nil
+        var mode: Bool? = nil                  // true: Cairn batches; false: Redis stream
+
+        func stop(_ at: Int, _ reason: String, provenTail: Bool = false) -> Outcome {
+            if !provenTail, let valid = firstValidBatch(after: at) {
+                return .corrupt(offset: at, reason: "\(reason); a valid batch follows at offset \(valid)")
+            }
+            return .tornTail(validLength: multiStart ?? lastGood, reason: reason)
+        }
+
+        func deliver(_ args: Arguments, _ offset: Int) throws(ApplyError) {
+            if args.count == 1 && args.equals(0, lowercase: "multi") {
+                multiStart = multiStart ?? offset
+                return
+            }
+            if multiStart != nil {
+                if args.count == 1 && args.equals(0, lowercase: "exec") {
+                    for (command, at) in pending { try apply(command, at); result.commands += 1 }
+                    pending.removeAll()
+                    multiStart = nil
+                } else {
+                    pending.append((args, offset))
+                }
+                return
+            }
+            try apply(args, offset)
+            result.commands += 1
+        }
+
+        while pos < bytes.count {
+            if bytes[pos] == UInt8(ascii: "#") {
+                guard let end = lineEnd(from: pos) else {
+                    result.outcome = stop(pos, "incomplete annotation line at offset \(pos)")
+                    return result
+                }
+                if hasPrefix(BatchEncoding.timestampPrefix, at: pos) {
+                    if let seconds = Int64(String(decoding: bytes[(pos + 4)..<end], as: UTF8.self)) {
+                        result.timestamps.append((pos, seconds))
+                    }
+                    pos = end + 2
+                    continue
+                }
+                if hasPrefix(BatchEncoding.headerPrefix, at: pos) {
+                    if mode == false {
+                        result.outcome = .corrupt(offset: pos, reason: "batch header inside a file without batches")
+                        return result
+                    }
+                    mode = true
+                    result.checksummed = true
+                    switch batch(at: pos, headerEnd: end) {
+                    case .invalid(let reason, let complete):
+                        result.outcome = stop(pos, reason + " at offset \(pos)", provenTail: !complete)
+                        return result
+                    case .valid(let payload, let next):
+                        var offset = payload.lowerBound
+                        while offset < payload.upperBound {
+                            guard case .command(let args, let after) = parseCommand(at: offset, limit: payload.upperBound) else {
+                                result.outcome = .corrupt(offset: offset, reason: "malformed command inside a checksummed batch at offset \(offset)")
+                                return result
+                            }
+                            do { try deliver(args, pos) } catch {
+                                result.outcome = .corrupt(offset: pos, reason: error.message)
+                                return result
+                            }
+                            offset = after
+                        }
+                        pos = next
+                        if multiStart == nil { lastGood = pos }
+                        continue
+                    }
+                }
+                // Another annotation (Redis skips any line starting with '#').
+                pos = end + 2
+                if multiStart == nil && mode != true { lastGood = pos }
+                continue
+            }
+            if mode == true || (mode == nil && bytes[pos] != UInt8(ascii: "*")) {
+                // Neither an annotation nor a command: a torn write unless a batch follows.
+                result.outcome = stop(pos, "bytes outside any batch at offset \(pos)")
+                return result
+            }
+            mode = false
+            switch parseCommand(at: pos, limit: bytes.count) {
+            case .incomplete:
+                result.outcome = .tornTail(validLength: multiStart ?? lastGood, reason: "command cut off at offset \(pos)")
+                return result
+            case .malformed(let reason):
+                result.outcome = .corrupt(offset: pos, reason: "\(reason) at offset \(pos)")
+                return result
+            case .command(let args, let after):
+                do { try deliver(args, pos) } catch {
+                    result.outcome = .corrupt(offset: pos, reason: error.message)
+                    return result
+                }
+                pos = after
+                if multiStart == nil { lastGood = pos }
+            }
+        }
+        if let start = multiStart {
+            result.outcome = .tornTail(validLength: start, reason: "MULTI at offset \(start) without EXEC")
+        }
+        return result
+    }
+
+    // MARK: Batches
+
+    enum Batch {
+        case valid(payload: Range<Int>, next: Int)
+        /// `complete` is false when the batch runs past the end of the file (a torn write).
+        case invalid(reason: String, complete: Bool)
+    }
+
+    func batch(at pos: Int, headerEnd: Int) -> Batch {
+        let fields = bytes[(pos + BatchEncoding.headerPrefix.count)..<headerEnd].split(separator: UInt8(ascii: ":"))
+        guard fields.count == 2, let length = Int(String(decoding: fields[0], as: UTF8.self)), length >= 0,
+              fields[1].count == 16, let crc = UInt64(String(decoding: fields[1], as: UTF8.self), radix: 16) else {
+            return .invalid(reason: "malformed batch header", complete: true)
+        }
+        let start = headerEnd + 2
+        guard start + length <= bytes.count else {
+            return .invalid(reason: "batch of \(length) bytes cut off", complete: false)
+        }
+        let actual = bytes.withUnsafeBytes { CRC64.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)])) }
+        guard actual == crc else { return .invalid(reason: "batch checksum mismatch", complete: true) }
+        return .valid(payload: start..<(start + length), next: start + length)
+    }
+
+    /// The offset of the first complete, verified batch starting after `offset`, if any.
+    func firstValidBatch(after offset: Int) -> Int? {
+        var p = offset + 1
+        let prefix = BatchEncoding.headerPrefix
+        while p + prefix.count <= bytes.count {
+            if bytes[p] == prefix[0], hasPrefix(prefix, at: p), let end = lineEnd(from: p),
+               case .valid = batch(at: p, headerEnd: end) {
+                return p
+            }
+            p += 1
+        }
+        return nil
+    }
+
+    // MARK: Commands
+
+    enum Parsed {
+        case command(Arguments, after: Int)
+        case incomplete
+        case malformed(String)
+    }
+
+    /// One RESP command (`*n` then `$len` bulks) starting at `pos`, within `limit`.
+    func parseCommand(at pos: Int, limit: Int) -> Parsed {
+        guard bytes[pos] == UInt8(ascii: "*") else { return .malformed("expected '*'") }
+        guard let countEnd = lineEnd(from: pos, limit: limit) else { return .incomplete }
+        guard let count = Int(String(decoding: bytes[(pos + 1)..<countEnd], as: UTF8.self)), count >= 1 else {
+            return .malformed("invalid command length")
+        }
+        var args = Arguments()
+        var p = countEnd + 2
+        for _ in 0..<count {
+            guard p < limit else { return .incomplete }
+            guard bytes[p] == UInt8(ascii: "$") else { return .malformed("expected '$'") }
+            guard let lengthEnd = lineEnd(from: p, limit: limit) else { return .incomplete }
+            guard let length = Int(String(decoding: bytes[(p + 1)..<lengthEnd], as: UTF8.self)), length >= 0 else {
+                return .malformed("invalid argument length")
+            }
+            let start = lengthEnd + 2
+            guard start + length + 2 <= limit else { return .incomplete }
+            guard bytes[start + length] == 13, bytes[start + length + 1] == 10 else {
+                return .malformed("argument not followed by CRLF")
+            }
+            args.append(bytes[start..<(start + length)])
+            p = start + length + 2
+        }
+        return .command(args, after: p)
+    }
+
+    // MARK: Lines
+
+    func hasPrefix(_ prefix: [UInt8], at pos: Int) -> Bool {
+        guard pos + prefix.count <= bytes.count else { return false }
+        for i in 0..<prefix.count where bytes[pos + i] != prefix[i] { return false }
+        return true
+    }
+
+    /// Offset of the "\r\n" ending the line at `pos` (within 1 KiB and `limit`), or nil.
+    func lineEnd(from pos: Int, limit: Int? = nil) -> Int? {
+        let end = min(limit ?? bytes.count, pos + BatchEncoding.maxAnnotationLength)
+        var p = pos
+        while p + 1 < end {
+            if bytes[p] == 13 && bytes[p + 1] == 10 { return p }
+            p += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,149 @@
+import Testing
+import NIOCore
+import CairnProtocol
+@testable import CairnLog
+
+func resp(_ commands: [[String]]) -> [UInt8] {
+    var out: [UInt8] = []
+    for command in commands {
+        out += Array("*\(command.count)\r\n".utf8)
+        for arg in command { out += Array("$\(arg.utf8.count)\r\n\(arg)\r\n".utf8) }
+    }
+    return out
+}
+
+func batch(_ commands: [[String]], timestamp: Int64? = nil) -> [UInt8] {
+    var payload = ByteBufferAllocator().buffer(capacity: 0)
+    payload.writeBytes(resp(commands))
+    var out = ByteBufferAllocator().buffer(capacity: 0)
+    BatchEncoding.encode(payload, timestamp: timestamp, into: &out)
+    return Array(out.readableBytesView)
+}
+
+func readAll(_ bytes: [UInt8]) -> (LogReader.Result, [[String]]) {
+    var seen: [[String]] = []
+    let result = LogReader(bytes).read { (args: Arguments, _: Int) throws(LogReader.ApplyError) in
+        seen.append((0..<args.count).map { args.string($0) })
+    }
+    return (result, seen)
+}
+
+@Suite struct CRC64Tests {
+    @Test func matchesRedisCheckValue() {
+        #expect(CRC64.checksum(Array("123456789".utf8)) == 0xe9c6d914c4b8d9ca)
+        #expect(CRC64.checksum([]) == 0)
+    }
+
+    @Test func sliceBy8AgreesWithBytewise() {
+        var rng = SystemRandomNumberGenerator()
+        for length in [1, 7, 8, 9, 63, 64, 1000] {
+            let data = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var bytewise: UInt64 = 0
+            for byte in data {
+                bytewise = CRC64.tables[0][Int((bytewise ^ UInt64(byte)) & 0xFF)] ^ (bytewise >> 8)
+            }
+            #expect(CRC64.checksum(data) == bytewise)
+        }
+    }
+}
+
+@Suite struct ManifestTests {
+    @Test func parsesAndRendersRedisSyntax() throws {
+        let text = "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+        let manifest = try Manifest.parse(text)
+        #expect(manifest.base?.name == "appendonly.aof.1.base.aof")
+        #expect(manifest.increments.map(\.seq) == [1, 2])
+        #expect(manifest.render() == "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n")
+        #expect(try Manifest.parse("# comment\n\nfile a seq 3 type i\n").increments.count == 1)
+    }
+
+    @Test func rejectsBadManifests() {
+        for text in ["file a seq x type i\n", "file a seq 1 type z\n", "file a seq 1\n", "file a seq 1 type i\nfile a seq 2 type i\n",
+                     "file a seq 1 type b\nfile b seq 2 type b\n", "file ../a seq 1 type i\n"] {
+            #expect(throws: Manifest.ParseError.self) { try Manifest.parse(text) }
+        }
+    }
+}
+
+@Suite struct LogReaderTests {
+    let first = batch([["SELECT", "0"], ["SET", "a", "1"]], timestamp: 1_700_000_000)
+    let second = batch([["SET", "b", "2"]])
+    let third = batch([["DEL", "a"]])
+
+    @Test func readsBatchesInOrder() {
+        let (result, seen) = readAll(first + second + third)
+        #expect(result.outcome == .complete)
+        #expect(result.checksummed)
+        #expect(seen == [["SELECT", "0"], ["SET", "a", "1"], ["SET", "b", "2"], ["DEL", "a"]])
+        #expect(result.timestamps.map(\.seconds) == [1_700_000_000])
+    }
+
+    @Test func everyCutOfTheLastBatchIsATornTail() {
+        let good = first + second
+        for cut in 1..<third.count {
+            let (result, seen) = readAll(good + Array(third.prefix(cut)))
+            #expect(result.outcome == .tornTail(validLength: good.count, reason: result.outcome.reason), "cut \(cut)")
+            #expect(seen.count == 3, "cut \(cut): only complete batches are applied")
+        }
+    }
+
+    @Test func zerosAndGarbageAfterTheLastBatchAreATornTail() {
+        let good = first + second
+        for tail: [UInt8] in [[0, 0, 0, 0], Array("xyz\r\n".utf8), [UInt8](repeating: 0, count: 5000), Array("*1\r\n$4\r\nPING".utf8)] {
+            let (result, _) = readAll(good + tail)
+            guard case .tornTail(let valid, _) = result.outcome else { Issue.record("expected a torn tail, got \(result.outcome)"); continue }
+            #expect(valid == good.count)
+        }
+    }
+
+    @Test func aBadBatchFollowedByAValidOneIsCorruption() {
+        var damaged = second
+        damaged[damaged.count - 3] ^= 0x01
+        let (result, seen) = readAll(first + damaged + third)
+        guard case .corrupt(let offset, _) = result.outcome else { Issue.record("expected corruption, got \(result.outcome)"); return }
+        #expect(offset == first.count)
+        #expect(seen.count == 2)
+        // Garbage between batches is corruption too.
+        let (garbage, _) = readAll(first + Array("garbage".utf8) + third)
+        guard case .corrupt = garbage.outcome else { Issue.record("expected corruption, got \(garbage.outcome)"); return }
+    }
+
+    @Test func aBadChecksumAtTheEndIsATornTail() {
+        var damaged = third
+        damaged[damaged.count - 2] = 0
+        let (result, _) = readAll(first + second + damaged)
+        #expect(result.outcome == .tornTail(validLength: first.count + second.count, reason: result.outcome.reason))
+    }
+
+    @Test func redisFilesAreReadAsCommandStreams() {
+        let file = Array("#TS:1700000000\r\n".utf8) + resp([["SELECT", "0"], ["SET", "k", "v"], ["INCR", "n"]])
+        let (result, seen) = readAll(file)
+        #expect(result.outcome == .complete)
+        #expect(!result.checksummed)
+        #expect(seen == [["SELECT", "0"], ["SET", "k", "v"], ["INCR", "n"]])
+        let (cut, _) = readAll(Array(file.dropLast(3)))
+        guard case .tornTail = cut.outcome else { Issue.record("expected a torn tail"); return }
+        let (bad, _) = readAll(resp([["SET", "k", "v"]]) + Array("+OK\r\n".utf8) + resp([["SET", "x", "y"]]))
+        guard case .corrupt = bad.outcome else { Issue.record("expected corruption"); return }
+    }
+
+    @Test func anUnfinishedMultiIsRolledBack() {
+        let before = resp([["SET", "a", "1"]])
+        let file = before + resp([["MULTI"], ["SET", "b", "2"], ["SET", "c", "3"]])
+        let (result, seen) = readAll(file)
+        #expect(result.outcome == .tornTail(validLength: before.count, reason: result.outcome.reason))
+        #expect(seen == [["SET", "a", "1"]])
+        let (complete, applied) = readAll(file + resp([["EXEC"]]))
+        #expect(complete.outcome == .complete)
+        #expect(applied == [["SET", "a", "1"], ["SET", "b", "2"], ["SET", "c", "3"]])
+    }
+}
+
+extension LogReader.Outcome {
+    var reason: String {
+        switch self {
+        case .complete: return ""
+        case .tornTail(_, let reason), .corrupt(_, let reason): return reason
+        }
+    }
+}
