@@ -54,7 +54,7 @@ let package = Package(
         // Networking, connections, lifecycle: where I/O lives.
         .target(
             name: "CairnServer",
-            dependencies: ["CCairnShims", "CairnProtocol", "CairnKeyspace", "CairnConfig", "CairnCommands",
+            dependencies: ["CCairnShims", "CairnProtocol", "CairnLog", "CairnKeyspace", "CairnConfig", "CairnCommands",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOExtras", package: "swift-nio-extras"),

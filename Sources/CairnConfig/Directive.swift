@@ -76,6 +76,41 @@ extension Directive {
         }, render: { $0[keyPath: path] })
     }
 
+    /// A duration in milliseconds, written `250ms`, `1s` or a plain number of milliseconds.
+    static func duration(_ name: String, _ path: any WritableKeyPath<Settings, Int> & Sendable,
+                         range: ClosedRange<Int>, mutable: Bool) -> Directive {
+        Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in
+            guard args.count == 1 else { return "wrong number of arguments" }
+            let text = args[0].lowercased()
+            var value: Int?
+            if text.hasSuffix("ms") { value = Int(text.dropLast(2)) }
+            else if text.hasSuffix("s") { value = Int(text.dropLast()).map { $0 * 1000 } }
+            else { value = Int(text) }
+            guard let ms = value else { return "argument must be a duration like 250ms or 1s" }
+            guard range.contains(ms) else {
+                return "argument must be between \(range.lowerBound)ms and \(range.upperBound)ms inclusive"
+            }
+            settings[keyPath: path] = ms
+            return nil
+        }, render: { settings in
+            let ms = settings[keyPath: path]
+            return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
+        })
+    }
+
+    /// A file name within a directory: no '/' and not '.' or '..'. Fixed at start-up.
+    static func fileName(_ name: String, _ path: any WritableKeyPath<Settings, String> & Sendable) -> Directive {
+        Directive(name: name, mutableAtRuntime: false, parse: { settings, args in
+            guard args.count == 1 else { return "wrong number of arguments" }
+            let value = args[0]
+            guard !value.isEmpty, !value.contains("/"), value != ".", value != ".." else {
+                return "\(name) can't be a path, just a filename"
+            }
+            settings[keyPath: path] = value
+            return nil
+        }, render: { $0[keyPath: path] })
+    }
+
     /// A list of words; in a file as separate arguments, with CONFIG SET as one spaced string.
     static func words(_ name: String, _ path: any WritableKeyPath<Settings, [String]> & Sendable, mutable: Bool) -> Directive {
         Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in

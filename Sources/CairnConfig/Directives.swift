@@ -11,6 +11,12 @@ public enum Directives {
         .memory("client-query-buffer-limit", \.clientQueryBufferLimit, minimum: 1024 * 1024, mutable: true),
         .integer("hz", \.hz, Int.min...Int.max, clampTo: 1...500, mutable: true),
         .enumeration("loglevel", \.loglevel, mutable: true),
+        .bool("appendonly", \.appendonly, mutable: false),
+        .enumeration("appendfsync", \.appendfsync, mutable: true),
+        .duration("appendfsync-interval", \.appendfsyncInterval, range: 1...60_000, mutable: true),
+        .fileName("appendfilename", \.appendfilename),
+        .fileName("appenddirname", \.appenddirname),
+        .bool("aof-load-truncated", \.aofLoadTruncated, mutable: true),
     ]
 
     private static let byName: [String: Directive] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

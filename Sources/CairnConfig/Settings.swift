@@ -11,10 +11,23 @@ public struct Settings: Sendable, Equatable {
     public var hz = 10
     public var loglevel = LogLevel.notice
     public var dir = "."
+    /// Log every write to the append-only file (AOF).
+    public var appendonly = true
+    public var appendfsync = AppendFsync.everysec
+    /// The everysec fsync period, in milliseconds.
+    public var appendfsyncInterval = 1000
+    public var appendfilename = "appendonly.aof"
+    public var appenddirname = "appendonlydir"
+    /// Start even if the last log file ends in a torn write (cutting it back).
+    public var aofLoadTruncated = true
 
     public init() {}
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case debug, verbose, notice, warning
+    }
+
+    public enum AppendFsync: String, Sendable, CaseIterable {
+        case always, everysec, no
     }
 }

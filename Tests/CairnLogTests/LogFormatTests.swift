@@ -127,6 +127,18 @@ func readAll(_ bytes: [UInt8]) -> (LogReader.Result, [[String]]) {
         guard case .corrupt = bad.outcome else { Issue.record("expected corruption"); return }
     }
 
+    @Test func commandsRedisAppendedAfterCairnBatchesAreRead() {
+        let redisTail = resp([["SET", "fromredis", "yes"]])
+        let (result, seen) = readAll(first + redisTail + second)
+        #expect(result.outcome == .complete)
+        #expect(seen == [["SELECT", "0"], ["SET", "a", "1"], ["SET", "fromredis", "yes"], ["SET", "b", "2"]])
+        // A torn Redis command at the end is a tail; garbage starting with '*' too.
+        let (torn, _) = readAll(first + Array(redisTail.dropLast(2)))
+        #expect(torn.outcome == .tornTail(validLength: first.count, reason: torn.outcome.reason))
+        let (garbage, _) = readAll(first + Array("*zz\r\n".utf8))
+        #expect(garbage.outcome == .tornTail(validLength: first.count, reason: garbage.outcome.reason))
+    }
+
     @Test func anUnfinishedMultiIsRolledBack() {
         let before = resp([["SET", "a", "1"]])
         let file = before + resp([["MULTI"], ["SET", "b", "2"], ["SET", "c", "3"]])

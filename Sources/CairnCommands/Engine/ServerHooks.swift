@@ -10,6 +10,8 @@ public protocol ServerHooks: AnyObject {
     func memoryUsage() -> MemoryUsage
     /// Network counters for INFO stats.
     func networkStats() -> NetworkStats
+    /// INFO persistence fields (the append-only file's state).
+    func persistenceInfo() -> [(String, String)]
     /// CONFIG RESETSTAT: zero the server's own counters.
     func resetStatistics()
     /// SHUTDOWN: stop the server gracefully after the current replies.

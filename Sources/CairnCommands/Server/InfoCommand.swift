@@ -84,7 +84,8 @@ enum InfoCommand {
                 ("maxmemory_policy", "noeviction"),
             ]
         case "persistence":
-            fields = e.persistenceInfo()
+            fields = [("loading", "0"), ("async_loading", "0")]
+                + (e.hooks?.persistenceInfo() ?? [("aof_enabled", "0"), ("aof_rewrite_in_progress", "0")])
         case "stats":
             let net = e.hooks?.networkStats() ?? NetworkStats()
             fields = [
@@ -169,11 +170,4 @@ enum CPUUsage {
 /// Cairn's own version.
 public enum CairnVersion {
     public static let current = "0.1.0"
-}
-
-extension Engine {
-    /// INFO persistence. The append-only file extends this when it is enabled.
-    func persistenceInfo() -> [(String, String)] {
-        [("loading", "0"), ("async_loading", "0"), ("aof_enabled", "0"), ("aof_rewrite_in_progress", "0")]
-    }
 }

@@ -45,11 +45,16 @@ public struct LogReader {
         var lastGood = 0
         var pending: [(Arguments, Int)] = []   // commands of an open MULTI
         var multiStart: Int? = nil
-        var mode: Bool? = nil                  // true: Cairn batches; false: Redis stream
 
-        func stop(_ at: Int, _ reason: String, provenTail: Bool = false) -> Outcome {
-            if !provenTail, let valid = firstValidBatch(after: at) {
+        /// Ends reading at `at`: a torn tail, unless valid data follows (searched from
+        /// `searchFrom`, past the damaged batch's own payload), which makes it corruption.
+        func stop(_ at: Int, _ reason: String, provenTail: Bool = false, searchFrom: Int? = nil) -> Outcome {
+            let from = searchFrom ?? at
+            if !provenTail, let valid = firstValidBatch(after: from) {
                 return .corrupt(offset: at, reason: "\(reason); a valid batch follows at offset \(valid)")
+            }
+            if !provenTail, let command = firstCompleteCommand(after: from) {
+                return .corrupt(offset: at, reason: "\(reason); a complete command follows at offset \(command)")
             }
             return .tornTail(validLength: multiStart ?? lastGood, reason: reason)
         }
@@ -87,15 +92,10 @@ public struct LogReader {
                     continue
                 }
                 if hasPrefix(BatchEncoding.headerPrefix, at: pos) {
-                    if mode == false {
-                        result.outcome = .corrupt(offset: pos, reason: "batch header inside a file without batches")
-                        return result
-                    }
-                    mode = true
                     result.checksummed = true
                     switch batch(at: pos, headerEnd: end) {
-                    case .invalid(let reason, let complete):
-                        result.outcome = stop(pos, reason + " at offset \(pos)", provenTail: !complete)
+                    case .invalid(let reason, let complete, let end):
+                        result.outcome = stop(pos, reason + " at offset \(pos)", provenTail: !complete, searchFrom: end)
                         return result
                     case .valid(let payload, let next):
                         var offset = payload.lowerBound
@@ -117,21 +117,24 @@ public struct LogReader {
                 }
                 // Another annotation (Redis skips any line starting with '#').
                 pos = end + 2
-                if multiStart == nil && mode != true { lastGood = pos }
                 continue
             }
-            if mode == true || (mode == nil && bytes[pos] != UInt8(ascii: "*")) {
+            guard bytes[pos] == UInt8(ascii: "*") else {
                 // Neither an annotation nor a command: a torn write unless a batch follows.
                 result.outcome = stop(pos, "bytes outside any batch at offset \(pos)")
                 return result
             }
-            mode = false
+            // A command outside any batch: written by Redis (a file it wrote, or commands it
+            // appended after Cairn's batches), read by Redis's rules.
             switch parseCommand(at: pos, limit: bytes.count) {
             case .incomplete:
                 result.outcome = .tornTail(validLength: multiStart ?? lastGood, reason: "command cut off at offset \(pos)")
                 return result
             case .malformed(let reason):
-                result.outcome = .corrupt(offset: pos, reason: "\(reason) at offset \(pos)")
+                // In a file of Cairn's, unparseable bytes after the last batch are a torn write.
+                result.outcome = result.checksummed
+                    ? stop(pos, "\(reason) at offset \(pos)")
+                    : .corrupt(offset: pos, reason: "\(reason) at offset \(pos)")
                 return result
             case .command(let args, let after):
                 do { try deliver(args, pos) } catch {
@@ -152,22 +155,25 @@ public struct LogReader {
 
     enum Batch {
         case valid(payload: Range<Int>, next: Int)
-        /// `complete` is false when the batch runs past the end of the file (a torn write).
-        case invalid(reason: String, complete: Bool)
+        /// `complete` is false when the batch runs past the end of the file (a torn write);
+        /// `end` is where its declared payload ends, when the header could be read.
+        case invalid(reason: String, complete: Bool, end: Int?)
     }
 
     func batch(at pos: Int, headerEnd: Int) -> Batch {
         let fields = bytes[(pos + BatchEncoding.headerPrefix.count)..<headerEnd].split(separator: UInt8(ascii: ":"))
         guard fields.count == 2, let length = Int(String(decoding: fields[0], as: UTF8.self)), length >= 0,
               fields[1].count == 16, let crc = UInt64(String(decoding: fields[1], as: UTF8.self), radix: 16) else {
-            return .invalid(reason: "malformed batch header", complete: true)
+            return .invalid(reason: "malformed batch header", complete: true, end: nil)
         }
         let start = headerEnd + 2
         guard start + length <= bytes.count else {
-            return .invalid(reason: "batch of \(length) bytes cut off", complete: false)
+            return .invalid(reason: "batch of \(length) bytes cut off", complete: false, end: nil)
         }
         let actual = bytes.withUnsafeBytes { CRC64.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)])) }
-        guard actual == crc else { return .invalid(reason: "batch checksum mismatch", complete: true) }
+        guard actual == crc else {
+            return .invalid(reason: "batch checksum mismatch", complete: true, end: start + length - 1)
+        }
         return .valid(payload: start..<(start + length), next: start + length)
     }
 
@@ -178,6 +184,18 @@ public struct LogReader {
         while p + prefix.count <= bytes.count {
             if bytes[p] == prefix[0], hasPrefix(prefix, at: p), let end = lineEnd(from: p),
                case .valid = batch(at: p, headerEnd: end) {
+                return p
+            }
+            p += 1
+        }
+        return nil
+    }
+
+    /// The offset of the first complete RESP command starting a line after `offset`, if any.
+    func firstCompleteCommand(after offset: Int) -> Int? {
+        var p = offset + 1
+        while p < bytes.count {
+            if bytes[p] == UInt8(ascii: "*") && bytes[p - 1] == 10, case .command = parseCommand(at: p, limit: bytes.count) {
                 return p
             }
             p += 1

@@ -2,13 +2,15 @@ import NIOCore
 import Logging
 import CairnProtocol
 import CairnCommands
+import CairnLog
 
 /// One client connection: the start and end of the write path
-/// (**decoder** → command → keyspace → propagation → **reply**).
+/// (**decoder** → command → keyspace → propagation → log → **reply**).
 ///
-/// Every request in a read burst is decoded and executed at once, and their replies are
-/// collected in one buffer that is written and flushed once when the burst ends, which
-/// is what makes pipelining cheap. The handler lives on the engine's event loop.
+/// Every request in a read burst is decoded and executed at once; the replies collect in
+/// one buffer that the `ReplyFlusher` writes at the end of the event-loop turn, after the
+/// turn's log batch is committed. When the log says replies must wait (appendfsync
+/// always), the buffer is held, in order, until the batch is durable.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -18,17 +20,21 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let flusher: ReplyFlusher
     /// Set while the handler is in a pipeline.
     private var context: ChannelHandlerContext?
-    /// Whether the flusher already holds this handler for the current tick.
+    /// Whether the flusher already holds this handler for the current turn.
     private var flushQueued = false
     private var session: ClientSession?
     private var decoder = RequestDecoder()
     private var args = Arguments()
     /// Bytes received but not yet decoded.
     private var pending: ByteBuffer?
-    /// Replies not yet written.
+    /// Replies of the current turn, not yet written.
     private var replies: ReplyWriter
-    /// Set once the connection must close after its replies are written.
+    /// Replies of earlier turns waiting for the log, oldest first.
+    private var held: [(replies: ByteBuffer, barrier: LogWriter.Barrier)] = []
+    /// No more input is read (QUIT, protocol error, shutdown).
     private var closing = false
+    /// Close once every reply (held or not) is written.
+    private var closeWhenFlushed = false
 
     init(engine: Engine, runtime: ServerRuntime, flusher: ReplyFlusher, allocator: ByteBufferAllocator) {
         self.engine = engine
@@ -50,7 +56,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         if engine.clients.count >= engine.settings.maxclients {
             runtime.rejectedConnections += 1
             replies.writeError("ERR max number of clients reached")
-            closeAfterWriting(context)
+            closing = true
+            writeNowAndClose(context)
             return
         }
         session = engine.connect(
@@ -62,6 +69,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let session { engine.disconnect(session) }
         session = nil
+        held.removeAll()
         context.fireChannelInactive()
     }
 
@@ -84,23 +92,19 @@ final class ConnectionHandler: ChannelInboundHandler {
             } catch {
                 replies.writeError("ERR \(error)")
                 runtime.logger.info("Closing client \(session.address): \(error)")
-                closing = true
+                finishAfterReplies()
                 break
             }
             guard complete else { break }
             if args.isEmpty { continue }
             engine.execute(args, client: session, into: &replies)
-            if session.closeAfterReply { closing = true; break }
+            if session.closeAfterReply { finishAfterReplies(); break }
         }
-        if closing {
-            closeAfterWriting(context)
-            return
-        }
+        if closing { return }
         let buffered = buffer.readableBytes + (decoder.isMidRequest ? args.byteCount : 0)
         if buffered > engine.settings.clientQueryBufferLimit {
             runtime.logger.warning("Closing client \(session.address) that reached max query buffer length (\(buffered) bytes)")
-            closing = true
-            closeAfterWriting(context)
+            finishAfterReplies()
             return
         }
         session.queryBufferLength = buffer.readableBytes
@@ -111,18 +115,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if replies.readableBytes > 0 && !flushQueued {
-            flushQueued = true
-            flusher.enqueue(self)
-        }
+        queueFlush()
         context.fireChannelReadComplete()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            // Graceful shutdown: answer what was accepted, then close.
-            closing = true
-            closeAfterWriting(context)
+            // Graceful shutdown: answer what was accepted (once the log allows), then close.
+            finishAfterReplies()
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -133,26 +133,86 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    /// Writes the replies collected so far; called by the flusher at the end of a tick.
-    func flushReplies() {
-        flushQueued = false
-        guard let context, !closing, replies.readableBytes > 0 else { return }
-        runtime.outputBytes += replies.readableBytes
-        context.writeAndFlush(wrapOutboundOut(replies.buffer), promise: nil)
-        recycleReplyBuffer(context)
+    // MARK: Replies
+
+    /// Stop reading; close after every reply is written (through the log's barrier).
+    private func finishAfterReplies() {
+        closing = true
+        closeWhenFlushed = true
+        queueFlush(force: true)
     }
 
-    private func closeAfterWriting(_ context: ChannelHandlerContext) {
-        let channel = context.channel
-        if replies.readableBytes > 0 {
-            runtime.outputBytes += replies.readableBytes
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(replies.buffer), promise: promise)
-            recycleReplyBuffer(context)
-            promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            context.close(promise: nil)
+    private func queueFlush(force: Bool = false) {
+        guard !flushQueued, replies.readableBytes > 0 || force else { return }
+        flushQueued = true
+        flusher.enqueue(self)
+    }
+
+    /// Called by the flusher at the end of a turn, after the log batch was committed:
+    /// writes the replies now, or holds them behind `barrier` (and behind earlier ones).
+    /// Returns true when this handler now waits for the log.
+    func flushReplies(waitingFor barrier: LogWriter.Barrier?) -> Bool {
+        flushQueued = false
+        guard let context else { return false }
+        if barrier != nil || !held.isEmpty {
+            let wasWaiting = !held.isEmpty
+            if replies.readableBytes > 0 || closeWhenFlushed {
+                // A later reply never overtakes an earlier one.
+                let after = barrier ?? held[held.count - 1].barrier
+                held.append((replies.buffer, after))
+                replies.buffer = context.channel.allocator.buffer(capacity: 4096)
+            }
+            return !wasWaiting && !held.isEmpty
         }
+        if replies.readableBytes > 0 {
+            write(replies.buffer, context)
+            recycleReplyBuffer(context)
+        }
+        if closeWhenFlushed { closeAfterPendingWrites(context) }
+        return false
+    }
+
+    /// Writes the held replies the log now allows, in order. Returns true while some wait.
+    func releaseHeldReplies(_ writer: LogWriter) -> Bool {
+        guard let context else {
+            held.removeAll()
+            return false
+        }
+        var released = 0
+        for item in held {
+            guard writer.isReleased(item.barrier) else { break }
+            if item.replies.readableBytes > 0 { write(item.replies, context) }
+            released += 1
+        }
+        held.removeFirst(released)
+        if held.isEmpty && closeWhenFlushed { closeAfterPendingWrites(context) }
+        return !held.isEmpty
+    }
+
+    /// The log can never make the held writes durable: close without acknowledging them.
+    func abandonHeldReplies() {
+        held.removeAll()
+        closing = true
+        context?.close(promise: nil)
+    }
+
+    private func write(_ buffer: ByteBuffer, _ context: ChannelHandlerContext) {
+        runtime.outputBytes += buffer.readableBytes
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func writeNowAndClose(_ context: ChannelHandlerContext) {
+        write(replies.buffer, context)
+        replies.buffer.clear()
+        closeAfterPendingWrites(context)
+    }
+
+    /// Closes once the bytes already handed to the channel are on the wire.
+    private func closeAfterPendingWrites(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
+        promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Reuses the reply storage when the socket took the bytes at once (NIO then holds no

@@ -1,7 +1,8 @@
 import NIOCore
 
-/// Writes every connection's pending replies once per event-loop tick, after all of the
-/// tick's reads were handled — what Redis does in `beforeSleep`.
+/// Ends every event-loop turn the way Redis's `beforeSleep` does: commit the turn's log
+/// batch, then write every connection's replies once — or hold them, if the log says they
+/// must wait for an fsync.
 ///
 /// Flushing each connection as soon as its read ends would interleave writes with reads
 /// and wake a pipelining client once per connection; batching the writes lets one wake-up
@@ -11,14 +12,22 @@ final class ReplyFlusher {
     private let loop: any EventLoop
     private var waiting: [ConnectionHandler] = []
     private var scheduled = false
+    /// The append-only file, when enabled.
+    var persistence: Persistence?
 
     init(loop: any EventLoop) {
         self.loop = loop
     }
 
-    /// Queues `handler` to flush at the end of this tick. O(1).
+    /// Queues `handler` to flush at the end of this turn. O(1).
     func enqueue(_ handler: ConnectionHandler) {
         waiting.append(handler)
+        schedule()
+    }
+
+    /// Makes sure the turn ends with a commit even if no connection has replies (for
+    /// effects logged by background work such as active expiry).
+    func schedule() {
         guard !scheduled else { return }
         scheduled = true
         loop.assumeIsolated().execute { self.flushAll() }
@@ -26,8 +35,11 @@ final class ReplyFlusher {
 
     private func flushAll() {
         scheduled = false
+        let barrier = persistence?.commit()
         let batch = waiting
         waiting.removeAll(keepingCapacity: true)
-        for handler in batch { handler.flushReplies() }
+        for handler in batch where handler.flushReplies(waitingFor: barrier) {
+            persistence?.hold(handler)
+        }
     }
 }

@@ -121,14 +121,23 @@ public actor CairnServer: Service {
             processID: Int(getpid()), tcpPort: settings.port,
             executable: CommandLine.arguments.first ?? "cairn-server", configFile: configFile,
             startedAt: UnixClock.milliseconds())
-        // Build the engine and its runtime on the loop that will own them.
+        // Build the engine and its runtime on the loop that will own them, and load the
+        // append-only file before anyone can connect.
         let core = try await loop.submit {
             let engine = Engine(settings: settings)
             let runtime = ServerRuntime(logger: logger, processInfo: facts)
             engine.hooks = runtime
+            let flusher = ReplyFlusher(loop: self.loop)
+            if settings.appendonly {
+                let persistence = try Self.openLog(settings: settings, engine: engine, loop: self.loop, logger: logger)
+                runtime.persistence = persistence
+                flusher.persistence = persistence
+            }
             let expiry = ActiveExpiry(engine: engine, loop: self.loop)
+            expiry.afterRemovals = { flusher.schedule() }
             expiry.start(hz: settings.hz)
             runtime.onSettingsChange = { [unowned runtime] old, new in
+                runtime.persistence?.apply(new)
                 if old.hz != new.hz { expiry.start(hz: new.hz) }
                 if old.loglevel != new.loglevel {
                     runtime.logger.logLevel = Self.logLevel(new.loglevel)
@@ -136,10 +145,13 @@ public actor CairnServer: Service {
                 }
             }
             runtime.onShutdownRequest = { Task { await self.shutdownGracefully() } }
-            let flusher = ReplyFlusher(loop: self.loop)
             return NIOLoopBound((engine, runtime, expiry, flusher), eventLoop: self.loop)
         }.get()
-        stopTimers = { core.value.2.stop() }
+        stopTimers = {
+            core.value.2.stop()
+            // After every connection was answered and closed: the final fsync.
+            core.value.1.persistence?.stop()
+        }
 
         let quiescing = ServerQuiescingHelper(group: group)
         let bootstrap = ServerBootstrap(group: group)

@@ -7,6 +7,8 @@ final class ActiveExpiry {
     private let engine: Engine
     private let loop: any EventLoop
     private var task: RepeatedTask?
+    /// Called after a cycle that removed keys, so their DELs reach the log this turn.
+    var afterRemovals: () -> Void = {}
 
     init(engine: Engine, loop: any EventLoop) {
         self.engine = engine
@@ -17,9 +19,8 @@ final class ActiveExpiry {
     func start(hz: Int) {
         task?.cancel()
         let period = max(1, 1000 / max(1, hz))
-        let bound = NIOLoopBound(engine, eventLoop: loop)
-        task = loop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64(period)), delay: .milliseconds(Int64(period))) { _ in
-            bound.value.activeExpireCycle(budget: Int64(max(1, period / 4)))
+        task = loop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64(period)), delay: .milliseconds(Int64(period))) { [unowned self] _ in
+            if self.engine.activeExpireCycle(budget: Int64(max(1, period / 4))) > 0 { self.afterRemovals() }
         }
     }
 

@@ -19,6 +19,8 @@ final class ServerRuntime: ServerHooks {
     var inputBytes = 0
     var outputBytes = 0
     private var peakMemory = 0
+    /// The append-only file, when enabled.
+    var persistence: Persistence?
     /// Called on SHUTDOWN.
     var onShutdownRequest: () -> Void = {}
     /// Called when CONFIG SET changed the settings.
@@ -38,6 +40,11 @@ final class ServerRuntime: ServerHooks {
     func networkStats() -> NetworkStats {
         NetworkStats(totalConnectionsReceived: connectionsReceived, rejectedConnections: rejectedConnections,
                      inputBytes: inputBytes, outputBytes: outputBytes)
+    }
+
+    func persistenceInfo() -> [(String, String)] {
+        persistence?.info() ?? [("aof_enabled", "0"), ("aof_rewrite_in_progress", "0"), ("aof_last_write_status", "ok"),
+                                ("aof_last_bgrewrite_status", "ok")]
     }
 
     func resetStatistics() {

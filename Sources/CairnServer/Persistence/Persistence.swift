@@ -1,0 +1,197 @@
+import NIOCore
+import NIOPosix
+import Logging
+import CairnConfig
+import CairnCommands
+import CairnLog
+
+/// Runs the append-only file for a live server: the write path's last step
+/// (… → propagation → **log** → reply).
+///
+/// At the end of every event-loop turn the effects the commands logged are written as one
+/// batch (`commit`). `LogWriter` says what the replies of that turn must wait for; this
+/// class holds them and releases them when the batch is written or durable. Fsyncs run on
+/// a thread of their own, so the loop keeps parsing and executing while one is in flight:
+/// replies wait, work does not. Lives on the engine's event loop.
+final class Persistence {
+    let writer: LogWriter
+    private let engine: Engine
+    private let loop: any EventLoop
+    private let pool: NIOThreadPool
+    private var logger: Logger
+    private var ticker: RepeatedTask?
+    private var retrier: RepeatedTask?
+    /// Connections holding replies, in the order they began to wait.
+    private var waiting: [ConnectionHandler] = []
+    private var stopped = false
+
+    init(writer: LogWriter, engine: Engine, loop: any EventLoop, logger: Logger) {
+        self.writer = writer
+        self.engine = engine
+        self.loop = loop
+        self.logger = logger
+        self.pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        engine.propagation.isEnabled = true
+        startTicker()
+        retrier = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [unowned self] _ in
+            self.retryFailedWrites()
+        }
+    }
+
+    // MARK: The write path
+
+    /// Writes this turn's effects; returns what its replies must wait for (nil: nothing).
+    func commit() -> LogWriter.Barrier? {
+        let payload = engine.propagation.take()
+        let barrier = writer.commit(payload, now: engine.clock())
+        engine.writeRefusal = writer.refusal
+        startSyncIfDue()
+        return barrier
+    }
+
+    /// `handler` holds replies until `writer.isReleased` says they may go.
+    func hold(_ handler: ConnectionHandler) {
+        waiting.append(handler)
+    }
+
+    private func releaseWaiting() {
+        guard !waiting.isEmpty else { return }
+        let handlers = waiting
+        waiting.removeAll(keepingCapacity: true)
+        for handler in handlers where handler.releaseHeldReplies(writer) {
+            waiting.append(handler)
+        }
+    }
+
+    // MARK: Fsync
+
+    private func startSyncIfDue() {
+        guard !stopped, let start = writer.syncToStart() else { return }
+        run(start)
+    }
+
+    private func startTicker() {
+        ticker?.cancel()
+        let period = TimeAmount.milliseconds(writer.interval)
+        ticker = loop.scheduleRepeatedTask(initialDelay: period, delay: period) { [unowned self] _ in
+            guard !self.stopped, let start = self.writer.tick(now: self.engine.clock()) else {
+                self.releaseWaiting()
+                return
+            }
+            self.run(start)
+        }
+    }
+
+    private func run(_ start: (job: SyncJob, covers: UInt64)) {
+        let job = start.job
+        let future = pool.runIfActive(eventLoop: loop) { () throws -> Int64 in
+            let began = UnixClock.microseconds()
+            try job.run()
+            return UnixClock.microseconds() - began
+        }
+        future.assumeIsolated().whenComplete { [unowned self] result in
+            switch result {
+            case .success(let micros):
+                self.writer.syncFinished(covering: start.covers, error: nil, micros: micros, now: self.engine.clock())
+            case .failure(let error):
+                let failure = error as? FileSystemError ?? FileSystemError("fsync", job.file.path, code: 5)
+                self.writer.syncFinished(covering: start.covers, error: failure, micros: 0, now: self.engine.clock())
+                self.fsyncFailed(failure)
+            }
+            self.releaseWaiting()
+            self.startSyncIfDue()
+        }
+    }
+
+    /// A failed fsync: nothing it covered may ever be acknowledged. Connections still
+    /// waiting for it are closed without their replies; writes are refused from now on.
+    private func fsyncFailed(_ error: FileSystemError) {
+        engine.writeRefusal = writer.refusal
+        logger.critical("Fsync of the append-only file failed: \(error). Writes are refused; data not acknowledged yet may be lost. Check the disk, then rewrite the append-only file or restart.")
+        let handlers = waiting
+        waiting.removeAll()
+        for handler in handlers { handler.abandonHeldReplies() }
+    }
+
+    private func retryFailedWrites() {
+        guard writer.unwritten != nil else { return }
+        if writer.retryUnwritten(now: engine.clock()) {
+            logger.notice("The append-only file accepts writes again")
+        }
+        engine.writeRefusal = writer.refusal
+        startSyncIfDue()
+        releaseWaiting()
+    }
+
+    // MARK: Settings
+
+    /// CONFIG SET appendfsync / appendfsync-interval. Moving to a stronger policy first
+    /// makes everything already written durable.
+    func apply(_ settings: Settings) {
+        let policy = FsyncPolicy(rawValue: settings.appendfsync.rawValue) ?? .everysec
+        if policy != writer.policy {
+            if policy == .always || (policy == .everysec && writer.policy == .no) {
+                writer.syncNow(now: engine.clock())
+                releaseWaiting()
+            }
+            writer.policy = policy
+            logger.notice("appendfsync is now \(policy.rawValue)")
+        }
+        if Int64(settings.appendfsyncInterval) != writer.interval {
+            writer.interval = Int64(settings.appendfsyncInterval)
+            startTicker()
+        }
+        engine.writeRefusal = writer.refusal
+    }
+
+    // MARK: Stopping
+
+    /// Final fsync and close, on shutdown: called after connections are quiesced.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        ticker?.cancel()
+        retrier?.cancel()
+        if writer.unwritten != nil { writer.retryUnwritten(now: engine.clock()) }
+        if !writer.syncNow(now: engine.clock()) {
+            logger.critical("The final fsync of the append-only file failed")
+        } else if writer.unwritten != nil {
+            logger.critical("Writes that could not be written to the append-only file are lost: \(writer.lastWriteError ?? "")")
+        }
+        writer.files.close()
+        pool.shutdownGracefully { _ in }
+    }
+
+    // MARK: INFO
+
+    /// INFO persistence, with Redis's field names and Cairn's own.
+    func info() -> [(String, String)] {
+        let w = writer
+        let average = w.fsyncCount == 0 ? 0 : w.fsyncTotalMicros / Int64(w.fsyncCount)
+        return [
+            ("aof_enabled", "1"),
+            ("aof_rewrite_in_progress", "0"),
+            ("aof_rewrite_scheduled", "0"),
+            ("aof_last_rewrite_time_sec", "-1"),
+            ("aof_current_rewrite_time_sec", "-1"),
+            ("aof_last_bgrewrite_status", "ok"),
+            ("aof_rewrites", "0"),
+            ("aof_last_write_status", w.lastWriteError == nil && !w.fsyncBroken ? "ok" : "err"),
+            ("aof_current_size", String(w.files.totalSize)),
+            ("aof_base_size", String(w.files.baseSize)),
+            ("aof_pending_rewrite", "0"),
+            ("aof_buffer_length", String(w.unwritten?.readableBytes ?? 0)),
+            ("aof_pending_bio_fsync", w.syncInFlight == nil ? "0" : "1"),
+            ("aof_delayed_fsync", String(w.delayedFsyncs)),
+            ("cairn_aof_fsync_policy", w.policy.rawValue),
+            ("cairn_aof_fsyncs", String(w.fsyncCount)),
+            ("cairn_aof_fsync_avg_usec", String(average)),
+            ("cairn_aof_fsync_max_usec", String(w.fsyncMaxMicros)),
+            ("cairn_aof_bytes_written", String(w.bytesWritten)),
+            ("cairn_aof_last_fsync_time", String(w.lastFsyncTime / 1000)),
+            ("cairn_aof_batches_written", String(w.writtenSeq)),
+            ("cairn_aof_batches_synced", String(w.syncedSeq)),
+        ]
+    }
+}
