@@ -100,7 +100,7 @@ def test_active_expiry_reclaims_unread_keys(cairn):
     r = redis.Redis(port=cairn.port)
     pipe = r.pipeline(transaction=False)
     for i in range(5000):
-        pipe.set(f"t:{i}", "v", px=200)
+        pipe.set(f"t:{i}", "v", px=2000)
     pipe.set("keep", "v")
     pipe.execute()
     assert r.dbsize() == 5001

@@ -120,13 +120,14 @@ public final class LogFiles {
             let bytes: [UInt8]
             do { bytes = try fs.read(path) } catch { throw LogError("Cannot read \(path): \(error)") }
             let result = LogReader(bytes).read { (args: Arguments, _: Int) throws(LogReader.ApplyError) in try apply(args) }
-            let isLast = index == order.count - 1
+            // The tail of the whole log: every later file is empty (as after an upgrade).
+            let isLast = sizes[(index + 1)...].allSatisfy { $0 == 0 }
             switch result.outcome {
             case .complete:
                 break
             case .tornTail(let valid, let reason):
-                guard isLast && entry.type == .incr || isLast && order.count == 1 else {
-                    throw LogError("Bad data in \(path) at offset \(valid): \(reason). Only the last file of the log may end in a torn write. Run cairn-check-aof \(layout.manifestPath) to inspect it.")
+                guard isLast else {
+                    throw LogError("Bad data in \(path) at offset \(valid): \(reason). Only the end of the log may be a torn write. Run cairn-check-aof \(layout.manifestPath) to inspect it.")
                 }
                 guard truncateTail else {
                     throw LogError("The append-only file \(path) ends in a torn write at offset \(valid) (\(bytes.count - valid) bytes: \(reason)). Start with aof-load-truncated yes to cut it, or run cairn-check-aof --fix \(layout.manifestPath).")

@@ -1,0 +1,277 @@
+"""The append-only file with the real binary: restarts, Redis's AOF scenarios, moving to
+and from Debian's redis-server, and kill -9 under load with appendfsync always."""
+import os
+import random
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from conftest import ServerProcess, cairn_binary, free_port
+from resp import encode
+
+
+def start(workdir, *flags):
+    port = free_port()
+    return ServerProcess([str(cairn_binary()), "--port", str(port), *flags], port, workdir)
+
+
+def incr_file(workdir) -> Path:
+    return Path(workdir) / "appendonlydir" / "appendonly.aof.1.incr.aof"
+
+
+@pytest.mark.parametrize("policy", ["always", "everysec", "no"])
+def test_data_survives_a_restart(tmp_path, policy):
+    server = start(tmp_path, "--appendfsync", policy)
+    r = redis.Redis(port=server.port, decode_responses=True)
+    r.set("plain", "v")
+    r.set("ttl", "v", ex=1000)
+    r.incrbyfloat("f", 10.5)
+    r.incrbyfloat("f", 0.1)
+    r.incr("n")
+    r.append("s", "ab")
+    r.setrange("s", 5, "x")
+    r.delete("plain")
+    r3 = redis.Redis(port=server.port, db=3, decode_responses=True)
+    r3.set("other-db", "yes")
+    r.close()
+    r3.close()
+    assert server.stop() == 0
+    server = start(tmp_path, "--appendfsync", policy)
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.get("plain") is None
+        assert 990 <= r.ttl("ttl") <= 1000
+        assert r.get("f") == "10.6"
+        assert r.get("n") == "1"
+        assert r.get("s") == "ab\x00\x00\x00x"
+        assert redis.Redis(port=server.port, db=3, decode_responses=True).get("other-db") == "yes"
+        info = r.info("persistence")
+        assert info["aof_enabled"] == 1
+        assert info["aof_last_write_status"] == "ok"
+        assert info["cairn_aof_fsync_policy"] == policy
+        r.close()
+    finally:
+        server.stop()
+
+
+def test_expired_keys_are_logged_as_deletes(tmp_path):
+    server = start(tmp_path)
+    r = redis.Redis(port=server.port)
+    r.set("k", "v", px=100)
+    time.sleep(0.3)
+    assert r.get("k") is None
+    r.close()
+    server.stop()
+    data = incr_file(tmp_path).read_bytes()
+    assert b"PXAT" in data
+    assert encode("DEL", "k") in data
+
+
+def test_a_torn_tail_loads_with_yes_and_refuses_with_no(tmp_path):
+    server = start(tmp_path)
+    r = redis.Redis(port=server.port)
+    r.set("a", "1")
+    r.set("b", "2")
+    r.close()
+    server.stop()
+    path = incr_file(tmp_path)
+    path.write_bytes(path.read_bytes()[:-5])
+    refused = subprocess.run([str(cairn_binary()), "--port", str(free_port()), "--aof-load-truncated", "no"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 1
+    assert "torn write" in refused.stderr and "appendonly.aof.1.incr.aof" in refused.stderr
+    server = start(tmp_path)
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.get("a") == "1"
+        assert r.get("b") is None
+        assert "cut at offset" in server.log()
+        # An append after the truncated load survives the next restart.
+        r.set("c", "3")
+        r.close()
+    finally:
+        server.stop()
+    server = start(tmp_path, "--aof-load-truncated", "no")
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert (r.get("a"), r.get("b"), r.get("c")) == ("1", None, "3")
+        r.close()
+    finally:
+        server.stop()
+
+
+def test_garbage_followed_by_valid_batches_refuses_to_start(tmp_path):
+    server = start(tmp_path)
+    r = redis.Redis(port=server.port)
+    for i in range(3):
+        r.set(f"k{i}", "v")
+    r.close()
+    server.stop()
+    path = incr_file(tmp_path)
+    data = bytearray(path.read_bytes())
+    middle = data.index(b"#CAIRN:", data.index(b"#CAIRN:") + 1)
+    data[middle + 40] ^= 0xFF
+    path.write_bytes(bytes(data))
+    result = subprocess.run([str(cairn_binary()), "--port", str(free_port())], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "Bad data in" in result.stderr and "cairn-check-aof" in result.stderr
+    assert f"offset {middle}" in result.stderr
+
+
+def test_an_unfinished_multi_is_rolled_back(tmp_path):
+    (tmp_path / "appendonly.aof").write_bytes(
+        encode("SELECT", "0") + encode("SET", "before", "1") + encode("MULTI") + encode("SET", "inside", "1"))
+    server = start(tmp_path)
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.get("before") == "1"
+        assert r.get("inside") is None
+        r.close()
+    finally:
+        server.stop()
+
+
+def redis_server(workdir, port, *extra):
+    return ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir),
+                          "--appendonly", "yes", "--aof-use-rdb-preamble", "no", *extra], port, workdir)
+
+
+def test_redis_loads_cairns_directory_and_cairn_loads_it_back(tmp_path):
+    server = start(tmp_path)
+    r = redis.Redis(port=server.port, decode_responses=True)
+    r.set("from-cairn", "1")
+    r.set("with-ttl", "v", ex=1000)
+    r.incrbyfloat("f", 1.5)
+    r.close()
+    server.stop()
+    theirs = redis_server(tmp_path, free_port())
+    try:
+        r = redis.Redis(port=theirs.port, decode_responses=True)
+        assert r.get("from-cairn") == "1"
+        assert 990 <= r.ttl("with-ttl") <= 1000
+        assert r.get("f") == "1.5"
+        r.set("from-redis", "2")
+        r.close()
+    finally:
+        theirs.stop()
+    server = start(tmp_path)
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert (r.get("from-cairn"), r.get("from-redis"), r.get("f")) == ("1", "2", "1.5")
+        r.close()
+    finally:
+        server.stop()
+
+
+def test_cairn_loads_a_redis_7_directory_and_a_single_file_aof(tmp_path):
+    theirs = redis_server(tmp_path, free_port())
+    r = redis.Redis(port=theirs.port, decode_responses=True)
+    r.set("k", "v")
+    r.set("t", "v", ex=1000)
+    r.incr("n")
+    r.close()
+    theirs.stop()
+    server = start(tmp_path)
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert (r.get("k"), r.get("n")) == ("v", "1")
+        assert 990 <= r.ttl("t") <= 1000
+        r.close()
+    finally:
+        server.stop()
+    # A Redis 6 style single file in dir, as Redis 7 would upgrade it.
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "appendonly.aof").write_bytes(
+        encode("SELECT", "0") + encode("SET", "old", "style") + encode("INCRBY", "c", "5"))
+    server = start(single)
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert (r.get("old"), r.get("c")) == ("style", "5")
+        assert (single / "appendonlydir" / "appendonly.aof").exists()
+        r.close()
+    finally:
+        server.stop()
+
+
+def test_config_set_appendfsync_at_runtime(tmp_path):
+    server = start(tmp_path, "--appendfsync", "no")
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.set("a", "1")
+        assert r.config_set("appendfsync", "always")
+        assert r.config_get("appendfsync") == {"appendfsync": "always"}
+        r.set("b", "2")
+        info = r.info("persistence")
+        assert info["cairn_aof_fsync_policy"] == "always"
+        assert info["cairn_aof_fsyncs"] >= 1
+        assert info["cairn_aof_batches_synced"] == info["cairn_aof_batches_written"]
+        assert r.config_set("appendfsync-interval", "200ms")
+        assert r.config_get("appendfsync-interval") == {"appendfsync-interval": "200ms"}
+        with pytest.raises(redis.ResponseError):
+            r.config_set("appendfsync", "sometimes")
+        r.close()
+    finally:
+        server.stop()
+
+
+def test_kill_9_under_load_never_loses_an_acknowledged_write(tmp_path):
+    """appendfsync always: clients record every write the server acknowledged; the
+    server is killed with SIGKILL at random moments; after each restart every recorded
+    write must be there."""
+    rng = random.Random(int(os.environ.get("CAIRN_KILL_SEED", "7")))
+    acknowledged = {}
+    rounds = int(os.environ.get("CAIRN_KILL_ROUNDS", "6"))
+    for round_number in range(rounds):
+        server = start(tmp_path, "--appendfsync", "always")
+        # Everything acknowledged in earlier rounds survived the kill.
+        check = redis.Redis(port=server.port, decode_responses=True)
+        keys = list(acknowledged)
+        for i in range(0, len(keys), 500):
+            batch = keys[i:i + 500]
+            assert check.mget(batch) == [acknowledged[k] for k in batch], f"round {round_number}"
+        check.close()
+        stop = threading.Event()
+        lock = threading.Lock()
+
+        def writer(worker):
+            client = redis.Redis(port=server.port, socket_timeout=5)
+            n = 0
+            while not stop.is_set():
+                key = f"r{round_number}:w{worker}:{n}"
+                try:
+                    client.set(key, str(n))
+                except (redis.ConnectionError, redis.TimeoutError):
+                    return
+                with lock:
+                    acknowledged[key] = str(n)
+                n += 1
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(rng.uniform(0.3, 1.5))
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait(timeout=10)
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+        server.stop()
+    server = start(tmp_path, "--appendfsync", "always")
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        keys = list(acknowledged)
+        assert len(keys) > 100
+        for i in range(0, len(keys), 500):
+            batch = keys[i:i + 500]
+            assert r.mget(batch) == [acknowledged[k] for k in batch]
+        r.close()
+    finally:
+        server.stop()
