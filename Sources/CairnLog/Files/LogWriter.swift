@@ -149,6 +149,15 @@ public final class LogWriter {
         return (job, writtenSeq)
     }
 
+    /// For a syncer that runs fsyncs back to back: the job and the batch an fsync started
+    /// now would cover, whether or not one is already running. nil when nothing is unsynced
+    /// or after a failed fsync. (`always` only; everysec goes through `tick`.)
+    public func syncTarget() -> (job: SyncJob, covers: UInt64)? {
+        guard policy == .always, !fsyncBroken, writtenSeq > syncedSeq, let job = files.syncJob() else { return nil }
+        syncInFlight = writtenSeq
+        return (job, writtenSeq)
+    }
+
     /// The everysec ticker: starts an fsync when something is unsynced and none runs; if
     /// one is still running, counts a delayed fsync (Redis's aof_delayed_fsync).
     public func tick(now: Int64) -> (job: SyncJob, covers: UInt64)? {

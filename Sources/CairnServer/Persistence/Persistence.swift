@@ -17,7 +17,9 @@ final class Persistence {
     let writer: LogWriter
     private let engine: Engine
     private let loop: any EventLoop
-    private let pool: NIOThreadPool
+    private var syncer: Syncer?
+    /// Highest batch already asked of the syncer.
+    private var requested: UInt64 = 0
     private var logger: Logger
     private var ticker: RepeatedTask?
     private var retrier: RepeatedTask?
@@ -30,10 +32,12 @@ final class Persistence {
         self.engine = engine
         self.loop = loop
         self.logger = logger
-        self.pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
         engine.propagation.isEnabled = true
         startTicker()
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        syncer = Syncer(loop: loop) { covers, error, micros in
+            bound.value.syncCompleted(covers: covers, error: error, micros: micros)
+        }
         retrier = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [unowned self] _ in
             self.retryFailedWrites()
         }
@@ -66,9 +70,11 @@ final class Persistence {
 
     // MARK: Fsync
 
+    /// appendfsync always: ask the syncer to cover everything written so far.
     private func startSyncIfDue() {
-        guard !stopped, let start = writer.syncToStart() else { return }
-        run(start)
+        guard !stopped, let target = writer.syncTarget(), target.covers > requested else { return }
+        requested = target.covers
+        syncer?.request(covers: target.covers, job: target.job)
     }
 
     private func startTicker() {
@@ -79,29 +85,17 @@ final class Persistence {
                 self.releaseWaiting()
                 return
             }
-            self.run(start)
+            self.requested = max(self.requested, start.covers)
+            self.syncer?.request(covers: start.covers, job: start.job)
         }
     }
 
-    private func run(_ start: (job: SyncJob, covers: UInt64)) {
-        let job = start.job
-        let future = pool.runIfActive(eventLoop: loop) { () throws -> Int64 in
-            let began = UnixClock.microseconds()
-            try job.run()
-            return UnixClock.microseconds() - began
-        }
-        future.assumeIsolated().whenComplete { [unowned self] result in
-            switch result {
-            case .success(let micros):
-                self.writer.syncFinished(covering: start.covers, error: nil, micros: micros, now: self.engine.clock())
-            case .failure(let error):
-                let failure = error as? FileSystemError ?? FileSystemError("fsync", job.file.path, code: 5)
-                self.writer.syncFinished(covering: start.covers, error: failure, micros: 0, now: self.engine.clock())
-                self.fsyncFailed(failure)
-            }
-            self.releaseWaiting()
-            self.startSyncIfDue()
-        }
+    /// An fsync finished (on the loop, reported by the syncer).
+    private func syncCompleted(covers: UInt64, error: FileSystemError?, micros: Int64) {
+        writer.syncFinished(covering: covers, error: error, micros: micros, now: engine.clock())
+        if let error { fsyncFailed(error) }
+        releaseWaiting()
+        startSyncIfDue()
     }
 
     /// A failed fsync: nothing it covered may ever be acknowledged. Connections still
@@ -159,8 +153,11 @@ final class Persistence {
         } else if writer.unwritten != nil {
             logger.critical("Writes that could not be written to the append-only file are lost: \(writer.lastWriteError ?? "")")
         }
-        writer.files.close()
-        pool.shutdownGracefully { _ in }
+        // Let a running fsync end before the file is closed under it.
+        let syncer = self.syncer
+        self.syncer = nil
+        let files = writer.files
+        _ = syncer?.stop().assumeIsolated().always { _ in files.close() }
     }
 
     // MARK: INFO
