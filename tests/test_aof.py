@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from conftest import ServerProcess, cairn_binary, free_port
-from resp import encode
+from resp import Connection, encode
 
 
 def start(workdir, *flags):
@@ -273,5 +273,42 @@ def test_kill_9_under_load_never_loses_an_acknowledged_write(tmp_path):
             batch = keys[i:i + 500]
             assert r.mget(batch) == [acknowledged[k] for k in batch]
         r.close()
+    finally:
+        server.stop()
+
+
+def test_clients_get_loading_while_a_large_file_loads(tmp_path):
+    with open(tmp_path / "appendonly.aof", "wb") as f:
+        f.write(encode("SELECT", "0"))
+        for i in range(300_000):
+            f.write(encode("SET", f"key:{i}", "v" * 16))
+    server = start(tmp_path)
+    try:
+        # A raw connection: redis-py retries LOADING by itself, hiding it.
+        with Connection(server.port) as c:
+            reply = c.call("GET", "key:299999")
+            assert reply == "LOADING Cairn is loading the dataset in memory"
+            info = c.call("INFO", "persistence").decode()
+            assert "loading:1\r\n" in info and "aof_enabled:1\r\n" in info
+            assert "loading_loaded_perc:" in info and "loading_total_bytes:" in info
+            assert c.call("PING") == "PONG"
+            deadline = time.monotonic() + 120
+            while c.call("GET", "key:299999") != b"v" * 16 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert c.call("DBSIZE") == 300_000
+            assert "loading:0\r\n" in c.call("INFO", "persistence").decode()
+    finally:
+        server.stop()
+
+
+def test_shutdown_during_loading_exits_cleanly(tmp_path):
+    with open(tmp_path / "appendonly.aof", "wb") as f:
+        f.write(encode("SELECT", "0"))
+        for i in range(300_000):
+            f.write(encode("SET", f"key:{i}", "v" * 16))
+    server = start(tmp_path)
+    try:
+        assert server.stop(signal.SIGTERM, timeout=30) == 0
+        assert "Loading stopped by a shutdown" in server.log()
     finally:
         server.stop()

@@ -24,6 +24,9 @@ public final class Engine {
     /// Set while the append-only file cannot take writes: write commands get this error
     /// (Redis's `-MISCONF ...`) and reads go on.
     public var writeRefusal: String?
+    /// While the dataset is loading at start-up: INFO persistence's loading fields. Commands
+    /// not allowed during loading get `-LOADING`.
+    public var loadingInfo: (() -> [(String, String)])?
     /// Connected clients by id.
     public private(set) var clients: [Int64: ClientSession] = [:]
     /// Current time in Unix milliseconds; replaceable in tests.
@@ -72,6 +75,10 @@ public final class Engine {
         }
         guard spec.accepts(argumentCount: args.count) else {
             out.writeError(ErrorReplies.wrongArity(spec.name))
+            return
+        }
+        if loadingInfo != nil, !spec.flags.contains(.loading) {
+            out.writeError("LOADING Cairn is loading the dataset in memory")
             return
         }
         if let refusal = writeRefusal, spec.flags.contains(.write) {

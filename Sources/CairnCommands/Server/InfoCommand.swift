@@ -84,7 +84,7 @@ enum InfoCommand {
                 ("maxmemory_policy", "noeviction"),
             ]
         case "persistence":
-            fields = [("loading", "0"), ("async_loading", "0")]
+            fields = (e.loadingInfo?() ?? [("loading", "0"), ("async_loading", "0")])
                 + (e.hooks?.persistenceInfo() ?? [("aof_enabled", "0"), ("aof_rewrite_in_progress", "0")])
         case "stats":
             let net = e.hooks?.networkStats() ?? NetworkStats()

@@ -119,7 +119,15 @@ public final class LogFiles {
             }
             let bytes: [UInt8]
             do { bytes = try fs.read(path) } catch { throw LogError("Cannot read \(path): \(error)") }
-            let result = LogReader(bytes).read { (args: Arguments, _: Int) throws(LogReader.ApplyError) in try apply(args) }
+            var reported = 0
+            let before = loaded
+            let result = LogReader(bytes).read { (args: Arguments, offset: Int) throws(LogReader.ApplyError) in
+                try apply(args)
+                if offset - reported >= 1 << 20 {
+                    reported = offset
+                    progress(before + offset, total)
+                }
+            }
             // The tail of the whole log: every later file is empty (as after an upgrade).
             let isLast = sizes[(index + 1)...].allSatisfy { $0 == 0 }
             switch result.outcome {

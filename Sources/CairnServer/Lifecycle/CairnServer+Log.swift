@@ -1,39 +1,95 @@
 import NIOCore
+import NIOPosix
+import NIOConcurrencyHelpers
 import Logging
 import CairnProtocol
+import CairnKeyspace
 import CairnConfig
 import CairnCommands
 import CairnLog
 
+/// What a background load hands to the event loop: only values.
+struct LoadedLog: Sendable {
+    var keyspace: Keyspace
+    var commands: Int
+    var truncation: String?
+    var milliseconds: Int64
+}
+
+/// Progress of the start-up load, shared between the loading thread and INFO.
+struct LoadProgress: Sendable {
+    var startTime: Int64
+    var totalBytes = 0
+    var loadedBytes = 0
+    /// Set by a shutdown during loading: the loader stops at the next check.
+    var cancelled = false
+
+    /// INFO persistence's loading fields, as Redis names them.
+    func fields(now: Int64) -> [(String, String)] {
+        let percent = totalBytes == 0 ? 0 : Double(loadedBytes) * 100 / Double(totalBytes)
+        let elapsed = Double(now - startTime) / 1000
+        let eta = loadedBytes == 0 ? 1 : Int(elapsed * Double(totalBytes - loadedBytes) / Double(loadedBytes))
+        return [
+            ("loading", "1"), ("async_loading", "0"),
+            ("loading_start_time", String(startTime / 1000)),
+            ("loading_total_bytes", String(totalBytes)),
+            ("loading_loaded_bytes", String(loadedBytes)),
+            ("loading_loaded_perc", String(Double(Int(percent * 100)) / 100)),
+            ("loading_eta_seconds", String(eta)),
+        ]
+    }
+}
+
 extension CairnServer {
-    /// Opens the append-only file in `dir`, replays it into `engine`, and returns the
-    /// coordinator that will append to it. Throws, with the loader's message naming the
-    /// file, offset and repair command, when the log cannot be trusted.
-    static func openLog(settings: Settings, engine: Engine, loop: any EventLoop, logger: Logger) throws -> Persistence {
-        let layout = LogLayout(workingDirectory: settings.dir, directoryName: settings.appenddirname,
-                               fileName: settings.appendfilename)
-        let files = try LogFiles.open(fs: PosixFileSystem(), layout: layout)
-        let loader = engine.connect(address: "aof-loader", localAddress: "")
-        defer { engine.disconnect(loader) }
-        var reply = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 256))
+    static let loadCancelled = "loading cancelled by a shutdown"
+
+    static func layout(_ settings: Settings) -> LogLayout {
+        LogLayout(workingDirectory: settings.dir, directoryName: settings.appenddirname, fileName: settings.appendfilename)
+    }
+
+    /// Replays the append-only file into a private engine, on the calling thread, and
+    /// returns the resulting keyspace. Throws, with the loader's message naming the file,
+    /// offset and repair command, when the log cannot be trusted.
+    static func loadLog(settings: Settings, progress: NIOLockedValueBox<LoadProgress>, logger: Logger) throws -> LoadedLog {
         let began = UnixClock.milliseconds()
+        let files = try LogFiles.open(fs: PosixFileSystem(), layout: layout(settings))
+        let engine = Engine(settings: settings)
+        let loader = engine.connect(address: "aof-loader", localAddress: "")
+        var reply = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 256))
+        var lastLogged = 0
+        var sinceCheck = 0
         let report = try files.load(truncateTail: settings.aofLoadTruncated, progress: { done, total in
-            if total > 64 << 20 { logger.notice("Loading the append-only file: \(done * 100 / max(total, 1))%") }
+            progress.withLockedValue { $0.loadedBytes = done; $0.totalBytes = total }
+            if total > 64 << 20 && done - lastLogged > total / 10 {
+                lastLogged = done
+                logger.notice("Loading the append-only file: \(done * 100 / max(total, 1))%")
+            }
         }) { (args: Arguments) throws(LogReader.ApplyError) in
+            sinceCheck += 1
+            if sinceCheck >= 4096 {
+                sinceCheck = 0
+                if progress.withLockedValue({ $0.cancelled }) { throw LogReader.ApplyError(Self.loadCancelled) }
+            }
             reply.buffer.clear()
             engine.execute(args, client: loader, into: &reply)
             if reply.buffer.readableBytesView.first == UInt8(ascii: "-") {
                 throw LogReader.ApplyError("'\(args.string(0))' failed while loading: \(String(buffer: reply.buffer).dropFirst().dropLast(2))")
             }
         }
-        if let cut = report.truncation {
-            logger.warning("!!! Warning: the append-only file \(cut.file) ended in a torn write (\(cut.reason)); cut at offset \(cut.offset), \(cut.bytes) bytes removed")
+        files.close()
+        let truncation = report.truncation.map {
+            "the append-only file \($0.file) ended in a torn write (\($0.reason)); cut at offset \($0.offset), \($0.bytes) bytes removed"
         }
-        engine.stats = EngineStats()
+        return LoadedLog(keyspace: engine.keyspace, commands: report.commands, truncation: truncation,
+                         milliseconds: UnixClock.milliseconds() - began)
+    }
+
+    /// Opens the (loaded) log for appending and returns the coordinator; on the loop.
+    static func openPersistence(settings: Settings, engine: Engine, loop: any EventLoop, logger: Logger) throws -> Persistence {
+        let files = try LogFiles.open(fs: PosixFileSystem(), layout: layout(settings))
         try files.openForAppending()
         let policy = FsyncPolicy(rawValue: settings.appendfsync.rawValue) ?? .everysec
         let writer = LogWriter(files: files, policy: policy, interval: Int64(settings.appendfsyncInterval))
-        logger.notice("DB loaded from append only file: \(report.commands) commands, \(files.totalSize) bytes, \(UnixClock.milliseconds() - began) ms")
         return Persistence(writer: writer, engine: engine, loop: loop, logger: logger)
     }
 }

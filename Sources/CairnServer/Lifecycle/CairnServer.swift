@@ -3,6 +3,7 @@ public import ServiceLifecycle
 import NIOCore
 import NIOPosix
 import NIOExtras
+import NIOConcurrencyHelpers
 public import CairnConfig
 import CairnCommands
 
@@ -38,6 +39,10 @@ public actor CairnServer: Service {
     private let loop: any EventLoop
     /// The bound port, once running (useful when the configured port is 0).
     public private(set) var boundPort: Int?
+    /// The engine and its companions, bound to the loop; set by `start`.
+    private var core: NIOLoopBound<(Engine, ServerRuntime, ActiveExpiry, ReplyFlusher)>?
+    /// Start-up load progress, read by INFO while loading.
+    private let progress = NIOLockedValueBox(LoadProgress(startTime: UnixClock.milliseconds()))
     /// Stops the loop's timers; set once the engine exists.
     private var stopTimers: (@Sendable () -> Void)?
 
@@ -72,12 +77,55 @@ public actor CairnServer: Service {
         }
         state = .running(listeners: listeners, quiescing: quiescing)
         try await withGracefulShutdownHandler {
+            if settings.appendonly {
+                do {
+                    try await loadAppendOnlyFile()
+                } catch {
+                    for listener in listeners { try? await listener.close() }
+                    throw error
+                }
+            }
             // Serving ends when every listener is closed (by a graceful shutdown).
             for listener in listeners { try await listener.closeFuture.get() }
         } onGracefulShutdown: {
             Task { await self.shutdownGracefully() }
         }
         await shutdownGracefully()
+    }
+
+    /// Replays the append-only file on a thread of its own while clients get -LOADING,
+    /// then hands the keyspace to the loop and starts appending.
+    private func loadAppendOnlyFile() async throws {
+        let settings = self.settings
+        let logger = self.logger
+        let progress = self.progress
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        defer { pool.shutdownGracefully { _ in } }
+        let loaded: LoadedLog
+        do {
+            loaded = try await pool.runIfActive(eventLoop: loop) {
+                try Self.loadLog(settings: settings, progress: progress, logger: logger)
+            }.get()
+        } catch {
+            if progress.withLockedValue({ $0.cancelled }) {
+                logger.notice("Loading stopped by a shutdown; the append-only file was not changed")
+                return
+            }
+            throw error
+        }
+        guard let core else { return }
+        try await loop.submit {
+            let (engine, runtime, _, flusher) = core.value
+            engine.keyspace = loaded.keyspace
+            engine.stats = EngineStats()
+            engine.loadingInfo = nil
+            if let truncation = loaded.truncation { logger.warning("!!! Warning: \(truncation)") }
+            let persistence = try Self.openPersistence(settings: engine.settings, engine: engine, loop: self.loop, logger: logger)
+            runtime.persistence = persistence
+            flusher.persistence = persistence
+            logger.notice("DB loaded from append only file: \(loaded.commands) commands, \(persistence.writer.files.totalSize) bytes, \(loaded.milliseconds) ms")
+        }.get()
     }
 
     private func stopLoop() async {
@@ -88,6 +136,7 @@ public actor CairnServer: Service {
 
     /// Stops accepting, quiesces every connection, and waits until all are closed.
     public func shutdownGracefully() async {
+        progress.withLockedValue { $0.cancelled = true }
         switch state {
         case .initial, .starting:
             state = .shutdown
@@ -121,17 +170,17 @@ public actor CairnServer: Service {
             processID: Int(getpid()), tcpPort: settings.port,
             executable: CommandLine.arguments.first ?? "cairn-server", configFile: configFile,
             startedAt: UnixClock.milliseconds())
-        // Build the engine and its runtime on the loop that will own them, and load the
-        // append-only file before anyone can connect.
-        let core = try await loop.submit {
+        // Build the engine and its runtime on the loop that will own them. With the
+        // append-only file on, the engine answers -LOADING until the load is done.
+        let progress = self.progress
+        let bound = try await loop.submit {
             let engine = Engine(settings: settings)
             let runtime = ServerRuntime(logger: logger, processInfo: facts)
             engine.hooks = runtime
             let flusher = ReplyFlusher(loop: self.loop)
+            runtime.appendOnly = settings.appendonly
             if settings.appendonly {
-                let persistence = try Self.openLog(settings: settings, engine: engine, loop: self.loop, logger: logger)
-                runtime.persistence = persistence
-                flusher.persistence = persistence
+                engine.loadingInfo = { progress.withLockedValue { $0 }.fields(now: UnixClock.milliseconds()) }
             }
             let expiry = ActiveExpiry(engine: engine, loop: self.loop)
             expiry.afterRemovals = { flusher.schedule() }
@@ -147,10 +196,11 @@ public actor CairnServer: Service {
             runtime.onShutdownRequest = { Task { await self.shutdownGracefully() } }
             return NIOLoopBound((engine, runtime, expiry, flusher), eventLoop: self.loop)
         }.get()
+        self.core = bound
         stopTimers = {
-            core.value.2.stop()
+            bound.value.2.stop()
             // After every connection was answered and closed: the final fsync.
-            core.value.1.persistence?.stop()
+            bound.value.1.persistence?.stop()
         }
 
         let quiescing = ServerQuiescingHelper(group: group)
@@ -167,7 +217,7 @@ public actor CairnServer: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let (engine, runtime, _, flusher) = core.value
+                    let (engine, runtime, _, flusher) = bound.value
                     let handler = ConnectionHandler(engine: engine, runtime: runtime, flusher: flusher, allocator: channel.allocator)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }

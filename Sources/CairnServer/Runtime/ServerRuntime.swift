@@ -19,8 +19,10 @@ final class ServerRuntime: ServerHooks {
     var inputBytes = 0
     var outputBytes = 0
     private var peakMemory = 0
-    /// The append-only file, when enabled.
+    /// The append-only file, once loaded (when enabled).
     var persistence: Persistence?
+    /// Whether the append-only file is enabled (it may still be loading).
+    var appendOnly = false
     /// Called on SHUTDOWN.
     var onShutdownRequest: () -> Void = {}
     /// Called when CONFIG SET changed the settings.
@@ -43,8 +45,8 @@ final class ServerRuntime: ServerHooks {
     }
 
     func persistenceInfo() -> [(String, String)] {
-        persistence?.info() ?? [("aof_enabled", "0"), ("aof_rewrite_in_progress", "0"), ("aof_last_write_status", "ok"),
-                                ("aof_last_bgrewrite_status", "ok")]
+        persistence?.info() ?? [("aof_enabled", appendOnly ? "1" : "0"), ("aof_rewrite_in_progress", "0"),
+                                ("aof_last_write_status", "ok"), ("aof_last_bgrewrite_status", "ok")]
     }
 
     func resetStatistics() {
