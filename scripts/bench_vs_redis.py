@@ -1,8 +1,9 @@
 """Runs redis-benchmark against Cairn and redis-server alternately and reports medians.
 
-Both servers run on 127.0.0.1 with the same settings (no persistence for now: Redis with
---save '' --appendonly no). Each round runs every pipeline depth against Cairn, then
-against Redis, so slow phases of a shared, noisy machine hit both alike.
+Both servers run on 127.0.0.1 with the same persistence settings (--modes: no
+persistence, or the append-only file with each appendfsync; Redis never snapshots, and
+writes its AOF without an RDB preamble). Each round runs every pipeline depth against
+Cairn, then against Redis, so slow phases of a shared, noisy machine hit both alike.
 """
 import argparse
 import os
@@ -17,29 +18,12 @@ import tempfile
 import time
 from datetime import datetime, timezone
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(port, proc, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"server on {port} exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"server on {port} did not start")
+from benchlib import free_port, wait_ready
 
 
 def start(argv, port, workdir):
     proc = subprocess.Popen(argv, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(port, proc)
+    wait_ready(port, proc)
     return proc
 
 

@@ -277,11 +277,16 @@ def test_kill_9_under_load_never_loses_an_acknowledged_write(tmp_path):
         server.stop()
 
 
-def test_clients_get_loading_while_a_large_file_loads(tmp_path):
-    with open(tmp_path / "appendonly.aof", "wb") as f:
+def write_large_aof(path, keys=300_000):
+    """A Redis-format file big enough that loading it takes a while."""
+    with open(path, "wb") as f:
         f.write(encode("SELECT", "0"))
-        for i in range(300_000):
+        for i in range(keys):
             f.write(encode("SET", f"key:{i}", "v" * 16))
+
+
+def test_clients_get_loading_while_a_large_file_loads(tmp_path):
+    write_large_aof(tmp_path / "appendonly.aof")
     server = start(tmp_path)
     try:
         # A raw connection: redis-py retries LOADING by itself, hiding it.
@@ -302,10 +307,7 @@ def test_clients_get_loading_while_a_large_file_loads(tmp_path):
 
 
 def test_shutdown_during_loading_exits_cleanly(tmp_path):
-    with open(tmp_path / "appendonly.aof", "wb") as f:
-        f.write(encode("SELECT", "0"))
-        for i in range(300_000):
-            f.write(encode("SET", f"key:{i}", "v" * 16))
+    write_large_aof(tmp_path / "appendonly.aof")
     server = start(tmp_path)
     try:
         assert server.stop(signal.SIGTERM, timeout=30) == 0
