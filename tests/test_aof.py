@@ -314,3 +314,92 @@ def test_shutdown_during_loading_exits_cleanly(tmp_path):
         assert "Loading stopped by a shutdown" in server.log()
     finally:
         server.stop()
+
+
+def aof_dir_size(workdir):
+    return sum(f.stat().st_size for f in (Path(workdir) / "appendonlydir").iterdir())
+
+
+def wait_rewrite_done(r, timeout=60):
+    deadline = time.monotonic() + timeout
+    while r.info("persistence")["aof_rewrite_in_progress"] == 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return r.info("persistence")
+
+
+def test_bgrewriteaof_shrinks_the_log_and_keeps_data_and_ttls(tmp_path):
+    server = start(tmp_path)
+    r = redis.Redis(port=server.port, decode_responses=True)
+    expected, ttls = {}, {}
+    pipe = r.pipeline(transaction=False)
+    for round_number in range(50):
+        for k in range(200):
+            value = f"value-{round_number}-{k}"
+            expire_at = 4_000_000_000_000 + k
+            pipe.set(f"key:{k}", value, pxat=expire_at)
+            expected[f"key:{k}"], ttls[f"key:{k}"] = value, expire_at
+        pipe.execute()
+    before = aof_dir_size(tmp_path)
+    assert r.bgrewriteaof() is True
+    info = wait_rewrite_done(r)
+    assert info["aof_last_bgrewrite_status"] == "ok" and info["aof_rewrites"] == 1
+    after = aof_dir_size(tmp_path)
+    assert after * 10 <= before, f"expected a 90% smaller directory: {before} -> {after} bytes"
+    r.set("written-after", "1")
+    r.close()
+    server.stop()
+    names = sorted(p.name for p in (tmp_path / "appendonlydir").iterdir())
+    assert names == ["appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
+    server = start(tmp_path)
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        keys = sorted(expected)
+        assert r.mget(keys) == [expected[k] for k in keys]
+        assert [r.pexpiretime(k) for k in keys] == [ttls[k] for k in keys]
+        assert r.get("written-after") == "1"
+        assert r.dbsize() == len(expected) + 1
+        r.close()
+    finally:
+        server.stop()
+
+
+def test_a_second_bgrewriteaof_while_one_runs_is_refused(tmp_path):
+    server = start(tmp_path)
+    try:
+        r = redis.Redis(port=server.port)
+        pipe = r.pipeline(transaction=False)
+        for i in range(20000):
+            pipe.set(f"k{i}", "v")
+        pipe.execute()
+        with Connection(server.port) as c:
+            c.send_raw(encode("BGREWRITEAOF") + encode("BGREWRITEAOF"))
+            assert c.read_reply()[0] == "Background append only file rewriting started"
+            assert c.read_reply()[0] == "ERR Background append only file rewriting already in progress"
+        wait_rewrite_done(r)
+        r.close()
+    finally:
+        server.stop()
+
+
+def test_writes_during_a_rewrite_survive(tmp_path):
+    server = start(tmp_path, "--appendfsync", "always")
+    r = redis.Redis(port=server.port, decode_responses=True)
+    pipe = r.pipeline(transaction=False)
+    for i in range(50000):
+        pipe.set(f"k{i}", "old")
+    pipe.execute()
+    assert r.bgrewriteaof()
+    for i in range(0, 50000, 7):
+        r.set(f"k{i}", "new")
+    wait_rewrite_done(r)
+    r.close()
+    server.stop()
+    server = start(tmp_path)
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.dbsize() == 50000
+        assert all(r.get(f"k{i}") == "new" for i in range(0, 50000, 7 * 97))
+        assert r.get("k1") == "old"
+        r.close()
+    finally:
+        server.stop()

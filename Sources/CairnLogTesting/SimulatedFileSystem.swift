@@ -35,6 +35,8 @@ public final class SimulatedFileSystem: FileSystem {
         /// Total bytes all files may hold; writes past it are short, then ENOSPC.
         var capacity: Int?
         var syncCount = 0
+        /// When recording: the state after every operation that changes anything.
+        var recording: [State]?
     }
 
     private let state: NIOLockedValueBox<State>
@@ -54,6 +56,32 @@ public final class SimulatedFileSystem: FileSystem {
     /// The disk holds at most `bytes` in all files together.
     public func setCapacity(_ bytes: Int?) { state.withLockedValue { $0.capacity = bytes } }
     public var syncCount: Int { state.withLockedValue { $0.syncCount } }
+
+    // MARK: Recording
+
+    /// From now on, keep the machine's state after every write, fsync, truncate, create,
+    /// rename, delete and directory fsync, so a test can crash "between any two steps".
+    public func startRecording() { state.withLockedValue { $0.recording = [] } }
+
+    /// Steps recorded so far.
+    public var recordedSteps: Int { state.withLockedValue { $0.recording?.count ?? 0 } }
+
+    /// The file system as it was after recorded step `index` (power loss not yet applied).
+    public func recordedState(_ index: Int) -> SimulatedFileSystem {
+        var s = state.withLockedValue { $0.recording?[index] ?? $0 }
+        s.recording = nil
+        s.open = [:]
+        return SimulatedFileSystem(state: s)
+    }
+
+    private func record() {
+        state.withLockedValue { s in
+            guard s.recording != nil else { return }
+            var copy = s
+            copy.recording = nil
+            s.recording?.append(copy)
+        }
+    }
 
     // MARK: Power loss
 
@@ -137,6 +165,7 @@ public final class SimulatedFileSystem: FileSystem {
             s.open[fd] = id
             return .success(FileHandle(raw: fd, path: path))
         }
+        defer { record() }
         return try result.get()
     }
 
@@ -153,6 +182,7 @@ public final class SimulatedFileSystem: FileSystem {
             s.inodes[id]?.data.append(contentsOf: bytes.prefix(n))
             return .success(n)
         }
+        defer { record() }
         return try result.get()
     }
 
@@ -177,6 +207,7 @@ public final class SimulatedFileSystem: FileSystem {
             s.inodes[id] = inode
             return nil
         }
+        record()
         if let failure { throw failure }
     }
 
@@ -186,6 +217,7 @@ public final class SimulatedFileSystem: FileSystem {
             s.inodes[id]?.data = Array(inode.data.prefix(size))
             return true
         }
+        record()
         if !ok { throw FileSystemError("ftruncate", file.path, code: EBADF) }
     }
 
@@ -211,6 +243,7 @@ public final class SimulatedFileSystem: FileSystem {
             s.inodes[id]?.durable = cut
             return true
         }
+        record()
         if !ok { throw FileSystemError("open", path, code: ENOENT) }
     }
 
@@ -220,16 +253,19 @@ public final class SimulatedFileSystem: FileSystem {
             s.names[to] = id
             return true
         }
+        record()
         if !ok { throw FileSystemError("rename", from, code: ENOENT) }
     }
 
     public func remove(_ path: String) throws(FileSystemError) {
         let ok: Bool = state.withLockedValue { s in s.names.removeValue(forKey: path) != nil }
+        record()
         if !ok { throw FileSystemError("unlink", path, code: ENOENT) }
     }
 
     public func makeDirectory(_ path: String) throws(FileSystemError) {
         state.withLockedValue { _ = $0.directories.insert(path) }
+        record()
     }
 
     public func syncDirectory(_ path: String) throws(FileSystemError) {
@@ -240,6 +276,7 @@ public final class SimulatedFileSystem: FileSystem {
                 s.durableNames[name] = nil
             }
         }
+        record()
     }
 
     public func list(_ directory: String) -> [String]? {

@@ -12,6 +12,9 @@ public protocol ServerHooks: AnyObject {
     func networkStats() -> NetworkStats
     /// INFO persistence fields (the append-only file's state).
     func persistenceInfo() -> [(String, String)]
+    /// BGREWRITEAOF: start rewriting the append-only file in the background. Returns the
+    /// reply: nil when it started, else the error text.
+    func requestRewrite() -> String?
     /// CONFIG RESETSTAT: zero the server's own counters.
     func resetStatistics()
     /// SHUTDOWN: stop the server gracefully after the current replies.

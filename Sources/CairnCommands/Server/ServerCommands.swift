@@ -18,6 +18,9 @@ enum ServerCommands {
                     complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
                     summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.",
                     syntax: "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", run: shutdown),
+        CommandSpec("bgrewriteaof", arity: 1, flags: [.admin, .noscript], group: "server",
+                    complexity: "O(1)", summary: "Asynchronously rewrites the append-only file to disk.",
+                    run: bgrewriteaof),
         InfoCommand.spec,
         ConfigCommand.spec,
         CommandCommand.spec,
@@ -49,6 +52,15 @@ enum ServerCommands {
         out.writeArrayHeader(2)
         out.writeBulkDecimal(micros / 1_000_000)
         out.writeBulkDecimal(micros % 1_000_000)
+    }
+
+    static func bgrewriteaof(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let hooks = c.engine.hooks else { out.writeError("ERR the append-only file is not available"); return }
+        if let error = hooks.requestRewrite() {
+            out.writeError(error)
+        } else {
+            out.writeSimpleString("Background append only file rewriting started")
+        }
     }
 
     static func shutdown(_ c: CommandContext, _ out: inout ReplyWriter) {

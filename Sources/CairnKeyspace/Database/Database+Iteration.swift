@@ -10,6 +10,17 @@ extension Database {
         }
     }
 
+    /// Hands over segment `index` and leaves it empty in this copy. A rewrite walks its
+    /// snapshot this way so each segment is released as soon as it is written: a writer
+    /// that has not touched that segment yet then finds it unshared and copies nothing.
+    /// O(1).
+    public mutating func takeSegment(_ index: Int) -> [Key: Entry] {
+        guard index < segments.count else { return [:] }
+        let entries = segments[index].entries
+        segments[index] = Segment()
+        return entries
+    }
+
     /// One step of SCAN. The cursor is a segment number: each call returns every key of
     /// whole segments, starting at `cursor`, until at least `count` keys were visited.
     /// A key present for the whole scan is returned at least once, however the segments'

@@ -22,6 +22,8 @@ public final class LogFiles {
     private var lastTimestamp: Int64 = -1
     /// Set when a failed write could not be cut back; nothing may be appended until it is.
     private var needsTruncation = false
+    /// Files appended to before a rewrite switched to a new one; closed when it ends.
+    private var retired: [FileHandle] = []
 
     init(fs: any FileSystem, layout: LogLayout, manifest: Manifest) {
         self.fs = fs
@@ -198,6 +200,69 @@ public final class LogFiles {
     public func close() {
         if let current { fs.close(current) }
         current = nil
+        closeRetired()
+    }
+
+    /// Closes the files a rewrite switched away from.
+    public func closeRetired() {
+        for file in retired { fs.close(file) }
+        retired.removeAll()
+    }
+
+    // MARK: Rewriting
+
+    /// What a rewrite replaces and installs.
+    public struct RewritePlan: Sendable {
+        public let base: Manifest.Entry
+        public let increment: Manifest.Entry
+        public let replaced: [Manifest.Entry]
+    }
+
+    /// Step 1 of a rewrite: creates a new increment file, makes the manifest name it (after
+    /// the current files), and appends to it from now on. The caller made the current file
+    /// durable first and snapshots the keyspace in the same turn, so the snapshot holds
+    /// exactly what precedes the new file.
+    public func startRewrite() throws(LogError) -> RewritePlan {
+        let baseSeq = (manifest.entries.filter { $0.type == .base }.map(\.seq).max() ?? 0) + 1
+        let incrementSeq = (manifest.increments.map(\.seq).max() ?? 0) + 1
+        let increment = Manifest.Entry(name: layout.incrementName(incrementSeq), seq: incrementSeq, type: .incr)
+        let path = layout.path(increment.name)
+        let handle: FileHandle
+        do {
+            if fs.size(path) != nil { try fs.remove(path) }   // an orphan of an interrupted rewrite
+            handle = try fs.openForAppend(path)
+            try fs.sync(handle)
+            try fs.syncDirectory(layout.directory)
+        } catch {
+            throw LogError("Cannot create \(path): \(error)")
+        }
+        let replaced = manifest.loadOrder
+        do {
+            try writeManifest(Manifest(entries: manifest.entries + [increment]))
+        } catch {
+            fs.close(handle)
+            try? fs.remove(path)
+            throw error
+        }
+        if let current { retired.append(current) }
+        current = handle
+        baseSize += currentSize
+        currentSize = 0
+        lastTimestamp = -1
+        needsTruncation = false
+        return RewritePlan(base: .init(name: layout.baseName(baseSeq), seq: baseSeq, type: .base),
+                           increment: increment, replaced: replaced)
+    }
+
+    /// The last step of a rewrite, once the new base is durable under its name: the
+    /// manifest becomes the new base plus the increments since the switch; only after that
+    /// manifest is durable are the replaced files deleted (then the directory fsynced).
+    public func installBase(_ plan: RewritePlan) throws(LogError) {
+        let kept = manifest.increments.filter { $0.seq >= plan.increment.seq }
+        try writeManifest(Manifest(entries: [plan.base] + kept))
+        for entry in plan.replaced { try? fs.remove(layout.path(entry.name)) }
+        try? fs.syncDirectory(layout.directory)
+        baseSize = fs.size(layout.path(plan.base.name)) ?? 0
     }
 }
 

@@ -193,6 +193,22 @@ public final class LogWriter {
         oldestUnsynced = writtenSeq > syncedSeq ? now : nil
     }
 
+    // MARK: Rewrite
+
+    /// A rewrite installed a new base that holds every batch up to `switchSeq` (written to
+    /// files it replaced): those are durable now. A failed fsync is behind us too: the
+    /// suspect files are gone, and the fresh base and increment were fsynced on their own.
+    public func rewriteInstalled(upTo switchSeq: UInt64, now: Int64) {
+        syncedSeq = max(syncedSeq, switchSeq)
+        if syncedSeq >= writtenSeq { oldestUnsynced = nil }
+        if fsyncBroken {
+            fsyncBroken = false
+            brokenAt = nil
+            lastWriteError = nil
+            refusal = unwritten == nil ? nil : refusal
+        }
+    }
+
     /// Makes everything written durable before a stronger policy takes over or the
     /// server stops. Runs the fsync on the calling thread. Returns false on failure.
     @discardableResult

@@ -4,6 +4,8 @@ import Logging
 import CairnConfig
 import CairnCommands
 import CairnLog
+import CairnKeyspace
+import NIOConcurrencyHelpers
 
 /// Runs the append-only file for a live server: the write path's last step
 /// (… → propagation → **log** → reply).
@@ -26,6 +28,12 @@ final class Persistence {
     /// Connections holding replies, in the order they began to wait.
     private var waiting: [ConnectionHandler] = []
     private var stopped = false
+    /// The rewrite in progress, if any.
+    private var rewrite: (plan: LogFiles.RewritePlan, switchSeq: UInt64, startedAt: Int64)?
+    private let rewritePool = NIOThreadPool(numberOfThreads: 1)
+    private var rewriteCount = 0
+    private var lastRewriteStatus = "ok"
+    private var lastRewriteSeconds: Int64 = -1
 
     init(writer: LogWriter, engine: Engine, loop: any EventLoop, logger: Logger) {
         self.writer = writer
@@ -34,6 +42,7 @@ final class Persistence {
         self.logger = logger
         engine.propagation.isEnabled = true
         startTicker()
+        rewritePool.start()
         let bound = NIOLoopBound(self, eventLoop: loop)
         syncer = Syncer(loop: loop) { covers, error, micros in
             bound.value.syncCompleted(covers: covers, error: error, micros: micros)
@@ -118,6 +127,85 @@ final class Persistence {
         releaseWaiting()
     }
 
+    // MARK: Rewrite
+
+    /// BGREWRITEAOF: switches to a new increment file, snapshots the keyspace in the same
+    /// turn (O(1)), writes the new base from the snapshot on another thread, and installs
+    /// it. Returns nil when started, else Redis's error text.
+    func startRewrite() -> String? {
+        guard !stopped else { return "ERR the server is shutting down" }
+        guard rewrite == nil else { return "ERR Background append only file rewriting already in progress" }
+        let now = engine.clock()
+        // What the old files hold must be durable before the new base replaces them
+        // (unless an fsync already failed: then the new base, from memory, is the cure).
+        if !writer.fsyncBroken && !writer.syncNow(now: now) {
+            if let error = writer.lastWriteError { logger.critical("Fsync before a rewrite failed: \(error)") }
+            fsyncFailed(FileSystemError("fsync", writer.files.layout.directory, code: 5))
+        }
+        releaseWaiting()
+        let plan: LogFiles.RewritePlan
+        do {
+            plan = try writer.files.startRewrite()
+        } catch {
+            lastRewriteStatus = "err"
+            return "ERR Can't rewrite the append-only file: \(error)"
+        }
+        if let job = writer.files.syncJob() { syncer?.retarget(job) }
+        let switchSeq = writer.writtenSeq
+        rewrite = (plan, switchSeq, now)
+        logger.notice("Background append only file rewriting started")
+        // The snapshot: everything before the switch, nothing after. O(1). Handed over
+        // through a box the rewriter empties, so the encoder holds the only reference and
+        // each segment is released once written (writers then stop paying copies).
+        let handover = NIOLockedValueBox<Keyspace?>(engine.keyspace)
+        let fs = writer.files.fs
+        let directory = writer.files.layout.directory
+        let future = rewritePool.runIfActive(eventLoop: loop) { () throws -> (bytes: Int, keys: Int) in
+            let base = try BaseFileWriter(fs: fs, directory: directory, name: plan.base.name)
+            var encoder = SnapshotEncoder()
+            let snapshot = handover.withLockedValue { box in
+                defer { box = nil }
+                return box ?? Keyspace(databaseCount: 1)
+            }
+            do {
+                try encoder.encode(snapshot, now: now) { chunk in try base.append(chunk) }
+                try base.finish()
+            } catch {
+                base.abandon()
+                throw error
+            }
+            return (base.bytesWritten, encoder.keysWritten)
+        }
+        future.assumeIsolated().whenComplete { [unowned self] result in
+            self.finishRewrite(result)
+        }
+        return nil
+    }
+
+    private func finishRewrite(_ result: Result<(bytes: Int, keys: Int), any Error>) {
+        guard let current = rewrite else { return }
+        rewrite = nil
+        let seconds = (engine.clock() - current.startedAt) / 1000
+        do {
+            let written = try result.get()
+            try writer.files.installBase(current.plan)
+            writer.rewriteInstalled(upTo: current.switchSeq, now: engine.clock())
+            engine.writeRefusal = writer.refusal
+            writer.files.closeRetired()
+            rewriteCount += 1
+            lastRewriteStatus = "ok"
+            lastRewriteSeconds = seconds
+            logger.notice("Background AOF rewrite finished successfully: \(written.keys) keys, \(written.bytes) bytes in \(current.plan.base.name)")
+            releaseWaiting()
+            startSyncIfDue()
+        } catch {
+            // The old files and the new increment still form a loadable log.
+            lastRewriteStatus = "err"
+            lastRewriteSeconds = seconds
+            logger.warning("Background AOF rewrite failed: \(error)")
+        }
+    }
+
     // MARK: Settings
 
     /// CONFIG SET appendfsync / appendfsync-interval. Moving to a stronger policy first
@@ -153,6 +241,7 @@ final class Persistence {
         } else if writer.unwritten != nil {
             logger.critical("Writes that could not be written to the append-only file are lost: \(writer.lastWriteError ?? "")")
         }
+        rewritePool.shutdownGracefully { _ in }
         // Let a running fsync end before the file is closed under it.
         let syncer = self.syncer
         self.syncer = nil
@@ -168,12 +257,12 @@ final class Persistence {
         let average = w.fsyncCount == 0 ? 0 : w.fsyncTotalMicros / Int64(w.fsyncCount)
         return [
             ("aof_enabled", "1"),
-            ("aof_rewrite_in_progress", "0"),
+            ("aof_rewrite_in_progress", rewrite == nil ? "0" : "1"),
             ("aof_rewrite_scheduled", "0"),
-            ("aof_last_rewrite_time_sec", "-1"),
-            ("aof_current_rewrite_time_sec", "-1"),
-            ("aof_last_bgrewrite_status", "ok"),
-            ("aof_rewrites", "0"),
+            ("aof_last_rewrite_time_sec", String(lastRewriteSeconds)),
+            ("aof_current_rewrite_time_sec", rewrite.map { String((engine.clock() - $0.startedAt) / 1000) } ?? "-1"),
+            ("aof_last_bgrewrite_status", lastRewriteStatus),
+            ("aof_rewrites", String(rewriteCount)),
             ("aof_last_write_status", w.lastWriteError == nil && !w.fsyncBroken ? "ok" : "err"),
             ("aof_current_size", String(w.files.totalSize)),
             ("aof_base_size", String(w.files.baseSize)),

@@ -60,6 +60,12 @@ final class Syncer: Sendable {
         signal.unlock(withValue: 1)
     }
 
+    /// Points a request not yet taken at `job` (a rewrite switched files), without asking
+    /// for anything new.
+    func retarget(_ job: SyncJob) {
+        request.withLockedValue { r in if r.job != nil { r.job = job } }
+    }
+
     /// Lets the pending fsync finish, then ends the thread.
     func stop() -> EventLoopFuture<Void> {
         signal.lock()

@@ -49,6 +49,14 @@ final class ServerRuntime: ServerHooks {
                                 ("aof_last_write_status", "ok"), ("aof_last_bgrewrite_status", "ok")]
     }
 
+    func requestRewrite() -> String? {
+        guard let persistence else {
+            return appendOnly ? "ERR the append-only file is still loading"
+                : "ERR Cairn's append-only file is off (appendonly no)"
+        }
+        return persistence.startRewrite()
+    }
+
     func resetStatistics() {
         connectionsReceived = 0
         rejectedConnections = 0

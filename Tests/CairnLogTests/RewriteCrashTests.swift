@@ -1,0 +1,159 @@
+import Testing
+import NIOCore
+import CairnProtocol
+import CairnKeyspace
+import CairnConfig
+@testable import CairnCommands
+@testable import CairnLog
+import CairnLogTesting
+
+/// A rewrite crashed at every step: before and after each write, fsync, rename,
+/// directory fsync, manifest swap and delete. After each crash the directory loads, and
+/// every acknowledged write (appendfsync always) is there.
+@Suite struct RewriteCrashTests {
+    struct Run {
+        let fs: SimulatedFileSystem
+        /// Contents after each acknowledged batch, and the recorded step from which each
+        /// acknowledgement holds.
+        var acknowledged: [(fromStep: Int, contents: [String: String])] = []
+        var states: [Keyspace] = []
+    }
+
+    static func drive(seed: UInt64) throws -> Run {
+        var rng = SplitMix64(state: seed)
+        let fs = SimulatedFileSystem()
+        fs.makeDurableDirectory("/data")
+        let layout = LogLayout(workingDirectory: "/data")
+        let clock = SimulatedClock()
+        let engine = Engine(clock: { clock.now })
+        engine.propagation.isEnabled = true
+        let client = engine.connect(address: "sim", localAddress: "sim")
+        let files = try LogFiles.open(fs: fs, layout: layout)
+        _ = try files.load(truncateTail: true) { (_: Arguments) throws(LogReader.ApplyError) in }
+        try files.openForAppending()
+        let writer = LogWriter(files: files, policy: .always)
+        var run = Run(fs: fs)
+        var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
+
+        /// One turn: a few writes, committed and fsynced (so acknowledged).
+        func turn() {
+            clock.now += 10
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let key = "k\(Int.random(in: 0..<20, using: &rng))"
+                let command: [String] = Bool.random(using: &rng)
+                    ? ["SET", key, "v\(clock.now)-\(Int.random(in: 0..<1000, using: &rng))", "EX", "100000"]
+                    : ["INCR", "n"]
+                engine.execute(Arguments(strings: command), client: client, into: &out)
+            }
+            writer.commit(engine.propagation.take(), now: clock.now)
+            #expect(writer.syncNow(now: clock.now))
+            run.acknowledged.append((fs.recordedSteps, contents(engine, now: clock.now)))
+            run.states.append(engine.keyspace)
+        }
+
+        for _ in 0..<Int.random(in: 3...15, using: &rng) { turn() }
+        fs.startRecording()
+        run.acknowledged.append((0, contents(engine, now: clock.now)))
+        // The rewrite, step by step, as Persistence runs it, with writes in between.
+        #expect(writer.syncNow(now: clock.now))
+        let plan = try files.startRewrite()
+        let switchSeq = writer.writtenSeq
+        let snapshot = engine.keyspace
+        for _ in 0..<Int.random(in: 0...4, using: &rng) { turn() }
+        let base = try BaseFileWriter(fs: fs, directory: layout.directory, name: plan.base.name)
+        var encoder = SnapshotEncoder()
+        try encoder.encode(snapshot, now: clock.now) { chunk in try base.append(chunk) }
+        for _ in 0..<Int.random(in: 0...3, using: &rng) { turn() }
+        try base.finish()
+        try files.installBase(plan)
+        writer.rewriteInstalled(upTo: switchSeq, now: clock.now)
+        for _ in 0..<Int.random(in: 0...3, using: &rng) { turn() }
+        return run
+    }
+
+    @Test(arguments: 0..<8)
+    func everyStepOfARewriteSurvivesAPowerLoss(chunk: Int) throws {
+        for seed in UInt64(chunk * 25)..<UInt64(chunk * 25 + 25) {
+            let run = try Self.drive(seed: seed)
+            var rng = SplitMix64(state: seed &* 31)
+            for step in 0..<run.fs.recordedSteps {
+                let required = run.acknowledged.last { $0.fromStep <= step }?.contents ?? [:]
+                for _ in 0..<3 {
+                    let after = run.fs.recordedState(step).powerLoss(using: &rng)
+                    let clock = SimulatedClock()
+                    clock.now += 1_000_000
+                    let engine = Engine(clock: { clock.now })
+                    let client = engine.connect(address: "replay", localAddress: "replay")
+                    var reply = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
+                    do {
+                        let files = try LogFiles.open(fs: after, layout: LogLayout(workingDirectory: "/data"))
+                        _ = try files.load(truncateTail: true) { (args: Arguments) throws(LogReader.ApplyError) in
+                            engine.execute(args, client: client, into: &reply)
+                        }
+                    } catch {
+                        Issue.record("seed \(seed) step \(step): restart failed: \(error)")
+                        return
+                    }
+                    let recovered = contents(engine, now: clock.now)
+                    // Every acknowledged write is there: the state is the one acknowledged
+                    // at this step or a later one.
+                    let later = run.acknowledged.filter { $0.fromStep >= 0 }.map(\.contents)
+                    guard recovered == required || later.contains(recovered) else {
+                        Issue.record("seed \(seed) step \(step): recovered \(recovered.count) keys, expected the acknowledged state \(required.count) keys")
+                        return
+                    }
+                    if let index = later.firstIndex(of: recovered), let need = later.firstIndex(of: required), index < need {
+                        Issue.record("seed \(seed) step \(step): an acknowledged write was lost")
+                        return
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func aRewriteShrinksTheLogAndKeepsDataAndTTLs() throws {
+        let fs = SimulatedFileSystem()
+        fs.makeDurableDirectory("/data")
+        let layout = LogLayout(workingDirectory: "/data")
+        let clock = SimulatedClock()
+        let engine = Engine(clock: { clock.now })
+        engine.propagation.isEnabled = true
+        let client = engine.connect(address: "t", localAddress: "t")
+        let files = try LogFiles.open(fs: fs, layout: layout)
+        try files.openForAppending()
+        let writer = LogWriter(files: files, policy: .no)
+        var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
+        var expected: [String: String] = [:]
+        for round in 0..<200 {
+            for k in 0..<20 {
+                let value = "value-\(round)-\(k)"
+                engine.execute(Arguments(strings: ["SET", "key\(k)", value, "PXAT", String(clock.now + 3_600_000 + Int64(k))]),
+                               client: client, into: &out)
+                expected["0:key\(k)"] = value
+            }
+            writer.commit(engine.propagation.take(), now: clock.now)
+        }
+        let before = files.totalSize
+        let plan = try files.startRewrite()
+        let base = try BaseFileWriter(fs: fs, directory: layout.directory, name: plan.base.name)
+        var encoder = SnapshotEncoder()
+        try encoder.encode(engine.keyspace, now: clock.now) { try base.append($0) }
+        try base.finish()
+        try files.installBase(plan)
+        #expect(encoder.keysWritten == 20)
+        let after = files.totalSize
+        #expect(after * 10 <= before, "rewrite must shrink by 90%: \(before) → \(after) bytes")
+        #expect(fs.list("/data/appendonlydir") == [plan.base.name, plan.increment.name, "appendonly.aof.manifest"])
+        // Reload and compare against the expected state, TTLs included.
+        let reloaded = Engine(clock: { clock.now })
+        let loader = reloaded.connect(address: "r", localAddress: "r")
+        _ = try LogFiles.open(fs: fs, layout: layout).load(truncateTail: false) { (args: Arguments) throws(LogReader.ApplyError) in
+            reloaded.execute(args, client: loader, into: &out)
+        }
+        #expect(contents(reloaded, now: clock.now) == expected)
+        for k in 0..<20 {
+            let entry = reloaded.keyspace.databases[0].peek(Key("key\(k)"))
+            #expect(entry?.expireAt == clock.now + 3_600_000 + Int64(k))
+        }
+    }
+}
