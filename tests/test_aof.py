@@ -403,3 +403,32 @@ def test_writes_during_a_rewrite_survive(tmp_path):
         r.close()
     finally:
         server.stop()
+
+
+def test_config_set_appendonly_off_and_on_at_runtime(tmp_path):
+    server = start(tmp_path, "--appendonly", "no")
+    r = redis.Redis(port=server.port, decode_responses=True)
+    try:
+        r.set("before", "1")
+        r.incr("n")
+        assert not (tmp_path / "appendonlydir").exists()
+        assert r.config_set("appendonly", "yes")
+        assert r.info("persistence")["aof_enabled"] == 1
+        r.set("after", "2")
+        wait_rewrite_done(r)
+        assert r.info("persistence")["aof_rewrites"] == 1
+        r.incr("n")
+        assert r.config_set("appendonly", "no")
+        assert r.info("persistence")["aof_enabled"] == 0
+        r.set("not-logged", "3")
+        r.close()
+    finally:
+        server.stop()
+    server = start(tmp_path)
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert (r.get("before"), r.get("after"), r.get("n")) == ("1", "2", "2")
+        assert r.get("not-logged") is None
+        r.close()
+    finally:
+        server.stop()

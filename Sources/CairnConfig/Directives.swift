@@ -11,7 +11,7 @@ public enum Directives {
         .memory("client-query-buffer-limit", \.clientQueryBufferLimit, minimum: 1024 * 1024, mutable: true),
         .integer("hz", \.hz, Int.min...Int.max, clampTo: 1...500, mutable: true),
         .enumeration("loglevel", \.loglevel, mutable: true),
-        .bool("appendonly", \.appendonly, mutable: false),
+        .bool("appendonly", \.appendonly, mutable: true),
         .enumeration("appendfsync", \.appendfsync, mutable: true),
         .duration("appendfsync-interval", \.appendfsyncInterval, range: 1...60_000, mutable: true),
         .fileName("appendfilename", \.appendfilename),

@@ -222,7 +222,10 @@ public final class LogFiles {
     /// the current files), and appends to it from now on. The caller made the current file
     /// durable first and snapshots the keyspace in the same turn, so the snapshot holds
     /// exactly what precedes the new file.
-    public func startRewrite() throws(LogError) -> RewritePlan {
+    /// With `publish: false` (turning the log on at runtime) the manifest is left alone
+    /// until `installBase`: a crash before then loads the old log, never old files mixed
+    /// with writes made after them.
+    public func startRewrite(publish: Bool = true) throws(LogError) -> RewritePlan {
         let baseSeq = (manifest.entries.filter { $0.type == .base }.map(\.seq).max() ?? 0) + 1
         let incrementSeq = (manifest.increments.map(\.seq).max() ?? 0) + 1
         let increment = Manifest.Entry(name: layout.incrementName(incrementSeq), seq: incrementSeq, type: .incr)
@@ -237,12 +240,14 @@ public final class LogFiles {
             throw LogError("Cannot create \(path): \(error)")
         }
         let replaced = manifest.loadOrder
-        do {
-            try writeManifest(Manifest(entries: manifest.entries + [increment]))
-        } catch {
-            fs.close(handle)
-            try? fs.remove(path)
-            throw error
+        if publish {
+            do {
+                try writeManifest(Manifest(entries: manifest.entries + [increment]))
+            } catch {
+                fs.close(handle)
+                try? fs.remove(path)
+                throw error
+            }
         }
         if let current { retired.append(current) }
         current = handle
@@ -259,7 +264,8 @@ public final class LogFiles {
     /// manifest is durable are the replaced files deleted (then the directory fsynced).
     public func installBase(_ plan: RewritePlan) throws(LogError) {
         let kept = manifest.increments.filter { $0.seq >= plan.increment.seq }
-        try writeManifest(Manifest(entries: [plan.base] + kept))
+        let increments = kept.contains(plan.increment) ? kept : [plan.increment] + kept
+        try writeManifest(Manifest(entries: [plan.base] + increments))
         for entry in plan.replaced { try? fs.remove(layout.path(entry.name)) }
         try? fs.syncDirectory(layout.directory)
         baseSize = fs.size(layout.path(plan.base.name)) ?? 0

@@ -42,6 +42,9 @@ public final class LogWriter {
     public private(set) var refusal: String?
     /// Set after a failed fsync: the file may have lost data the kernel said it had.
     public private(set) var fsyncBroken = false
+    /// While the log is being turned on at runtime, nothing on disk can honour an
+    /// acknowledgement yet: `always` replies wait until the first rewrite is installed.
+    public var holdingDurability = false
     /// When the fsync failed (ms).
     public private(set) var brokenAt: Int64?
 
@@ -133,7 +136,7 @@ public final class LogWriter {
     public func isReleased(_ barrier: Barrier) -> Bool {
         switch barrier {
         case .written(let seq): return writtenSeq >= seq
-        case .synced(let seq): return syncedSeq >= seq
+        case .synced(let seq): return !holdingDurability && syncedSeq >= seq
         }
     }
 
@@ -200,6 +203,7 @@ public final class LogWriter {
     /// suspect files are gone, and the fresh base and increment were fsynced on their own.
     public func rewriteInstalled(upTo switchSeq: UInt64, now: Int64) {
         syncedSeq = max(syncedSeq, switchSeq)
+        holdingDurability = false
         if syncedSeq >= writtenSeq { oldestUnsynced = nil }
         if fsyncBroken {
             fsyncBroken = false

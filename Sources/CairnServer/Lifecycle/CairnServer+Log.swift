@@ -93,3 +93,38 @@ extension CairnServer {
         return Persistence(writer: writer, engine: engine, loop: loop, logger: logger)
     }
 }
+
+extension CairnServer {
+    /// CONFIG SET appendonly. Off: a final fsync, then the files are closed and writes are
+    /// no longer logged. On: the log starts with a rewrite from memory whose new increment
+    /// is published only with the new base (as Redis 7 does), so a crash before that loads
+    /// the previous log, consistent if old; `always` replies wait for that base.
+    static func switchAppendOnly(on: Bool, settings: Settings, engine: Engine, runtime: ServerRuntime,
+                                 flusher: ReplyFlusher, loop: any EventLoop, logger: Logger) {
+        runtime.appendOnly = on
+        if !on {
+            runtime.persistence?.stop()
+            runtime.persistence = nil
+            flusher.persistence = nil
+            engine.propagation.isEnabled = false
+            _ = engine.propagation.take()
+            engine.writeRefusal = nil
+            logger.notice("The append-only file is off")
+            return
+        }
+        guard runtime.persistence == nil else { return }
+        do {
+            let persistence = try openPersistence(settings: settings, engine: engine, loop: loop, logger: logger)
+            persistence.writer.holdingDurability = true
+            runtime.persistence = persistence
+            flusher.persistence = persistence
+            if let error = persistence.startRewrite(publish: false) {
+                logger.error("Turning the append-only file on failed to start its rewrite: \(error)")
+            } else {
+                logger.notice("The append-only file is on; writing its base from memory")
+            }
+        } catch {
+            logger.error("Turning the append-only file on failed: \(error)")
+        }
+    }
+}

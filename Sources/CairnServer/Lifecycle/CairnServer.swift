@@ -186,6 +186,10 @@ public actor CairnServer: Service {
             expiry.afterRemovals = { flusher.schedule() }
             expiry.start(hz: settings.hz)
             runtime.onSettingsChange = { [unowned runtime] old, new in
+                if old.appendonly != new.appendonly {
+                    Self.switchAppendOnly(on: new.appendonly, settings: new, engine: engine, runtime: runtime,
+                                          flusher: flusher, loop: self.loop, logger: logger)
+                }
                 runtime.persistence?.apply(new)
                 if old.hz != new.hz { expiry.start(hz: new.hz) }
                 if old.loglevel != new.loglevel {

@@ -132,7 +132,7 @@ final class Persistence {
     /// BGREWRITEAOF: switches to a new increment file, snapshots the keyspace in the same
     /// turn (O(1)), writes the new base from the snapshot on another thread, and installs
     /// it. Returns nil when started, else Redis's error text.
-    func startRewrite() -> String? {
+    func startRewrite(publish: Bool = true) -> String? {
         guard !stopped else { return "ERR the server is shutting down" }
         guard rewrite == nil else { return "ERR Background append only file rewriting already in progress" }
         let now = engine.clock()
@@ -145,7 +145,7 @@ final class Persistence {
         releaseWaiting()
         let plan: LogFiles.RewritePlan
         do {
-            plan = try writer.files.startRewrite()
+            plan = try writer.files.startRewrite(publish: publish)
         } catch {
             lastRewriteStatus = "err"
             return "ERR Can't rewrite the append-only file: \(error)"
@@ -229,9 +229,12 @@ final class Persistence {
 
     // MARK: Stopping
 
-    /// Final fsync and close, on shutdown: called after connections are quiesced.
+    /// Final fsync and close: on shutdown (after connections are quiesced) and on
+    /// CONFIG SET appendonly no. What was logged but not written yet is written first, and
+    /// every held reply is released once the final fsync covers it.
     func stop() {
         guard !stopped else { return }
+        writer.commit(engine.propagation.take(), now: engine.clock())
         stopped = true
         ticker?.cancel()
         retrier?.cancel()
@@ -241,6 +244,10 @@ final class Persistence {
         } else if writer.unwritten != nil {
             logger.critical("Writes that could not be written to the append-only file are lost: \(writer.lastWriteError ?? "")")
         }
+        writer.holdingDurability = false
+        releaseWaiting()
+        for handler in waiting { handler.abandonHeldReplies() }
+        waiting.removeAll()
         rewritePool.shutdownGracefully { _ in }
         // Let a running fsync end before the file is closed under it.
         let syncer = self.syncer
