@@ -432,3 +432,44 @@ def test_config_set_appendonly_off_and_on_at_runtime(tmp_path):
         r.close()
     finally:
         server.stop()
+
+
+def test_automatic_rewrite_on_growth(tmp_path):
+    server = start(tmp_path, "--auto-aof-rewrite-min-size", "1mb", "--auto-aof-rewrite-percentage", "100")
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.config_get("auto-aof-rewrite-min-size") == {"auto-aof-rewrite-min-size": "1048576"}
+        pipe = r.pipeline(transaction=False)
+        for round_number in range(30):
+            for k in range(1000):
+                pipe.set(f"k{k}", f"{round_number}" * 20)
+            pipe.execute()
+        deadline = time.monotonic() + 30
+        while r.info("persistence")["aof_rewrites"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        info = wait_rewrite_done(r)
+        assert info["aof_rewrites"] >= 1 and info["aof_last_bgrewrite_status"] == "ok"
+        assert "Starting automatic rewriting of AOF" in server.log()
+        assert r.get("k5") == "29" * 20
+        r.close()
+    finally:
+        server.stop()
+
+
+def test_automatic_rewrite_by_age(tmp_path):
+    server = start(tmp_path, "--auto-aof-rewrite-percentage", "0")
+    try:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.config_set("auto-aof-rewrite-min-age", "1s")
+        assert r.config_get("auto-aof-rewrite-min-age") == {"auto-aof-rewrite-min-age": "1s"}
+        r.set("k", "v")
+        deadline = time.monotonic() + 15
+        while r.info("persistence")["aof_rewrites"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert r.info("persistence")["aof_rewrites"] == 1
+        # Nothing new written: no further rewrite, however old the log gets.
+        time.sleep(1.5)
+        assert r.info("persistence")["aof_rewrites"] == 1
+        r.close()
+    finally:
+        server.stop()

@@ -76,7 +76,8 @@ extension Directive {
         }, render: { $0[keyPath: path] })
     }
 
-    /// A duration in milliseconds, written `250ms`, `1s` or a plain number of milliseconds.
+    /// A duration in milliseconds, written `250ms`, `1s`, `30m`, `2h` or a plain number of
+    /// milliseconds; printed in the largest unit that divides it.
     static func duration(_ name: String, _ path: any WritableKeyPath<Settings, Int> & Sendable,
                          range: ClosedRange<Int>, mutable: Bool) -> Directive {
         Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in
@@ -85,8 +86,10 @@ extension Directive {
             var value: Int?
             if text.hasSuffix("ms") { value = Int(text.dropLast(2)) }
             else if text.hasSuffix("s") { value = Int(text.dropLast()).map { $0 * 1000 } }
+            else if text.hasSuffix("m") { value = Int(text.dropLast()).map { $0 * 60_000 } }
+            else if text.hasSuffix("h") { value = Int(text.dropLast()).map { $0 * 3_600_000 } }
             else { value = Int(text) }
-            guard let ms = value else { return "argument must be a duration like 250ms or 1s" }
+            guard let ms = value else { return "argument must be a duration like 250ms, 1s, 30m or 2h" }
             guard range.contains(ms) else {
                 return "argument must be between \(range.lowerBound)ms and \(range.upperBound)ms inclusive"
             }
@@ -94,6 +97,9 @@ extension Directive {
             return nil
         }, render: { settings in
             let ms = settings[keyPath: path]
+            if ms == 0 { return "0" }
+            if ms % 3_600_000 == 0 { return "\(ms / 3_600_000)h" }
+            if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
             return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
         })
     }

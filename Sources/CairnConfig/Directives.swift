@@ -17,6 +17,9 @@ public enum Directives {
         .fileName("appendfilename", \.appendfilename),
         .fileName("appenddirname", \.appenddirname),
         .bool("aof-load-truncated", \.aofLoadTruncated, mutable: true),
+        .integer("auto-aof-rewrite-percentage", \.autoAofRewritePercentage, 0...Int(Int32.max), mutable: true),
+        .memory("auto-aof-rewrite-min-size", \.autoAofRewriteMinSize, minimum: 0, mutable: true),
+        .duration("auto-aof-rewrite-min-age", \.autoAofRewriteMinAge, range: 0...(366 * 24 * 3_600_000), mutable: true),
     ]
 
     private static let byName: [String: Directive] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

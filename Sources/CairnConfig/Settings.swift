@@ -20,6 +20,14 @@ public struct Settings: Sendable, Equatable {
     public var appenddirname = "appendonlydir"
     /// Start even if the last log file ends in a torn write (cutting it back).
     public var aofLoadTruncated = true
+    /// Rewrite when the log has grown by this percentage over its size after the last
+    /// rewrite (0: never for growth).
+    public var autoAofRewritePercentage = 100
+    /// ... once it is at least this large.
+    public var autoAofRewriteMinSize = 64 * 1024 * 1024
+    /// Do not rewrite more often than this, and rewrite a log older than this if it grew
+    /// at all; in ms, 0: off.
+    public var autoAofRewriteMinAge = 0
 
     public init() {}
 

@@ -221,6 +221,49 @@ func runCrashScenario(seed: UInt64) -> String? {
         #expect(writer.syncToStart() == nil)
     }
 
+    @Test func aRewriteFromMemoryCuresAFailedFsync() throws {
+        let fs = SimulatedFileSystem()
+        fs.makeDurableDirectory("/data")
+        let layout = LogLayout(workingDirectory: "/data")
+        let engine = Engine()
+        engine.propagation.isEnabled = true
+        let client = engine.connect(address: "t", localAddress: "t")
+        var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
+        let files = try LogFiles.open(fs: fs, layout: layout)
+        try files.openForAppending()
+        let writer = LogWriter(files: files, policy: .always)
+        for i in 0..<10 { engine.execute(Arguments(strings: ["SET", "k\(i)", "v"]), client: client, into: &out) }
+        fs.failSync(after: 0)
+        writer.commit(engine.propagation.take(), now: 1)
+        #expect(!writer.syncNow(now: 2))
+        #expect(writer.refusal?.hasPrefix("MISCONF") == true)
+        // The cure: a new base from memory replaces the suspect files.
+        let plan = try files.startRewrite()
+        let switchSeq = writer.writtenSeq
+        let base = try BaseFileWriter(fs: fs, directory: layout.directory, name: plan.base.name)
+        var encoder = SnapshotEncoder()
+        try encoder.encode(engine.keyspace, now: 3) { try base.append($0) }
+        try base.finish()
+        try files.installBase(plan)
+        writer.rewriteInstalled(upTo: switchSeq, now: 4)
+        #expect(writer.refusal == nil)
+        #expect(!writer.fsyncBroken)
+        engine.execute(Arguments(strings: ["SET", "after", "1"]), client: client, into: &out)
+        let barrier = writer.commit(engine.propagation.take(), now: 5)
+        #expect(barrier != nil)
+        #expect(writer.syncNow(now: 6))
+        #expect(barrier.map(writer.isReleased) == true)
+        // Everything is on disk, even what the failed fsync had lost.
+        var rng = SplitMix64(state: 1)
+        let after = fs.powerLoss(using: &rng)
+        let reloaded = Engine()
+        let loader = reloaded.connect(address: "r", localAddress: "r")
+        _ = try LogFiles.open(fs: after, layout: layout).load(truncateTail: false) { (args: Arguments) throws(LogReader.ApplyError) in
+            reloaded.execute(args, client: loader, into: &out)
+        }
+        #expect(reloaded.keyspace.databases[0].count == 11)
+    }
+
     @Test func writeErrorsRefuseWritesAndResumeByThemselves() throws {
         let fs = SimulatedFileSystem()
         fs.makeDurableDirectory("/data")

@@ -34,12 +34,23 @@ final class Persistence {
     private var rewriteCount = 0
     private var lastRewriteStatus = "ok"
     private var lastRewriteSeconds: Int64 = -1
+    /// Automatic rewrites.
+    var trigger: RewriteTrigger
+    private var sizeAfterLastRewrite: Int
+    private var lastRewriteFinished: Int64
+    private var consecutiveFailures = 0
+    private var lastFailure: Int64?
 
     init(writer: LogWriter, engine: Engine, loop: any EventLoop, logger: Logger) {
         self.writer = writer
         self.engine = engine
         self.loop = loop
         self.logger = logger
+        let s = engine.settings
+        trigger = RewriteTrigger(percentage: s.autoAofRewritePercentage, minSize: s.autoAofRewriteMinSize,
+                                 minAge: Int64(s.autoAofRewriteMinAge))
+        sizeAfterLastRewrite = writer.files.totalSize
+        lastRewriteFinished = engine.clock()
         engine.propagation.isEnabled = true
         startTicker()
         rewritePool.start()
@@ -49,6 +60,7 @@ final class Persistence {
         }
         retrier = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [unowned self] _ in
             self.retryFailedWrites()
+            self.rewriteIfDue()
         }
     }
 
@@ -182,6 +194,21 @@ final class Persistence {
         return nil
     }
 
+    /// The automatic triggers, checked ten times a second.
+    private func rewriteIfDue() {
+        guard !stopped, rewrite == nil else { return }
+        let now = engine.clock()
+        guard trigger.shouldRewrite(currentSize: writer.files.totalSize, sizeAfterLastRewrite: sizeAfterLastRewrite,
+                                    lastRewrite: lastRewriteFinished, now: now,
+                                    failures: consecutiveFailures, lastFailure: lastFailure) else { return }
+        logger.notice("Starting automatic rewriting of AOF: \(writer.files.totalSize) bytes, \(sizeAfterLastRewrite) after the last rewrite")
+        if let error = startRewrite() {
+            logger.warning("Automatic AOF rewrite could not start: \(error)")
+            consecutiveFailures += 1
+            lastFailure = now
+        }
+    }
+
     private func finishRewrite(_ result: Result<(bytes: Int, keys: Int), any Error>) {
         guard let current = rewrite else { return }
         rewrite = nil
@@ -193,6 +220,10 @@ final class Persistence {
             engine.writeRefusal = writer.refusal
             writer.files.closeRetired()
             rewriteCount += 1
+            consecutiveFailures = 0
+            lastFailure = nil
+            sizeAfterLastRewrite = writer.files.totalSize
+            lastRewriteFinished = engine.clock()
             lastRewriteStatus = "ok"
             lastRewriteSeconds = seconds
             logger.notice("Background AOF rewrite finished successfully: \(written.keys) keys, \(written.bytes) bytes in \(current.plan.base.name)")
@@ -200,9 +231,11 @@ final class Persistence {
             startSyncIfDue()
         } catch {
             // The old files and the new increment still form a loadable log.
+            consecutiveFailures += 1
+            lastFailure = engine.clock()
             lastRewriteStatus = "err"
             lastRewriteSeconds = seconds
-            logger.warning("Background AOF rewrite failed: \(error)")
+            logger.warning("Background AOF rewrite failed: \(error); the next automatic attempt waits \(RewriteTrigger.backoff(failures: consecutiveFailures)) ms")
         }
     }
 
@@ -220,6 +253,8 @@ final class Persistence {
             writer.policy = policy
             logger.notice("appendfsync is now \(policy.rawValue)")
         }
+        trigger = RewriteTrigger(percentage: settings.autoAofRewritePercentage, minSize: settings.autoAofRewriteMinSize,
+                                 minAge: Int64(settings.autoAofRewriteMinAge))
         if Int64(settings.appendfsyncInterval) != writer.interval {
             writer.interval = Int64(settings.appendfsyncInterval)
             startTicker()
