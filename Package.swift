@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "cairn-server", targets: ["cairn-server"]),
+        .executable(name: "cairn-check-aof", targets: ["cairn-check-aof"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -69,6 +70,12 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: strict
+        ),
+        // Checks and repairs append-only files, as redis-check-aof does.
+        .executableTarget(
+            name: "cairn-check-aof",
+            dependencies: ["CairnLog", "CairnProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // Measures the keyspace alone (lookups, updates, snapshot stalls); see docs/benchmarks.md.
