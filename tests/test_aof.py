@@ -473,3 +473,21 @@ def test_automatic_rewrite_by_age(tmp_path):
         r.close()
     finally:
         server.stop()
+
+
+def test_writes_in_the_same_turn_as_bgrewriteaof_are_applied_once(tmp_path):
+    server = start(tmp_path)
+    try:
+        with Connection(server.port) as c:
+            c.send_raw(encode("INCR", "n") + encode("BGREWRITEAOF") + encode("INCR", "n"))
+            assert [c.read_reply()[0] for _ in range(3)] == [1, "Background append only file rewriting started", 2]
+        r = redis.Redis(port=server.port)
+        wait_rewrite_done(r)
+        r.close()
+    finally:
+        server.stop()
+    server = start(tmp_path)
+    try:
+        assert redis.Redis(port=server.port).get("n") == b"2"
+    finally:
+        server.stop()

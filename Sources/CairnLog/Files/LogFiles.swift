@@ -211,25 +211,27 @@ public final class LogFiles {
 
     // MARK: Rewriting
 
-    /// What a rewrite replaces and installs.
-    public struct RewritePlan: Sendable {
+    /// A new increment file, created and durable, and the manifest that names it.
+    public struct PreparedIncrement: Sendable {
+        public let entry: Manifest.Entry
+        public let handle: FileHandle
+        public let manifest: Manifest
         public let base: Manifest.Entry
-        public let increment: Manifest.Entry
         public let replaced: [Manifest.Entry]
     }
 
-    /// Step 1 of a rewrite: creates a new increment file, makes the manifest name it (after
-    /// the current files), and appends to it from now on. The caller made the current file
-    /// durable first and snapshots the keyspace in the same turn, so the snapshot holds
-    /// exactly what precedes the new file.
+    /// Step 1 of a rewrite, on any thread: creates a new increment file, fsyncs it and the
+    /// directory, and (when `publish`) replaces the manifest by one that names it after
+    /// the current files. Nothing is appended to it until `adoptIncrement`.
     /// With `publish: false` (turning the log on at runtime) the manifest is left alone
-    /// until `installBase`: a crash before then loads the old log, never old files mixed
-    /// with writes made after them.
-    public func startRewrite(publish: Bool = true) throws(LogError) -> RewritePlan {
+    /// until the base is installed: a crash before then loads the old log, never old files
+    /// mixed with writes made after them.
+    public static func prepareIncrement(fs: any FileSystem, layout: LogLayout, manifest: Manifest,
+                                        publish: Bool) throws(LogError) -> PreparedIncrement {
         let baseSeq = (manifest.entries.filter { $0.type == .base }.map(\.seq).max() ?? 0) + 1
         let incrementSeq = (manifest.increments.map(\.seq).max() ?? 0) + 1
-        let increment = Manifest.Entry(name: layout.incrementName(incrementSeq), seq: incrementSeq, type: .incr)
-        let path = layout.path(increment.name)
+        let entry = Manifest.Entry(name: layout.incrementName(incrementSeq), seq: incrementSeq, type: .incr)
+        let path = layout.path(entry.name)
         let handle: FileHandle
         do {
             if fs.size(path) != nil { try fs.remove(path) }   // an orphan of an interrupted rewrite
@@ -239,36 +241,81 @@ public final class LogFiles {
         } catch {
             throw LogError("Cannot create \(path): \(error)")
         }
-        let replaced = manifest.loadOrder
+        let next = publish ? Manifest(entries: manifest.entries + [entry]) : manifest
         if publish {
             do {
-                try writeManifest(Manifest(entries: manifest.entries + [increment]))
+                try fs.replaceAtomically(layout.manifestPath, with: Array(next.render().utf8), directory: layout.directory)
             } catch {
                 fs.close(handle)
                 try? fs.remove(path)
-                throw error
+                throw LogError("Cannot write the manifest \(layout.manifestPath): \(error)")
             }
         }
-        if let current { retired.append(current) }
-        current = handle
+        return PreparedIncrement(entry: entry, handle: handle, manifest: next,
+                                 base: .init(name: layout.baseName(baseSeq), seq: baseSeq, type: .base),
+                                 replaced: manifest.loadOrder)
+    }
+
+    /// Step 2, on the owning thread, in the same turn as the snapshot: appends go to the
+    /// prepared increment from now on. Returns the file appended to before, which the
+    /// caller makes durable (and which is closed when the rewrite ends).
+    @discardableResult
+    public func adoptIncrement(_ prepared: PreparedIncrement) -> FileHandle? {
+        let previous = current
+        if let previous { retired.append(previous) }
+        current = prepared.handle
+        manifest = prepared.manifest
         baseSize += currentSize
         currentSize = 0
         lastTimestamp = -1
         needsTruncation = false
-        return RewritePlan(base: .init(name: layout.baseName(baseSeq), seq: baseSeq, type: .base),
-                           increment: increment, replaced: replaced)
+        return previous
     }
 
-    /// The last step of a rewrite, once the new base is durable under its name: the
-    /// manifest becomes the new base plus the increments since the switch; only after that
+    /// What a rewrite replaces and installs.
+    public struct RewritePlan: Sendable {
+        public let base: Manifest.Entry
+        public let increment: Manifest.Entry
+        public let replaced: [Manifest.Entry]
+        public init(base: Manifest.Entry, increment: Manifest.Entry, replaced: [Manifest.Entry]) {
+            self.base = base
+            self.increment = increment
+            self.replaced = replaced
+        }
+    }
+
+    /// Steps 1 and 2 together, on the owning thread.
+    public func startRewrite(publish: Bool = true) throws(LogError) -> RewritePlan {
+        let prepared = try Self.prepareIncrement(fs: fs, layout: layout, manifest: manifest, publish: publish)
+        adoptIncrement(prepared)
+        return RewritePlan(base: prepared.base, increment: prepared.entry, replaced: prepared.replaced)
+    }
+
+    /// The last step of a rewrite, on any thread, once the new base is durable under its
+    /// name: the manifest becomes the new base plus the new increment; only after that
     /// manifest is durable are the replaced files deleted (then the directory fsynced).
-    public func installBase(_ plan: RewritePlan) throws(LogError) {
-        let kept = manifest.increments.filter { $0.seq >= plan.increment.seq }
-        let increments = kept.contains(plan.increment) ? kept : [plan.increment] + kept
-        try writeManifest(Manifest(entries: [plan.base] + increments))
-        for entry in plan.replaced { try? fs.remove(layout.path(entry.name)) }
+    /// Returns the installed manifest.
+    public static func install(_ plan: RewritePlan, fs: any FileSystem, layout: LogLayout) throws(LogError) -> Manifest {
+        let installed = Manifest(entries: [plan.base, plan.increment])
+        do {
+            try fs.replaceAtomically(layout.manifestPath, with: Array(installed.render().utf8), directory: layout.directory)
+        } catch {
+            throw LogError("Cannot write the manifest \(layout.manifestPath): \(error)")
+        }
+        for entry in plan.replaced where entry.name != plan.increment.name { try? fs.remove(layout.path(entry.name)) }
         try? fs.syncDirectory(layout.directory)
-        baseSize = fs.size(layout.path(plan.base.name)) ?? 0
+        return installed
+    }
+
+    /// After `install`, on the owning thread: the new set is the log.
+    public func adoptInstalled(_ installed: Manifest) {
+        manifest = installed
+        baseSize = installed.base.flatMap { fs.size(layout.path($0.name)) } ?? 0
+    }
+
+    /// `install` then `adoptInstalled`, on the owning thread.
+    public func installBase(_ plan: RewritePlan) throws(LogError) {
+        adoptInstalled(try Self.install(plan, fs: fs, layout: layout))
     }
 }
 

@@ -213,6 +213,13 @@ public final class LogWriter {
         }
     }
 
+    /// The file a rewrite switched away from was fsynced: its batches (up to `seq`) are
+    /// durable.
+    public func retiredFileSynced(upTo seq: UInt64) {
+        syncedSeq = max(syncedSeq, seq)
+        if syncedSeq >= writtenSeq { oldestUnsynced = nil }
+    }
+
     /// Makes everything written durable before a stronger policy takes over or the
     /// server stops. Runs the fsync on the calling thread. Returns false on failure.
     @discardableResult

@@ -85,9 +85,11 @@ extension CairnServer {
     }
 
     /// Opens the (loaded) log for appending and returns the coordinator; on the loop.
-    static func openPersistence(settings: Settings, engine: Engine, loop: any EventLoop, logger: Logger) throws -> Persistence {
+    /// `appending: false` leaves every old file closed (turning the log on at runtime).
+    static func openPersistence(settings: Settings, engine: Engine, loop: any EventLoop, logger: Logger,
+                                appending: Bool = true) throws -> Persistence {
         let files = try LogFiles.open(fs: PosixFileSystem(), layout: layout(settings))
-        try files.openForAppending()
+        if appending { try files.openForAppending() }
         let policy = FsyncPolicy(rawValue: settings.appendfsync.rawValue) ?? .everysec
         let writer = LogWriter(files: files, policy: policy, interval: Int64(settings.appendfsyncInterval))
         return Persistence(writer: writer, engine: engine, loop: loop, logger: logger)
@@ -114,10 +116,18 @@ extension CairnServer {
         }
         guard runtime.persistence == nil else { return }
         do {
-            let persistence = try openPersistence(settings: settings, engine: engine, loop: loop, logger: logger)
+            let persistence = try openPersistence(settings: settings, engine: engine, loop: loop, logger: logger,
+                                                  appending: false)
             persistence.writer.holdingDurability = true
             runtime.persistence = persistence
             flusher.persistence = persistence
+            persistence.onEnableFailed = { [unowned runtime] in
+                runtime.persistence?.stop()
+                runtime.persistence = nil
+                flusher.persistence = nil
+                runtime.appendOnly = false
+                engine.propagation.isEnabled = false
+            }
             if let error = persistence.startRewrite(publish: false) {
                 logger.error("Turning the append-only file on failed to start its rewrite: \(error)")
             } else {

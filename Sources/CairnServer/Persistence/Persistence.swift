@@ -29,7 +29,13 @@ final class Persistence {
     private var waiting: [ConnectionHandler] = []
     private var stopped = false
     /// The rewrite in progress, if any.
-    private var rewrite: (plan: LogFiles.RewritePlan, switchSeq: UInt64, startedAt: Int64)?
+    private var rewrite: (plan: LogFiles.RewritePlan, switchSeq: UInt64, startedAt: Int64, holdUntilInstalled: Bool)?
+    /// Close the file a rewrite switched away from after the next fsync completes.
+    private var closeRetiredAfterSync = false
+    /// A rewrite is creating its new increment file (before `rewrite` is set).
+    private var rewriteStarting = false
+    /// Called when turning the log on at runtime failed (its first rewrite did not finish).
+    var onEnableFailed: () -> Void = {}
     private let rewritePool = NIOThreadPool(numberOfThreads: 1)
     private var rewriteCount = 0
     private var lastRewriteStatus = "ok"
@@ -114,6 +120,10 @@ final class Persistence {
     /// An fsync finished (on the loop, reported by the syncer).
     private func syncCompleted(covers: UInt64, error: FileSystemError?, micros: Int64) {
         writer.syncFinished(covering: covers, error: error, micros: micros, now: engine.clock())
+        if closeRetiredAfterSync && rewrite == nil {
+            closeRetiredAfterSync = false
+            writer.files.closeRetired()
+        }
         if let error { fsyncFailed(error) }
         releaseWaiting()
         startSyncIfDue()
@@ -141,39 +151,83 @@ final class Persistence {
 
     // MARK: Rewrite
 
-    /// BGREWRITEAOF: switches to a new increment file, snapshots the keyspace in the same
-    /// turn (O(1)), writes the new base from the snapshot on another thread, and installs
-    /// it. Returns nil when started, else Redis's error text.
+    /// BGREWRITEAOF. All file work runs on the rewrite thread; the loop only switches
+    /// files and snapshots (both O(1)) in one turn:
+    /// 1. thread: create the new increment (fsynced) and name it in the manifest;
+    /// 2. loop: commit this turn's effects to the old file, switch appends to the new one,
+    ///    snapshot the keyspace — so the snapshot holds exactly what precedes the new file;
+    /// 3. thread: fsync the old file (until then `always` replies wait), write the base
+    ///    from the snapshot, install the manifest, delete the old files;
+    /// 4. loop: adopt the installed manifest.
+    /// Returns nil when started, else Redis's error text.
     func startRewrite(publish: Bool = true) -> String? {
         guard !stopped else { return "ERR the server is shutting down" }
-        guard rewrite == nil else { return "ERR Background append only file rewriting already in progress" }
-        let now = engine.clock()
-        // What the old files hold must be durable before the new base replaces them
-        // (unless an fsync already failed: then the new base, from memory, is the cure).
-        if !writer.fsyncBroken && !writer.syncNow(now: now) {
-            if let error = writer.lastWriteError { logger.critical("Fsync before a rewrite failed: \(error)") }
-            fsyncFailed(FileSystemError("fsync", writer.files.layout.directory, code: 5))
+        guard rewrite == nil && !rewriteStarting else { return "ERR Background append only file rewriting already in progress" }
+        guard writer.unwritten == nil else { return "ERR Can't rewrite the append-only file while writes to it are failing" }
+        let fs = writer.files.fs
+        let layout = writer.files.layout
+        let manifest = writer.files.manifest
+        let startedAt = engine.clock()
+        if !publish {
+            // Turning the log on: switch before anything is appended, so no write ever
+            // lands in an old file the old manifest still names (a rare admin step; the
+            // file creation runs here, on the loop).
+            do {
+                let prepared = try LogFiles.prepareIncrement(fs: fs, layout: layout, manifest: manifest, publish: false)
+                switchAndSnapshot(prepared, publish: false, startedAt: startedAt)
+                return nil
+            } catch {
+                rewriteFailed(error, startedAt: startedAt)
+                return "ERR Can't rewrite the append-only file: \(error)"
+            }
         }
-        releaseWaiting()
-        let plan: LogFiles.RewritePlan
-        do {
-            plan = try writer.files.startRewrite(publish: publish)
-        } catch {
-            lastRewriteStatus = "err"
-            return "ERR Can't rewrite the append-only file: \(error)"
+        rewriteStarting = true
+        rewritePool.runIfActive(eventLoop: loop) { () throws -> LogFiles.PreparedIncrement in
+            BackgroundPriority.lower()
+            return try LogFiles.prepareIncrement(fs: fs, layout: layout, manifest: manifest, publish: publish)
+        }.assumeIsolated().whenComplete { [unowned self] result in
+            self.rewriteStarting = false
+            switch result {
+            case .success(let prepared): self.switchAndSnapshot(prepared, publish: publish, startedAt: startedAt)
+            case .failure(let error): self.rewriteFailed(error, startedAt: startedAt)
+            }
         }
+        logger.notice("Background append only file rewriting started")
+        return nil
+    }
+
+    private func switchAndSnapshot(_ prepared: LogFiles.PreparedIncrement, publish: Bool, startedAt: Int64) {
+        // What the commands of this turn logged belongs to the old file, like the snapshot.
+        writer.commit(engine.propagation.take(), now: engine.clock())
+        guard !stopped, writer.unwritten == nil else {
+            writer.files.fs.close(prepared.handle)
+            rewriteFailed(LogError("writes to the append-only file are failing"), startedAt: startedAt)
+            return
+        }
+        let old = writer.files.adoptIncrement(prepared)
         if let job = writer.files.syncJob() { syncer?.retarget(job) }
         let switchSeq = writer.writtenSeq
-        rewrite = (plan, switchSeq, now)
-        logger.notice("Background append only file rewriting started")
-        // The snapshot: everything before the switch, nothing after. O(1). Handed over
-        // through a box the rewriter empties, so the encoder holds the only reference and
-        // each segment is released once written (writers then stop paying copies).
+        let broken = writer.fsyncBroken
+        if old != nil && !broken { writer.holdingDurability = true }
+        let plan = LogFiles.RewritePlan(base: prepared.base, increment: prepared.entry, replaced: prepared.replaced)
+        rewrite = (plan, switchSeq, startedAt, !publish)
+        // The snapshot, O(1), handed over through a box the rewriter empties, so the
+        // encoder holds the only reference and releases each segment once written.
         let handover = NIOLockedValueBox<Keyspace?>(engine.keyspace)
         let fs = writer.files.fs
-        let directory = writer.files.layout.directory
-        let future = rewritePool.runIfActive(eventLoop: loop) { () throws -> (bytes: Int, keys: Int) in
-            let base = try BaseFileWriter(fs: fs, directory: directory, name: plan.base.name)
+        let layout = writer.files.layout
+        let now = engine.clock()
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let loop = self.loop
+        rewritePool.runIfActive(eventLoop: loop) { () throws -> (bytes: Int, keys: Int, manifest: Manifest) in
+            BackgroundPriority.lower()
+            if let old, !broken {
+                var failure: FileSystemError?
+                do throws(FileSystemError) { try fs.sync(old) } catch { failure = error }
+                let outcome = failure
+                loop.execute { bound.value.oldFileSynced(upTo: switchSeq, error: outcome) }
+            }
+            let base = try BaseFileWriter(fs: fs, directory: layout.directory, name: plan.base.name)
             var encoder = SnapshotEncoder()
             let snapshot = handover.withLockedValue { box in
                 defer { box = nil }
@@ -186,12 +240,31 @@ final class Persistence {
                 base.abandon()
                 throw error
             }
-            return (base.bytesWritten, encoder.keysWritten)
-        }
-        future.assumeIsolated().whenComplete { [unowned self] result in
+            let installed = try LogFiles.install(plan, fs: fs, layout: layout)
+            return (base.bytesWritten, encoder.keysWritten, installed)
+        }.assumeIsolated().whenComplete { [unowned self] result in
             self.finishRewrite(result)
         }
-        return nil
+    }
+
+    /// The old file's final fsync (on the rewrite thread) ended.
+    private func oldFileSynced(upTo seq: UInt64, error: FileSystemError?) {
+        if let error {
+            writer.syncFinished(covering: seq, error: error, micros: 0, now: engine.clock())
+            fsyncFailed(error)
+        } else {
+            writer.retiredFileSynced(upTo: seq)
+        }
+        if rewrite?.holdUntilInstalled != true { writer.holdingDurability = false }
+        releaseWaiting()
+    }
+
+    private func rewriteFailed(_ error: any Error, startedAt: Int64) {
+        consecutiveFailures += 1
+        lastFailure = engine.clock()
+        lastRewriteStatus = "err"
+        lastRewriteSeconds = (engine.clock() - startedAt) / 1000
+        logger.warning("Background AOF rewrite failed: \(error); the next automatic attempt waits \(RewriteTrigger.backoff(failures: consecutiveFailures)) ms")
     }
 
     /// The automatic triggers, checked ten times a second.
@@ -209,33 +282,33 @@ final class Persistence {
         }
     }
 
-    private func finishRewrite(_ result: Result<(bytes: Int, keys: Int), any Error>) {
+    private func finishRewrite(_ result: Result<(bytes: Int, keys: Int, manifest: Manifest), any Error>) {
         guard let current = rewrite else { return }
         rewrite = nil
-        let seconds = (engine.clock() - current.startedAt) / 1000
-        do {
-            let written = try result.get()
-            try writer.files.installBase(current.plan)
+        // Close the old file only when no fsync can still be running on it.
+        if writer.syncInFlight == nil { writer.files.closeRetired() } else { closeRetiredAfterSync = true }
+        switch result {
+        case .success(let written):
+            writer.files.adoptInstalled(written.manifest)
             writer.rewriteInstalled(upTo: current.switchSeq, now: engine.clock())
             engine.writeRefusal = writer.refusal
-            writer.files.closeRetired()
             rewriteCount += 1
             consecutiveFailures = 0
             lastFailure = nil
             sizeAfterLastRewrite = writer.files.totalSize
             lastRewriteFinished = engine.clock()
             lastRewriteStatus = "ok"
-            lastRewriteSeconds = seconds
+            lastRewriteSeconds = (engine.clock() - current.startedAt) / 1000
             logger.notice("Background AOF rewrite finished successfully: \(written.keys) keys, \(written.bytes) bytes in \(current.plan.base.name)")
             releaseWaiting()
             startSyncIfDue()
-        } catch {
+        case .failure(let error):
             // The old files and the new increment still form a loadable log.
-            consecutiveFailures += 1
-            lastFailure = engine.clock()
-            lastRewriteStatus = "err"
-            lastRewriteSeconds = seconds
-            logger.warning("Background AOF rewrite failed: \(error); the next automatic attempt waits \(RewriteTrigger.backoff(failures: consecutiveFailures)) ms")
+            rewriteFailed(error, startedAt: current.startedAt)
+            if current.holdUntilInstalled {
+                logger.error("The append-only file could not be turned on; it stays off")
+                onEnableFailed()
+            }
         }
     }
 
@@ -299,7 +372,7 @@ final class Persistence {
         let average = w.fsyncCount == 0 ? 0 : w.fsyncTotalMicros / Int64(w.fsyncCount)
         return [
             ("aof_enabled", "1"),
-            ("aof_rewrite_in_progress", rewrite == nil ? "0" : "1"),
+            ("aof_rewrite_in_progress", rewrite == nil && !rewriteStarting ? "0" : "1"),
             ("aof_rewrite_scheduled", "0"),
             ("aof_last_rewrite_time_sec", String(lastRewriteSeconds)),
             ("aof_current_rewrite_time_sec", rewrite.map { String((engine.clock() - $0.startedAt) / 1000) } ?? "-1"),

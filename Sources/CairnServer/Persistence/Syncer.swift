@@ -43,7 +43,8 @@ final class Syncer: Sendable {
                 do throws(FileSystemError) { try job.run() } catch { failure = error }
                 let micros = UnixClock.microseconds() - began
                 done = next.covers
-                loop.execute { completed(next.covers, failure, micros) }
+                let outcome = failure
+                loop.execute { completed(next.covers, outcome, micros) }
                 // Never fsync the file again after a failure: a "successful" retry proves nothing.
                 if failure != nil { return }
             }
