@@ -16,6 +16,10 @@ public struct Propagation {
     public private(set) var pending: ByteBuffer
     /// Database of the last effect written, -1 before any; starts a new SELECT when it changes.
     public private(set) var currentDB = -1
+    /// Bytes recorded since the propagation started (grows monotonically; lets a caller
+    /// tell whether a command logged anything). O(1).
+    public var recordedBytes: Int { takenBytes + pending.readableBytes }
+    private var takenBytes = 0
     /// Number of commands recorded since start (for tests and stats).
     public private(set) var recordedCount = 0
 
@@ -72,6 +76,7 @@ public struct Propagation {
     /// Hands the encoded effects to the caller and starts a new buffer. O(1).
     public mutating func take() -> ByteBuffer {
         let out = pending
+        takenBytes += out.readableBytes
         pending = ByteBufferAllocator().buffer(capacity: 0)
         return out
     }

@@ -31,6 +31,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var replies: ReplyWriter
     /// Replies of earlier turns waiting for the log, oldest first.
     private var held: [(replies: ByteBuffer, barrier: LogWriter.Barrier)] = []
+    /// Whether a command of this connection logged something since its last flush: only
+    /// then must its replies wait for the log ("no reply to a write before it is durable");
+    /// refusals and reads go out at once.
+    private var loggedSinceFlush = false
     /// No more input is read (QUIT, protocol error, shutdown).
     private var closing = false
     /// Close once every reply (held or not) is written.
@@ -97,7 +101,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             guard complete else { break }
             if args.isEmpty { continue }
+            let logged = engine.propagation.recordedBytes
             engine.execute(args, client: session, into: &replies)
+            if engine.propagation.recordedBytes != logged { loggedSinceFlush = true }
             if session.closeAfterReply { finishAfterReplies(); break }
         }
         if closing { return }
@@ -151,9 +157,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Called by the flusher at the end of a turn, after the log batch was committed:
     /// writes the replies now, or holds them behind `barrier` (and behind earlier ones).
     /// Returns true when this handler now waits for the log.
-    func flushReplies(waitingFor barrier: LogWriter.Barrier?) -> Bool {
+    func flushReplies(waitingFor turnBarrier: LogWriter.Barrier?) -> Bool {
         flushQueued = false
         guard let context else { return false }
+        let barrier = loggedSinceFlush ? turnBarrier : nil
+        loggedSinceFlush = false
         if barrier != nil || !held.isEmpty {
             let wasWaiting = !held.isEmpty
             if replies.readableBytes > 0 || closeWhenFlushed {

@@ -141,6 +141,9 @@ public actor CairnServer: Service {
         case .initial, .starting:
             state = .shutdown
         case .running(_, let quiescing):
+            if let core {
+                try? await loop.submit { core.value.1.persistence?.drainForShutdown() }.get()
+            }
             let promise = loop.makePromise(of: Void.self)
             state = .shuttingDown(promise.futureResult)
             quiescing.initiateShutdown(promise: promise)

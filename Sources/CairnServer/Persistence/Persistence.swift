@@ -337,6 +337,21 @@ final class Persistence {
 
     // MARK: Stopping
 
+    /// Before connections are closed for a shutdown: one last try to write and fsync what
+    /// waits, then replies that can still never be acknowledged are dropped (their
+    /// connections closed without them), so a full disk cannot hang the shutdown.
+    func drainForShutdown() {
+        writer.commit(engine.propagation.take(), now: engine.clock())
+        writer.retryUnwritten(now: engine.clock())
+        writer.syncNow(now: engine.clock())
+        releaseWaiting()
+        if !waiting.isEmpty {
+            logger.warning("Shutting down with \(waiting.count) connections waiting for writes the append-only file could not take; they get no reply")
+            for handler in waiting { handler.abandonHeldReplies() }
+            waiting.removeAll()
+        }
+    }
+
     /// Final fsync and close: on shutdown (after connections are quiesced) and on
     /// CONFIG SET appendonly no. What was logged but not written yet is written first, and
     /// every held reply is released once the final fsync covers it.
