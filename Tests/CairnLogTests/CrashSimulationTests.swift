@@ -45,22 +45,9 @@ func runCrashScenario(seed: UInt64) -> String? {
     var rng = SplitMix64(state: seed)
     let policy = FsyncPolicy.allCases[Int(seed % 3)]
     let fault = Int.random(in: 0..<4, using: &rng)   // 0, 3: none; 1: fsync EIO; 2: disk full for a while
-    let fs = SimulatedFileSystem()
-    fs.makeDurableDirectory("/data")
-    let layout = LogLayout(workingDirectory: "/data")
-    let clock = SimulatedClock()
-    let engine = Engine(clock: { clock.now })
-    engine.propagation.isEnabled = true
-    let client = engine.connect(address: "sim", localAddress: "sim")
-    let writer: LogWriter
-    do {
-        let files = try LogFiles.open(fs: fs, layout: layout)
-        _ = try files.load(truncateTail: true) { (_: Arguments) throws(LogReader.ApplyError) in }
-        try files.openForAppending()
-        writer = LogWriter(files: files, policy: policy, interval: 1000)
-    } catch {
-        return "seed \(seed): first start failed: \(error)"
-    }
+    let server: SimulatedServer
+    do { server = try SimulatedServer(policy: policy) } catch { return "seed \(seed): first start failed: \(error)" }
+    let (fs, layout, clock, engine, client, writer) = (server.fs, server.layout, server.clock, server.engine, server.client, server.writer)
     var liftCapacityAt = -1
     if fault == 1 { fs.failSync(after: Int.random(in: 0..<6, using: &rng)) }
     if fault == 2 {

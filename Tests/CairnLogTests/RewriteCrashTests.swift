@@ -21,17 +21,9 @@ import CairnLogTesting
 
     static func drive(seed: UInt64) throws -> Run {
         var rng = SplitMix64(state: seed)
-        let fs = SimulatedFileSystem()
-        fs.makeDurableDirectory("/data")
-        let layout = LogLayout(workingDirectory: "/data")
-        let clock = SimulatedClock()
-        let engine = Engine(clock: { clock.now })
-        engine.propagation.isEnabled = true
-        let client = engine.connect(address: "sim", localAddress: "sim")
-        let files = try LogFiles.open(fs: fs, layout: layout)
-        _ = try files.load(truncateTail: true) { (_: Arguments) throws(LogReader.ApplyError) in }
-        try files.openForAppending()
-        let writer = LogWriter(files: files, policy: .always)
+        let server = try SimulatedServer(policy: .always)
+        let (fs, layout, clock, engine, client, files, writer) =
+            (server.fs, server.layout, server.clock, server.engine, server.client, server.files, server.writer)
         var run = Run(fs: fs)
         var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
 
@@ -112,16 +104,9 @@ import CairnLogTesting
     }
 
     @Test func aRewriteShrinksTheLogAndKeepsDataAndTTLs() throws {
-        let fs = SimulatedFileSystem()
-        fs.makeDurableDirectory("/data")
-        let layout = LogLayout(workingDirectory: "/data")
-        let clock = SimulatedClock()
-        let engine = Engine(clock: { clock.now })
-        engine.propagation.isEnabled = true
-        let client = engine.connect(address: "t", localAddress: "t")
-        let files = try LogFiles.open(fs: fs, layout: layout)
-        try files.openForAppending()
-        let writer = LogWriter(files: files, policy: .no)
+        let server = try SimulatedServer(policy: .no)
+        let (fs, layout, clock, engine, client, files, writer) =
+            (server.fs, server.layout, server.clock, server.engine, server.client, server.files, server.writer)
         var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
         var expected: [String: String] = [:]
         for round in 0..<200 {
