@@ -73,8 +73,10 @@ public struct Propagation {
         record(db: max(db, 0), parts)
     }
 
-    /// Hands the encoded effects to the caller and starts a new buffer. O(1).
+    /// Hands the encoded effects to the caller and starts a new buffer. O(1); allocates
+    /// nothing when nothing was recorded (a turn of reads).
     public mutating func take() -> ByteBuffer {
+        guard pending.readableBytes > 0 else { return pending }
         let out = pending
         takenBytes += out.readableBytes
         pending = ByteBufferAllocator().buffer(capacity: 0)
