@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-public import NIOCore
+import NIOCore
 public import CairnProtocol
 public import CairnKeyspace
 public import CairnConfig

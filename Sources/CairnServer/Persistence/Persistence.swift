@@ -64,9 +64,10 @@ final class Persistence {
         syncer = Syncer(loop: loop) { covers, error, micros in
             bound.value.syncCompleted(covers: covers, error: error, micros: micros)
         }
-        retrier = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [unowned self] _ in
-            self.retryFailedWrites()
-            self.rewriteIfDue()
+        let weak = LoopBoundWeak(self, eventLoop: loop)
+        retrier = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
+            weak.object?.retryFailedWrites()
+            weak.object?.rewriteIfDue()
         }
     }
 
@@ -107,14 +108,20 @@ final class Persistence {
     private func startTicker() {
         ticker?.cancel()
         let period = TimeAmount.milliseconds(writer.interval)
-        ticker = loop.scheduleRepeatedTask(initialDelay: period, delay: period) { [unowned self] _ in
-            guard !self.stopped, let start = self.writer.tick(now: self.engine.clock()) else {
-                self.releaseWaiting()
-                return
-            }
-            self.requested = max(self.requested, start.covers)
-            self.syncer?.request(covers: start.covers, job: start.job)
+        let weak = LoopBoundWeak(self, eventLoop: loop)
+        ticker = loop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+            weak.object?.everysecTick()
         }
+    }
+
+    /// The everysec ticker: an fsync when something is unsynced and none runs.
+    private func everysecTick() {
+        guard !stopped, let start = writer.tick(now: engine.clock()) else {
+            releaseWaiting()
+            return
+        }
+        requested = max(requested, start.covers)
+        syncer?.request(covers: start.covers, job: start.job)
     }
 
     /// An fsync finished (on the loop, reported by the syncer).

@@ -19,8 +19,10 @@ final class ActiveExpiry {
     func start(hz: Int) {
         task?.cancel()
         let period = max(1, 1000 / max(1, hz))
-        task = loop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64(period)), delay: .milliseconds(Int64(period))) { [unowned self] _ in
-            if self.engine.activeExpireCycle(budget: Int64(max(1, period / 4))) > 0 { self.afterRemovals() }
+        let weak = LoopBoundWeak(self, eventLoop: loop)
+        task = loop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64(period)), delay: .milliseconds(Int64(period))) { _ in
+            guard let expiry = weak.object else { return }
+            if expiry.engine.activeExpireCycle(budget: Int64(max(1, period / 4))) > 0 { expiry.afterRemovals() }
         }
     }
 
