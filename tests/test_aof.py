@@ -491,3 +491,31 @@ def test_writes_in_the_same_turn_as_bgrewriteaof_are_applied_once(tmp_path):
         assert redis.Redis(port=server.port).get("n") == b"2"
     finally:
         server.stop()
+
+
+def test_writes_after_a_rewrite_go_to_the_right_database(tmp_path):
+    """The base ends in the last database it wrote; the new increment must start with its
+    own SELECT, or writes after the rewrite would replay into that database."""
+    server = start(tmp_path)
+    try:
+        r5 = redis.Redis(port=server.port, db=5, decode_responses=True)
+        r0 = redis.Redis(port=server.port, db=0, decode_responses=True)
+        r5.set("in5", "a")
+        r0.set("in0", "b")
+        assert r0.bgrewriteaof()
+        wait_rewrite_done(r0)
+        r0.set("after", "c")
+        r5.close()
+        r0.close()
+    finally:
+        server.stop()
+    server = start(tmp_path)
+    try:
+        r0 = redis.Redis(port=server.port, db=0, decode_responses=True)
+        r5 = redis.Redis(port=server.port, db=5, decode_responses=True)
+        assert (r0.get("in0"), r0.get("after")) == ("b", "c")
+        assert (r5.get("in5"), r5.get("after")) == ("a", None)
+        r0.close()
+        r5.close()
+    finally:
+        server.stop()

@@ -212,6 +212,9 @@ final class Persistence {
             return
         }
         let old = writer.files.adoptIncrement(prepared)
+        // A file is read on top of the base, which ends in whatever database it wrote
+        // last: the new file's first effect must carry its own SELECT.
+        engine.propagation.resetSelectedDatabase()
         if let job = writer.files.syncJob() { syncer?.retarget(job) }
         let switchSeq = writer.writtenSeq
         let broken = writer.fsyncBroken
