@@ -106,7 +106,7 @@ func runCrashScenario(seed: UInt64) -> String? {
         let tickerDue = clock.now - lastTicker >= writer.interval
         if tickerDue { lastTicker = clock.now }
         if inflight == nil {
-            let start = policy == .always ? writer.syncToStart() : (tickerDue ? writer.tick(now: clock.now) : nil)
+            let start = policy == .always ? writer.syncTarget() : (tickerDue ? writer.tick(now: clock.now) : nil)
             if let start { inflight = (start.job, start.covers, t + Int.random(in: 0...2, using: &rng)) }
         } else if tickerDue {
             _ = writer.tick(now: clock.now)   // counts a delayed fsync
@@ -197,7 +197,7 @@ func runCrashScenario(seed: UInt64) -> String? {
         fs.failSync(after: 0)
         let barrier = writer.commit(payload([["SET", "a", "1"]]), now: 1)
         #expect(barrier == .synced(1))
-        let start = try #require(writer.syncToStart())
+        let start = try #require(writer.syncTarget())
         var failure: FileSystemError?
         do { try start.job.run() } catch { failure = error }
         #expect(failure?.code == 5)  // EIO
@@ -205,7 +205,7 @@ func runCrashScenario(seed: UInt64) -> String? {
         #expect(!writer.isReleased(.synced(1)))
         #expect(writer.refusal?.hasPrefix("MISCONF") == true)
         // Not retried: no new fsync is offered, even though a retry would "succeed".
-        #expect(writer.syncToStart() == nil)
+        #expect(writer.syncTarget() == nil)
     }
 
     @Test func aRewriteFromMemoryCuresAFailedFsync() throws {

@@ -20,10 +20,8 @@ public protocol ServerHooks: AnyObject {
     /// SHUTDOWN: stop the server gracefully after the current replies.
     func requestShutdown()
     /// CONFIG SET changed live settings; the server applies what it owns.
-    func settingsDidChange(from old: CairnConfigSettings, to new: CairnConfigSettings)
+    func settingsDidChange(from old: Settings, to new: Settings)
 }
-
-public typealias CairnConfigSettings = Settings
 
 public struct ProcessInfoFacts: Sendable {
     public var processID: Int

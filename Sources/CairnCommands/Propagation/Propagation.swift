@@ -20,8 +20,6 @@ public struct Propagation {
     /// tell whether a command logged anything). O(1).
     public var recordedBytes: Int { takenBytes + pending.readableBytes }
     private var takenBytes = 0
-    /// Number of commands recorded since start (for tests and stats).
-    public private(set) var recordedCount = 0
 
     public init(isEnabled: Bool = false) {
         self.isEnabled = isEnabled
@@ -46,7 +44,6 @@ public struct Propagation {
         for i in 0..<args.count {
             args.withUnsafeBytes(i) { pending.writeBulk(raw: $0) }
         }
-        recordedCount += 1
     }
 
     /// Records one command made of `parts`. O(size of the parts).
@@ -63,14 +60,6 @@ public struct Propagation {
             case .string(let s): s.withUnsafeBytes { pending.writeBulk(raw: $0) }
             }
         }
-        recordedCount += 1
-    }
-
-    /// Records effects that apply to every database (FLUSHALL); no SELECT needed.
-    public mutating func recordGlobal(_ parts: [Part]) {
-        guard isEnabled else { return }
-        let db = currentDB
-        record(db: max(db, 0), parts)
     }
 
     /// Hands the encoded effects to the caller and starts a new buffer. O(1); allocates
@@ -93,6 +82,5 @@ public struct Propagation {
         pending.writeArrayHeader(2)
         pending.writeBulk("SELECT".utf8)
         pending.writeBulkDecimal(Int64(db))
-        recordedCount += 1
     }
 }

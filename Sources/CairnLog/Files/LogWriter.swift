@@ -142,16 +142,6 @@ public final class LogWriter {
 
     // MARK: Fsync
 
-    /// An fsync to start now, if one is due and none is running. `always` syncs as soon as
-    /// anything is unsynced (group commit: one fsync covers every batch written so far);
-    /// `everysec` when `tick` says so. Returns the job and the batch it will cover.
-    public func syncToStart(force: Bool = false) -> (job: SyncJob, covers: UInt64)? {
-        guard syncInFlight == nil, !fsyncBroken, writtenSeq > syncedSeq || force else { return nil }
-        guard policy == .always || force, let job = files.syncJob() else { return nil }
-        syncInFlight = writtenSeq
-        return (job, writtenSeq)
-    }
-
     /// For a syncer that runs fsyncs back to back: the job and the batch an fsync started
     /// now would cover, whether or not one is already running. nil when nothing is unsynced
     /// or after a failed fsync. (`always` only; everysec goes through `tick`.)
