@@ -17,9 +17,9 @@ public struct Propagation {
     /// Database of the last effect written, -1 before any; starts a new SELECT when it changes.
     public private(set) var currentDB = -1
     /// Bytes recorded since the propagation started (grows monotonically; lets a caller
-    /// tell whether a command logged anything). O(1).
-    public var recordedBytes: Int { takenBytes + pending.readableBytes }
-    private var takenBytes = 0
+    /// tell whether a command logged anything). A stored counter, so reading it after
+    /// every command touches no buffer. O(1).
+    public private(set) var recordedBytes = 0
 
     public init(isEnabled: Bool = false) {
         self.isEnabled = isEnabled
@@ -39,6 +39,8 @@ public struct Propagation {
     /// O(size of the request).
     public mutating func recordVerbatim(db: Int, _ args: Arguments) {
         guard isEnabled else { return }
+        let start = pending.writerIndex
+        defer { recordedBytes += pending.writerIndex - start }
         select(db)
         pending.writeArrayHeader(args.count)
         for i in 0..<args.count {
@@ -49,6 +51,8 @@ public struct Propagation {
     /// Records one command made of `parts`. O(size of the parts).
     public mutating func record(db: Int, _ parts: [Part]) {
         guard isEnabled else { return }
+        let start = pending.writerIndex
+        defer { recordedBytes += pending.writerIndex - start }
         select(db)
         pending.writeArrayHeader(parts.count)
         for part in parts {
@@ -67,7 +71,6 @@ public struct Propagation {
     public mutating func take() -> ByteBuffer {
         guard pending.readableBytes > 0 else { return pending }
         let out = pending
-        takenBytes += out.readableBytes
         pending = ByteBufferAllocator().buffer(capacity: 0)
         return out
     }
