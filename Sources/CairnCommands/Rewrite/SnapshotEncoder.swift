@@ -26,6 +26,7 @@ public struct SnapshotEncoder {
             chunk.writeBulkDecimal(Int64(db))
             for s in 0..<Database.segmentCount {
                 let entries = keyspace.databases[db].takeSegment(s)
+                if entries.isEmpty { continue }
                 for (key, entry) in entries where !entry.isExpired(at: now) {
                     Self.append(key, entry, to: &chunk)
                     keysWritten += 1

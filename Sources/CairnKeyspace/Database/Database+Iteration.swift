@@ -1,11 +1,13 @@
 /// Walking a database: KEYS, SCAN, RANDOMKEY and the rewrite.
 extension Database {
     /// Calls `body` for every live key (expired-but-not-removed keys are skipped).
-    /// O(n).
+    /// O(keys + segments).
     public func forEachLiveKey(now: Int64, _ body: (Key, Entry) -> Void) {
-        for segment in segments {
-            for (key, entry) in segment.entries where !entry.isExpired(at: now) {
-                body(key, entry)
+        for page in segments.pages {
+            for segment in page where !segment.entries.isEmpty {
+                for (key, entry) in segment.entries where !entry.isExpired(at: now) {
+                    body(key, entry)
+                }
             }
         }
     }
@@ -31,9 +33,11 @@ extension Database {
         var s = Int(cursor)
         var visited = 0
         while s < segments.count {
-            for (key, entry) in segments[s].entries {
-                visited += 1
-                if !entry.isExpired(at: now) { body(key, entry) }
+            if !segments[s].entries.isEmpty {
+                for (key, entry) in segments[s].entries {
+                    visited += 1
+                    if !entry.isExpired(at: now) { body(key, entry) }
+                }
             }
             s += 1
             if visited >= count { break }
