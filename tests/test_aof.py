@@ -37,6 +37,9 @@ def test_data_survives_a_restart(tmp_path, policy):
     r.append("s", "ab")
     r.setrange("s", 5, "x")
     r.delete("plain")
+    tx = r.pipeline(transaction=True)   # MULTI ... EXEC
+    tx.set("tx-a", "1").incrby("tx-n", 5).expire("tx-a", 1000)
+    assert tx.execute() == [True, 5, True]
     r3 = redis.Redis(port=server.port, db=3, decode_responses=True)
     r3.set("other-db", "yes")
     r.close()
@@ -50,6 +53,8 @@ def test_data_survives_a_restart(tmp_path, policy):
         assert r.get("f") == "10.6"
         assert r.get("n") == "1"
         assert r.get("s") == "ab\x00\x00\x00x"
+        assert (r.get("tx-a"), r.get("tx-n")) == ("1", "5")
+        assert 990 <= r.ttl("tx-a") <= 1000
         assert redis.Redis(port=server.port, db=3, decode_responses=True).get("other-db") == "yes"
         info = r.info("persistence")
         assert info["aof_enabled"] == 1
@@ -149,12 +154,15 @@ def test_redis_loads_cairns_directory_and_cairn_loads_it_back(tmp_path):
     r.set("from-cairn", "1")
     r.set("with-ttl", "v", ex=1000)
     r.incrbyfloat("f", 1.5)
+    r.pipeline(transaction=True).set("tx-1", "a").set("tx-2", "b").execute()
     r.close()
     server.stop()
+    assert b"MULTI" in incr_file(tmp_path).read_bytes()
     theirs = redis_server(tmp_path, free_port())
     try:
         r = redis.Redis(port=theirs.port, decode_responses=True)
         assert r.get("from-cairn") == "1"
+        assert (r.get("tx-1"), r.get("tx-2")) == ("a", "b")
         assert 990 <= r.ttl("with-ttl") <= 1000
         assert r.get("f") == "1.5"
         r.set("from-redis", "2")

@@ -82,7 +82,14 @@ func runCrashScenario(seed: UInt64) -> String? {
             unique += 1
             let key = "k\(Int.random(in: 0..<8, using: &rng))"
             let command: [String]
-            switch Int.random(in: 0..<9, using: &rng) {
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 9:
+                // A transaction: its effects are logged as one MULTI … EXEC block.
+                engine.execute(Arguments(strings: ["MULTI"]), client: client, into: &out)
+                engine.execute(Arguments(strings: ["SET", key, "t\(unique)"]), client: client, into: &out)
+                engine.execute(Arguments(strings: ["SELECT", String(Int.random(in: 0...1, using: &rng))]), client: client, into: &out)
+                engine.execute(Arguments(strings: ["INCR", "n0"]), client: client, into: &out)
+                command = ["EXEC"]
             case 0: command = ["DEL", key]
             case 1: command = ["INCR", "n\(Int.random(in: 0..<3, using: &rng))"]
             case 2: command = ["APPEND", key, "+\(unique)"]

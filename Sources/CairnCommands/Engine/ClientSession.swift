@@ -16,6 +16,8 @@ public final class ClientSession {
     public var protocolVersion = 2
     /// Set by QUIT: close once the replies so far are written.
     public var closeAfterReply = false
+    /// The MULTI block being queued, if any.
+    public var transaction: Transaction?
     /// Bytes waiting in the query buffer, reported by the connection for CLIENT LIST.
     public var queryBufferLength = 0
 

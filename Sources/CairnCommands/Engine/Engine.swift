@@ -59,30 +59,37 @@ public final class Engine {
 
     // MARK: Running commands
 
-    /// Runs one request and appends its reply to `out`. O(the command's own cost).
+    /// Runs one request and appends its reply to `out`; inside MULTI, queues it instead.
+    /// O(the command's own cost).
     public func execute(_ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
         out.resp3 = client.protocolVersion == 3
         guard var spec = table.lookupCachingLast(args) else {
-            out.writeError(Self.unknownCommandMessage(args))
+            refuse(Self.unknownCommandMessage(args), client: client, into: &out)
             return
         }
         if !spec.subcommands.isEmpty, args.count > 1 {
             guard let sub = spec.subcommand(args) else {
-                out.writeError(ErrorReplies.unknownSubcommand(args.string(1), of: spec.name))
+                refuse(ErrorReplies.unknownSubcommand(args.string(1), of: spec.name), client: client, into: &out)
                 return
             }
             spec = sub
         }
         guard spec.accepts(argumentCount: args.count) else {
-            out.writeError(ErrorReplies.wrongArity(spec.name))
+            refuse(ErrorReplies.wrongArity(spec.name), client: client, into: &out, exec: spec.name == "exec")
             return
         }
         if loadingInfo != nil, !spec.flags.contains(.loading) {
-            out.writeError("LOADING Cairn is loading the dataset in memory")
+            refuse("LOADING Cairn is loading the dataset in memory", client: client, into: &out)
             return
         }
         if let refusal = writeRefusal, spec.flags.contains(.write) {
-            out.writeError(refusal)
+            refuse(refusal, client: client, into: &out)
+            return
+        }
+        if client.transaction != nil, !spec.flags.contains(.runsInTransaction) {
+            client.transaction?.commands.append(args.all)
+            if spec.flags.contains(.write) { client.transaction?.hasWrites = true }
+            out.writeSimpleString("QUEUED")
             return
         }
         let now = clock()
@@ -92,6 +99,19 @@ public final class Engine {
         spec.run(context, &out)
         stats.commandsProcessed += 1
         flushExpirations(db: client.db)
+    }
+
+    /// Replies `message` to a command that will not run; inside MULTI, that dooms the
+    /// transaction (EXEC then answers EXECABORT), as in Redis. A refused EXEC itself
+    /// discards the transaction and says why, in Redis's words.
+    private func refuse(_ message: String, client: ClientSession, into out: inout ReplyWriter, exec: Bool = false) {
+        if exec {
+            client.transaction = nil
+            out.writeError(TransactionCommands.abortMessage(message))
+            return
+        }
+        client.transaction?.aborted = true
+        out.writeError(message)
     }
 
     /// Logs the keys that expired in `db` during the last command as DELs (or just

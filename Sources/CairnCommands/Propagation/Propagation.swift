@@ -20,6 +20,14 @@ public struct Propagation {
     /// tell whether a command logged anything). A stored counter, so reading it after
     /// every command touches no buffer. O(1).
     public private(set) var recordedBytes = 0
+    /// Effects recorded so far, SELECTs not counted. O(1).
+    public private(set) var effectCount = 0
+
+    /// Where a transaction's effects begin (see `beginTransaction`).
+    public struct TransactionMark {
+        let start: Int
+        let effects: Int
+    }
 
     public init(isEnabled: Bool = false) {
         self.isEnabled = isEnabled
@@ -42,6 +50,7 @@ public struct Propagation {
         let start = pending.writerIndex
         defer { recordedBytes += pending.writerIndex - start }
         select(db)
+        effectCount += 1
         pending.writeArrayHeader(args.count)
         for i in 0..<args.count {
             args.withUnsafeBytes(i) { pending.writeBulk(raw: $0) }
@@ -54,6 +63,7 @@ public struct Propagation {
         let start = pending.writerIndex
         defer { recordedBytes += pending.writerIndex - start }
         select(db)
+        effectCount += 1
         pending.writeArrayHeader(parts.count)
         for part in parts {
             switch part {
@@ -64,6 +74,27 @@ public struct Propagation {
             case .string(let s): s.withUnsafeBytes { pending.writeBulk(raw: $0) }
             }
         }
+    }
+
+    /// Marks where the effects of an EXEC begin. O(1).
+    public func beginTransaction() -> TransactionMark {
+        TransactionMark(start: pending.writerIndex, effects: effectCount)
+    }
+
+    /// Wraps the effects recorded since `mark` in MULTI … EXEC when there are two or more
+    /// (one needs no wrapping; Redis does the same), so a replay applies all or none.
+    /// O(size of the transaction's effects).
+    public mutating func endTransaction(_ mark: TransactionMark) {
+        guard isEnabled, effectCount - mark.effects > 1, mark.start <= pending.writerIndex,
+              var body = pending.getSlice(at: mark.start, length: pending.writerIndex - mark.start) else { return }
+        let before = pending.writerIndex
+        pending.moveWriterIndex(to: mark.start)
+        pending.writeArrayHeader(1)
+        pending.writeBulk("MULTI".utf8)
+        pending.writeBuffer(&body)
+        pending.writeArrayHeader(1)
+        pending.writeBulk("EXEC".utf8)
+        recordedBytes += pending.writerIndex - before
     }
 
     /// Hands the encoded effects to the caller and starts a new buffer. O(1); allocates

@@ -72,7 +72,7 @@ enum ClientCommand {
         let age = (now - s.createdAt) / 1000
         let idle = (now - s.lastInteraction) / 1000
         return "id=\(s.id) addr=\(s.address) laddr=\(s.localAddress) fd=-1 name=\(s.name) age=\(age) idle=\(idle) "
-            + "flags=N db=\(s.db) sub=0 psub=0 ssub=0 multi=-1 qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
+            + "flags=\(s.transaction == nil ? "N" : "x") db=\(s.db) sub=0 psub=0 ssub=0 multi=\(s.transaction?.count ?? -1) qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
             + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=default redir=-1 resp=\(s.protocolVersion)\n"
     }
 

@@ -12,7 +12,7 @@ enum ConnectionCommands {
                     summary: "Returns the server's liveliness response.", syntax: "[message]", run: ping),
         CommandSpec("echo", arity: 2, flags: [.fast, .loading, .stale], group: "connection",
                     summary: "Returns the given string.", syntax: "message", run: { c, o in o.writeBulk(c.args[1]) }),
-        CommandSpec("quit", arity: -1, flags: [.fast, .loading, .stale, .noscript], group: "connection",
+        CommandSpec("quit", arity: -1, flags: [.fast, .loading, .stale, .noscript, .runsInTransaction], group: "connection",
                     summary: "Closes the connection.", run: quit),
         CommandSpec("select", arity: 2, flags: [.fast, .loading, .stale], group: "connection",
                     summary: "Changes the selected database.", syntax: "index", run: select),

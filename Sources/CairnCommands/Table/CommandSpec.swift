@@ -18,6 +18,9 @@ public struct CommandFlags: OptionSet, Sendable {
     public static let loading = CommandFlags(rawValue: 1 << 5)
     public static let stale = CommandFlags(rawValue: 1 << 6)
     public static let noscript = CommandFlags(rawValue: 1 << 7)
+    /// Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, QUIT).
+    /// Cairn's own flag; COMMAND INFO does not show it.
+    public static let runsInTransaction = CommandFlags(rawValue: 1 << 8)
 
     var names: [String] {
         var out: [String] = []
