@@ -87,20 +87,25 @@ enum CommandCommand {
         for sub in spec.subcommands { writeInfo(sub, &out) }
     }
 
+    /// Redis's ACL categories for `spec`, in Redis's own order (its category table's).
     static func aclCategories(_ spec: CommandSpec) -> [String] {
-        var out: [String] = []
-        if spec.flags.contains(.write) { out.append("@write") }
-        if spec.flags.contains(.readonly) { out.append("@read") }
+        var found: Set<String> = []
+        if spec.flags.contains(.write) { found.insert("@write") }
+        if spec.flags.contains(.readonly) { found.insert("@read") }
         switch spec.doc.group {
-        case "string": out.append("@string")
-        case "generic": out.append("@keyspace")
-        case "connection": out.append("@connection")
+        case "string": found.insert("@string")
+        case "generic": found.insert("@keyspace")
+        case "connection": found.insert("@connection")
+        case "transactions": found.insert("@transaction")
         default: break
         }
-        if spec.flags.contains(.admin) { out += ["@admin", "@dangerous"] }
-        out.append(spec.flags.contains(.fast) ? "@fast" : "@slow")
-        return out
+        if spec.flags.contains(.admin) { found.formUnion(["@admin", "@dangerous"]) }
+        found.insert(spec.flags.contains(.fast) ? "@fast" : "@slow")
+        return categoryOrder.filter(found.contains)
     }
+
+    static let categoryOrder = ["@keyspace", "@read", "@write", "@string", "@admin", "@fast", "@slow",
+                                "@dangerous", "@connection", "@transaction"]
 
     /// The documentation map (flattened for RESP2): summary, since, group, complexity,
     /// the argument syntax as Cairn's own `syntax` field, and subcommands.

@@ -10,7 +10,7 @@ enum TransactionCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("multi", arity: 1, flags: [.noscript, .loading, .stale, .fast, .runsInTransaction],
                     group: "transactions", since: "1.2.0",
-                    summary: "Starts a transaction.", run: multi),
+                    summary: "Marks the start of a transaction block.", run: multi),
         CommandSpec("exec", arity: 1, flags: [.noscript, .loading, .stale, .runsInTransaction],
                     group: "transactions", since: "1.2.0", complexity: "Depends on commands in the transaction",
                     summary: "Executes all commands in a transaction.", run: exec),
