@@ -27,7 +27,7 @@ struct SegmentTable: RandomAccessCollection, MutableCollection, Sendable {
     @inlinable func index(before i: Int) -> Int { i - 1 }
 
     /// The segment at `index`. O(1); a write copies at most one page and the directory.
-    @inlinable subscript(index: Int) -> Segment {
+    @inlinable @inline(__always) subscript(index: Int) -> Segment {
         _read { yield pages[index >> Self.pageShift][index & (Self.pageSize - 1)] }
         _modify { yield &pages[index >> Self.pageShift][index & (Self.pageSize - 1)] }
     }
