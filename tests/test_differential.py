@@ -1,7 +1,7 @@
 """Cairn and Debian's redis-server receive the same commands; every reply must be
 identical, byte for byte. Replies whose order is unspecified (KEYS, a full SCAN) are
-compared as sets, and PTTL within a small tolerance, since two servers cannot run a
-command at the same millisecond."""
+compared as sets, and PTTL and TTL within a small tolerance, since two servers cannot
+run a command at the same millisecond."""
 import random
 import time
 
@@ -81,6 +81,10 @@ def compare(cairn_conn, redis_conn, command, context=""):
     if name == "PTTL" and isinstance(c_parsed, int) and isinstance(r_parsed, int) and c_parsed >= 0 and r_parsed >= 0:
         assert abs(c_parsed - r_parsed) <= 250, f"{context} {command}: PTTL {c_parsed} vs {r_parsed}"
         return
+    if name == "TTL" and isinstance(c_parsed, int) and isinstance(r_parsed, int) and c_parsed >= 0 and r_parsed >= 0:
+        # Rounded to seconds: a few ms apart, the two servers can round differently.
+        assert abs(c_parsed - r_parsed) <= 1, f"{context} {command}: TTL {c_parsed} vs {r_parsed}"
+        return
     if name == "KEYS":
         assert normalize(command, c_parsed) == normalize(command, r_parsed), f"{context} {command}"
         return
@@ -136,6 +140,55 @@ def test_transactions_reply_exactly_like_redis(cairn, redis_server):
                 r.call("HELLO", "3")
             for command in TRANSACTION_CASES:
                 compare(c, r, command, context="RESP3" if resp3 else "RESP2")
+
+
+# WATCH scenarios: (client 0 or 1, command), or ("sleep", seconds). Client 1 changes (or
+# only reads) what client 0 watches; EXEC must fail exactly when Redis's does.
+WATCH_SCENARIOS = [
+    [(0, "SET w 1"), (0, "WATCH w"), (1, "SET w 2"), (0, "MULTI"), (0, "SET x 1"), (0, "EXEC"), (0, "GET x")],
+    [(0, "WATCH w2"), (0, "MULTI"), (0, "SET w2 1"), (0, "EXEC"), (0, "GET w2")],
+    [(0, "WATCH w3"), (0, "SET w3 own"), (0, "MULTI"), (0, "GET w3"), (0, "EXEC")],
+    [(0, "SET w4 a"), (0, "WATCH w4"), (1, "GET w4"), (1, "SET w4 b NX"), (1, "EXPIRE nosuch 10"), (1, "INCR w4"),
+     (1, "PERSIST w4"), (0, "MULTI"), (0, "GET w4"), (0, "EXEC")],
+    [(0, "WATCH w5"), (0, "MULTI"), (0, "WATCH w5"), (0, "SET w5 1"), (0, "EXEC")],
+    [(0, "SET w6 1"), (0, "WATCH w6"), (0, "UNWATCH"), (1, "SET w6 2"), (0, "MULTI"), (0, "GET w6"), (0, "EXEC")],
+    [(0, "SET w7 1"), (0, "WATCH w7"), (1, "FLUSHDB"), (0, "MULTI"), (0, "PING"), (0, "EXEC")],
+    [(0, "WATCH nokey"), (1, "FLUSHALL"), (0, "MULTI"), (0, "PING"), (0, "EXEC")],
+    [(0, "SET w8 1 PX 100"), (0, "WATCH w8"), (0, "MULTI"), (0, "PING"), ("sleep", 0.2), (0, "EXEC")],
+    [(0, "SET w9 1"), (0, "WATCH w9"), (1, "INCR w9"), (0, "MULTI"), (0, "PING"), (0, "DISCARD"), (0, "MULTI"),
+     (0, "PING"), (0, "EXEC")],
+    [(0, "WATCH"), (0, "UNWATCH x"), (0, "SET w10 1"), (0, "WATCH w10 w10 w11"), (1, "APPEND w11 x"), (0, "MULTI"),
+     (0, "EXEC")],
+    [(0, "SET w12 x"), (0, "WATCH w12"), (1, "INCR w12"), (1, "APPEND w13 z"), (0, "MULTI"), (0, "EXEC")],
+    [(0, "SET w14 5"), (0, "WATCH w14"), (1, "SELECT 1"), (1, "SET w14 9"), (1, "SELECT 0"), (0, "MULTI"),
+     (0, "GET w14"), (0, "EXEC")],
+    [(0, "SET w15 1"), (0, "WATCH w15"), (1, "RENAME w15 w16"), (0, "MULTI"), (0, "EXEC")],
+    [(0, "SET w17 1"), (0, "WATCH w17"), (1, "EXPIRE w17 100"), (0, "MULTI"), (0, "UNWATCH"), (0, "EXEC")],
+    [(0, "WATCH w18"), (0, "MULTI"), (0, "NOPE"), (1, "SET w18 1"), (0, "EXEC"), (1, "SET w18 2"), (0, "MULTI"),
+     (0, "EXEC")],
+]
+
+
+@pytest.mark.parametrize("resp3", [False, True])
+def test_watch_fails_exec_exactly_when_redis_does(cairn, redis_server, resp3):
+    for number, scenario in enumerate(WATCH_SCENARIOS):
+        c = [Connection(cairn.port), Connection(cairn.port)]
+        r = [Connection(redis_server.port), Connection(redis_server.port)]
+        try:
+            if resp3:
+                for conn in c + r:
+                    conn.call("HELLO", "3")
+            for who, command in scenario:
+                if who == "sleep":
+                    time.sleep(command)
+                    continue
+                compare(c[who], r[who], command.split(" "), context=f"scenario {number}")
+        finally:
+            for conn in c + r:
+                conn.close()
+        with Connection(cairn.port) as conn_c, Connection(redis_server.port) as conn_r:
+            conn_c.call("FLUSHALL")
+            conn_r.call("FLUSHALL")
 
 
 # Commands whose replies take RESP3's own forms (null, map, set) in Redis 7.
@@ -216,7 +269,7 @@ def random_command(rng):
         lambda: ["TTL", k()], lambda: ["TYPE", k()], lambda: ["SELECT", str(rng.choice([0, 0, 0, 1]))], lambda: ["DBSIZE"],
         lambda: ["KEYS", rng.choice(["*", "k[1-3]", "k?"])], lambda: ["GET"], lambda: ["NOSUCH", k()],
         lambda: ["EXPIRE", k(), "-1"], lambda: ["PEXPIRE", k(), str(rng.randint(100000, 900000))],
-        lambda: ["MULTI"], lambda: ["EXEC"], lambda: ["DISCARD"],
+        lambda: ["MULTI"], lambda: ["EXEC"], lambda: ["DISCARD"], lambda: ["WATCH", k(), k()], lambda: ["UNWATCH"],
     ]
     return rng.choice(table)()
 

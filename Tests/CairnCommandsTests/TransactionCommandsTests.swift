@@ -1,4 +1,6 @@
 import Testing
+import NIOCore
+import CairnProtocol
 @testable import CairnCommands
 
 @Suite struct TransactionCommandsTests {
@@ -47,5 +49,47 @@ import Testing
         h.run("MULTI"); h.run("GET", "b"); h.run("EXEC")
         h.run("MULTI"); h.run("SET", "c", "3"); h.run("DISCARD")
         #expect(h.effects().isEmpty)
+    }
+}
+
+@Suite struct WatchCommandsTests {
+    @Test func execFailsWhenAnotherClientChangedAWatchedKey() {
+        let h = Harness()
+        let other = h.engine.connect(address: "127.0.0.1:5001", localAddress: "127.0.0.1:7379")
+        var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
+        h.run("SET", "k", "1")
+        #expect(h.run("WATCH", "k") == .ok)
+        h.engine.execute(Arguments(strings: ["INCRBY", "k", "0"]), client: other, into: &out)   // same value: still a write
+        h.run("MULTI")
+        h.run("SET", "k", "mine")
+        #expect(h.run("EXEC") == .array(nil))
+        #expect(h.run("GET", "k") == .str("1"))
+        // EXEC unwatched everything: the next transaction runs.
+        h.run("MULTI")
+        h.run("SET", "k", "mine")
+        #expect(h.run("EXEC") == .array([.ok]))
+    }
+
+    @Test func readsAndFailedWritesDoNotBreakAWatch() {
+        let h = Harness()
+        h.run("SET", "k", "text")
+        h.run("WATCH", "k", "absent")
+        h.run("GET", "k")
+        h.run("INCR", "k")            // not an integer: nothing written
+        h.run("SET", "k", "x", "NX")  // exists: nothing written
+        h.run("DEL", "absent")
+        h.run("MULTI")
+        h.run("GET", "k")
+        #expect(h.run("EXEC") == .array([.str("text")]))
+    }
+
+    @Test func aWatchedKeyThatExpiresFailsExec() {
+        let h = Harness()
+        h.run("SET", "k", "v", "PX", "100")
+        h.run("WATCH", "k")
+        h.now += 200
+        h.run("MULTI")
+        h.run("PING")
+        #expect(h.run("EXEC") == .array(nil))
     }
 }

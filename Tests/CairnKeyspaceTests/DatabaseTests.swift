@@ -178,3 +178,25 @@ func string(_ s: String) -> Value { .string(ByteString(s)) }
         #expect(!m(String(repeating: "*a", count: 50) + "b", String(repeating: "a", count: 60)))
     }
 }
+
+@Suite struct DatabaseWatchTests {
+    @Test func changesToWatchedKeysAreNotedAndOthersAreNot() {
+        var db = Database()
+        db.set(Key("a"), Entry(value: string("1")))
+        db.watch(Key("a"))
+        db.watch(Key("gone"))
+        db.set(Key("other"), Entry(value: string("x")))
+        #expect(!db.hasTouchedWatchedKeys)
+        db.remove(Key("gone"))   // absent: no change
+        #expect(!db.hasTouchedWatchedKeys)
+        db.setExpiry(Key("a"), at: 5000)
+        db.set(Key("a"), Entry(value: string("2")))
+        #expect(db.drainTouchedWatchedKeys() == [Key("a"), Key("a")])
+        db.set(Key("gone"), Entry(value: string("now")))
+        db.removeAll()   // notes the watched keys that existed
+        #expect(Set(db.drainTouchedWatchedKeys()) == [Key("a"), Key("gone")])
+        db.unwatch(Key("a"))
+        db.set(Key("a"), Entry(value: string("3")))
+        #expect(!db.hasTouchedWatchedKeys)
+    }
+}

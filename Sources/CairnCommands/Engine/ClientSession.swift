@@ -1,3 +1,4 @@
+import CairnKeyspace
 /// The state of one connected client that commands can see and change: its database,
 /// its name, what it ran last. Owned by the engine's event loop; never shared.
 public final class ClientSession {
@@ -18,6 +19,10 @@ public final class ClientSession {
     public var closeAfterReply = false
     /// The MULTI block being queued, if any.
     public var transaction: Transaction?
+    /// Keys this client WATCHes.
+    var watchedKeys: [(db: Int, key: Key)] = []
+    /// A watched key changed since WATCH: the next EXEC fails.
+    var watchBroken = false
     /// Bytes waiting in the query buffer, reported by the connection for CLIENT LIST.
     public var queryBufferLength = 0
 

@@ -29,6 +29,8 @@ public final class Engine {
     public var loadingInfo: (() -> [(String, String)])?
     /// Connected clients by id.
     public private(set) var clients: [Int64: ClientSession] = [:]
+    /// WATCHed keys and who watches them.
+    var watches: WatchRegistry
     /// Current time in Unix milliseconds; replaceable in tests.
     public var clock: () -> Int64
     private var nextClientID: Int64 = 1
@@ -37,6 +39,7 @@ public final class Engine {
     public init(settings: Settings = Settings(), clock: @escaping () -> Int64 = UnixClock.milliseconds) {
         self.settings = settings
         self.keyspace = Keyspace(databaseCount: settings.databases)
+        self.watches = WatchRegistry(databaseCount: settings.databases)
         self.table = .standard
         self.propagation = Propagation()
         self.clock = clock
@@ -54,6 +57,7 @@ public final class Engine {
 
     /// Forgets a closed connection. O(1).
     public func disconnect(_ session: ClientSession) {
+        unwatchAll(session)
         clients[session.id] = nil
     }
 
@@ -99,6 +103,7 @@ public final class Engine {
         spec.run(context, &out)
         stats.commandsProcessed += 1
         flushExpirations(db: client.db)
+        noteWatchedChanges()
     }
 
     /// Replies `message` to a command that will not run; inside MULTI, that dooms the
@@ -107,6 +112,7 @@ public final class Engine {
     private func refuse(_ message: String, client: ClientSession, into out: inout ReplyWriter, exec: Bool = false) {
         if exec {
             client.transaction = nil
+            unwatchAll(client)
             out.writeError(TransactionCommands.abortMessage(message))
             return
         }
@@ -159,6 +165,7 @@ public final class Engine {
                 let round = keyspace.databases[db].sweepExpired(now: now, maxSegments: 16)
                 removed += round.removed
                 flushExpirations(db: db)
+                noteWatchedChanges()
                 if round.examined == 0 || round.removed * 10 < round.examined { break }
                 if clock() - start >= budget { return removed }
             }

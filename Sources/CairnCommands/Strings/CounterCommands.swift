@@ -53,6 +53,7 @@ enum CounterCommands {
         }
         switch outcome {
         case .success(let value):
+            c.engine.keyspace.databases[c.db].noteWrite(c.key(1))
             out.writeIntegerReply(value)
             c.recordVerbatim()
         case .failure(let error):

@@ -238,6 +238,7 @@ enum StringCommands {
         }
         switch outcome {
         case .success(let length):
+            c.engine.keyspace.databases[c.db].noteWrite(c.key(1))
             out.writeIntegerReply(Int64(length))
             c.recordVerbatim()
         case .failure(.wrongType): out.writeError(ErrorReplies.wrongType)
@@ -300,6 +301,7 @@ enum StringCommands {
             slot = entry
             return value.count
         }
+        c.engine.keyspace.databases[c.db].noteWrite(key)
         out.writeIntegerReply(Int64(length))
         c.recordVerbatim()
     }

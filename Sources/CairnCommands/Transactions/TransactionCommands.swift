@@ -32,6 +32,7 @@ enum TransactionCommands {
             out.writeError("ERR DISCARD without MULTI"); return
         }
         c.client.transaction = nil
+        c.engine.unwatchAll(c.client)
         out.writeOK()
     }
 
@@ -46,13 +47,18 @@ enum TransactionCommands {
             out.writeError("ERR EXEC without MULTI"); return
         }
         c.client.transaction = nil
+        let engine = c.engine
+        let watchBroken = c.client.watchBroken || engine.watchedKeyExpired(c.client, now: c.now)
+        engine.unwatchAll(c.client)
         if transaction.aborted {
             out.writeError("EXECABORT Transaction discarded because of previous errors."); return
         }
-        if transaction.hasWrites, let refusal = c.engine.writeRefusal {
+        if transaction.hasWrites, let refusal = engine.writeRefusal {
             out.writeError(abortMessage(refusal)); return
         }
-        let engine = c.engine
+        if watchBroken {
+            out.writeNullArray(); return
+        }
         let mark = engine.propagation.beginTransaction()
         out.writeArrayHeader(transaction.commands.count)
         for command in transaction.commands {

@@ -33,6 +33,10 @@ public struct Database: Sendable {
     public var expiredTotal: Int { expiredCount }
     /// Segment where the next active-expiry sweep starts.
     @usableFromInline var sweepCursor = 0
+    /// Keys some client WATCHes, with how many clients watch each (see Database+Watch).
+    @usableFromInline var watched: [Key: Int] = [:]
+    /// Watched keys changed since the last drain.
+    @usableFromInline var touchedWatched: [Key] = []
 
     public init() {}
 
@@ -75,6 +79,7 @@ public struct Database: Sendable {
 
     /// Stores `entry` under `key`, replacing any previous entry. O(1) average.
     @inlinable public mutating func set(_ key: Key, _ entry: Entry) {
+        noteChange(key)
         allocateSegments()
         let s = Self.segmentIndex(key)
         let old = segments[s].entries.updateValue(entry, forKey: key)
@@ -89,6 +94,7 @@ public struct Database: Sendable {
     /// Replaces the value of an existing key and keeps its expiry; stores a new persistent
     /// key if absent. O(1) average.
     @inlinable public mutating func setKeepingTTL(_ key: Key, _ value: Value) {
+        noteChange(key)
         allocateSegments()
         let s = Self.segmentIndex(key)
         if let index = segments[s].entries.index(forKey: key) {
@@ -105,6 +111,7 @@ public struct Database: Sendable {
         guard !segments.isEmpty else { return nil }
         let s = Self.segmentIndex(key)
         guard let old = segments[s].entries.removeValue(forKey: key) else { return nil }
+        noteChange(key)
         storedCount -= 1
         if old.isVolatile { adjustVolatile(s, -1) }
         return old
@@ -117,6 +124,7 @@ public struct Database: Sendable {
         guard !segments.isEmpty else { return false }
         let s = Self.segmentIndex(key)
         guard let index = segments[s].entries.index(forKey: key) else { return false }
+        noteChange(key)
         let wasVolatile = segments[s].entries.values[index].isVolatile
         segments[s].entries.values[index].expireAt = time
         let isVolatile = time != 0
@@ -128,6 +136,7 @@ public struct Database: Sendable {
     /// (nil if absent or expired) and may change, create or remove it. Counts, expiry
     /// bookkeeping and the expired-key record are kept right. The entry is moved out of
     /// the table while `body` runs, so a value it mutates is uniquely owned (no copy).
+    /// A caller whose body wrote calls `noteWrite(key)` (for WATCH), since only it knows.
     /// O(1) average plus the body.
     @inlinable public mutating func update<R>(_ key: Key, now: Int64, _ body: (inout Entry?) -> R) -> R {
         allocateSegments()
@@ -155,6 +164,7 @@ public struct Database: Sendable {
         }
         if existed != exists { storedCount += exists ? 1 : -1 }
         if wasVolatile != isVolatile { adjustVolatile(s, isVolatile ? 1 : -1) }
+        if expired { noteChange(key) }
         return result
     }
 
@@ -164,6 +174,7 @@ public struct Database: Sendable {
 
     /// Removes every key. O(n) to release them.
     public mutating func removeAll() {
+        for key in watched.keys where peek(key) != nil { touchedWatched.append(key) }
         segments = SegmentTable()
         storedCount = 0
         storedVolatileCount = 0
@@ -186,6 +197,7 @@ public struct Database: Sendable {
 
     @usableFromInline mutating func expire(_ key: Key, segment s: Int) {
         if segments[s].entries.removeValue(forKey: key) != nil {
+            noteChange(key)
             storedCount -= 1
             adjustVolatile(s, -1)
             expiredSinceDrain.append(key)
