@@ -129,6 +129,7 @@ TRANSACTION_CASES = [
     ["MULTI"], ["PING"], ["ECHO", "hi"], ["SET", "n", "1", "EX", "100"], ["TTL", "n"], ["DEL", "nosuch"], ["EXEC"],
     ["MULTI"], ["SELECT", "2"], ["EXEC"], ["SET", "afterselect", "1"], ["DBSIZE"], ["SELECT", "0"],
     ["MULTI", "x"], ["EXEC", "x"], ["DISCARD", "x"],
+    ["MULTI"], ["SHUTDOWN"], ["SET", "after-shutdown", "1"], ["EXEC"], ["EXISTS", "after-shutdown"],
 ]
 
 

@@ -18,6 +18,8 @@ public struct CommandFlags: OptionSet, Sendable {
     public static let loading = CommandFlags(rawValue: 1 << 5)
     public static let stale = CommandFlags(rawValue: 1 << 6)
     public static let noscript = CommandFlags(rawValue: 1 << 7)
+    /// Refused inside MULTI (Redis's `no_multi`: SHUTDOWN).
+    public static let noMulti = CommandFlags(rawValue: 1 << 9)
     /// Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, QUIT).
     /// Cairn's own flag; COMMAND INFO does not show it.
     public static let runsInTransaction = CommandFlags(rawValue: 1 << 8)
@@ -31,6 +33,7 @@ public struct CommandFlags: OptionSet, Sendable {
         if contains(.noscript) { out.append("noscript") }
         if contains(.loading) { out.append("loading") }
         if contains(.stale) { out.append("stale") }
+        if contains(.noMulti) { out.append("no_multi") }
         if contains(.fast) { out.append("fast") }
         return out
     }
