@@ -37,7 +37,8 @@ enum CounterCommands {
     /// `incrDecrCommand` does. INCR/DECR/INCRBY/DECRBY are deterministic, so the request
     /// itself is the logged effect.
     static func apply(_ c: CommandContext, _ out: inout ReplyWriter, delta: Int64) {
-        let outcome: Result<Int64, CounterError> = c.engine.keyspace.databases[c.db].update(c.key(1), now: c.now) { slot in
+        let key = c.key(1)
+        let outcome: Result<Int64, CounterError> = c.engine.keyspace.databases[c.db].update(key, now: c.now) { slot in
             var current: Int64 = 0
             if let entry = slot {
                 guard case .string(let bytes) = entry.value else { return .failure(.wrongType) }
@@ -53,7 +54,7 @@ enum CounterCommands {
         }
         switch outcome {
         case .success(let value):
-            c.engine.keyspace.databases[c.db].noteWrite(c.key(1))
+            c.engine.keyspace.databases[c.db].noteWrite(key)
             out.writeIntegerReply(value)
             c.recordVerbatim()
         case .failure(let error):

@@ -221,7 +221,8 @@ enum StringCommands {
     static func append(_ c: CommandContext, _ out: inout ReplyWriter) {
         let suffix = c.args[2]
         let limit = c.engine.settings.protoMaxBulkLen
-        let outcome: Result<Int, AppendError> = c.engine.keyspace.databases[c.db].update(c.key(1), now: c.now) { slot in
+        let key = c.key(1)
+        let outcome: Result<Int, AppendError> = c.engine.keyspace.databases[c.db].update(key, now: c.now) { slot in
             guard var entry = slot else {
                 slot = Entry(value: .string(ByteString(suffix)))
                 return .success(suffix.count)
@@ -238,7 +239,7 @@ enum StringCommands {
         }
         switch outcome {
         case .success(let length):
-            c.engine.keyspace.databases[c.db].noteWrite(c.key(1))
+            c.engine.keyspace.databases[c.db].noteWrite(key)
             out.writeIntegerReply(Int64(length))
             c.recordVerbatim()
         case .failure(.wrongType): out.writeError(ErrorReplies.wrongType)
