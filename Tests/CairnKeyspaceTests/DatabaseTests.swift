@@ -183,8 +183,11 @@ func string(_ s: String) -> Value { .string(ByteString(s)) }
     @Test func changesToWatchedKeysAreNotedAndOthersAreNot() {
         var db = Database()
         db.set(Key("a"), Entry(value: string("1")))
-        db.watch(Key("a"))
-        db.watch(Key("gone"))
+        let first = db.watch(Key("a"), by: 1)
+        let again = db.watch(Key("a"), by: 1)   // a repeated WATCH of a key is one watch
+        _ = db.watch(Key("gone"), by: 2)
+        #expect(first && !again)
+        #expect(db.watchers(of: Key("a")) == [1])
         db.set(Key("other"), Entry(value: string("x")))
         #expect(!db.hasTouchedWatchedKeys)
         db.remove(Key("gone"))   // absent: no change
@@ -195,7 +198,7 @@ func string(_ s: String) -> Value { .string(ByteString(s)) }
         db.set(Key("gone"), Entry(value: string("now")))
         db.removeAll()   // notes the watched keys that existed
         #expect(Set(db.drainTouchedWatchedKeys()) == [Key("a"), Key("gone")])
-        db.unwatch(Key("a"))
+        db.unwatch(Key("a"), by: 1)
         db.set(Key("a"), Entry(value: string("3")))
         #expect(!db.hasTouchedWatchedKeys)
     }

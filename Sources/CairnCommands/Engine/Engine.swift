@@ -29,8 +29,8 @@ public final class Engine {
     public var loadingInfo: (() -> [(String, String)])?
     /// Connected clients by id.
     public private(set) var clients: [Int64: ClientSession] = [:]
-    /// WATCHed keys and who watches them.
-    var watches: WatchRegistry
+    /// Watches in force over all clients; zero means there are no changes to hand out.
+    var watchCount = 0
     /// Current time in Unix milliseconds; replaceable in tests.
     public var clock: () -> Int64
     private var nextClientID: Int64 = 1
@@ -39,7 +39,6 @@ public final class Engine {
     public init(settings: Settings = Settings(), clock: @escaping () -> Int64 = UnixClock.milliseconds) {
         self.settings = settings
         self.keyspace = Keyspace(databaseCount: settings.databases)
-        self.watches = WatchRegistry(databaseCount: settings.databases)
         self.table = .standard
         self.propagation = Propagation()
         self.clock = clock

@@ -36,27 +36,25 @@ enum WatchCommands {
 extension Engine {
     /// `client` watches `key` in `db`. O(watchers of the key).
     func watch(_ key: Key, db: Int, client: ClientSession) {
-        guard watches.add(key, db: db, client: client.id) else { return }
-        keyspace.databases[db].watch(key)
+        guard keyspace.databases[db].watch(key, by: client.id) else { return }
         client.watchedKeys.append((db, key))
+        watchCount += 1
     }
 
     /// Ends all of `client`'s watches (EXEC, DISCARD, UNWATCH, disconnect). O(its watches).
     func unwatchAll(_ client: ClientSession) {
-        for (db, key) in client.watchedKeys {
-            watches.remove(key, db: db, client: client.id)
-            keyspace.databases[db].unwatch(key)
-        }
+        for (db, key) in client.watchedKeys { keyspace.databases[db].unwatch(key, by: client.id) }
+        watchCount -= client.watchedKeys.count
         client.watchedKeys.removeAll()
         client.watchBroken = false
     }
 
     /// Marks the clients watching keys that changed since the last call. O(changes).
     func noteWatchedChanges() {
-        guard watches.count > 0 else { return }
+        guard watchCount > 0 else { return }
         for db in keyspace.databases.indices where keyspace.databases[db].hasTouchedWatchedKeys {
             for key in keyspace.databases[db].drainTouchedWatchedKeys() {
-                for id in watches.clients(watching: key, db: db) { clients[id]?.watchBroken = true }
+                for id in keyspace.databases[db].watchers(of: key) { clients[id]?.watchBroken = true }
             }
         }
     }

@@ -1,15 +1,24 @@
-/// WATCH support: the database notes changes to keys a client watches, so the command
-/// layer can fail that client's EXEC. Costs one branch per change when nothing is watched.
+/// WATCH support: the database knows which clients (by id) watch which keys and notes
+/// changes to watched keys, so the command layer can fail those clients' EXEC. Costs one
+/// branch per change when nothing is watched.
 extension Database {
-    /// Starts (or counts one more) watch of `key`. O(1) average.
-    public mutating func watch(_ key: Key) {
-        watched[key, default: 0] += 1
+    /// Client `id` watches `key`; false if it already did. O(watchers of the key).
+    public mutating func watch(_ key: Key, by id: Int64) -> Bool {
+        if watched[key]?.contains(id) == true { return false }
+        watched[key, default: []].append(id)
+        return true
     }
 
-    /// Ends one watch of `key`. O(1) average.
-    public mutating func unwatch(_ key: Key) {
-        guard let n = watched[key] else { return }
-        watched[key] = n > 1 ? n - 1 : nil
+    /// Ends client `id`'s watch of `key`. O(watchers of the key).
+    public mutating func unwatch(_ key: Key, by id: Int64) {
+        guard var ids = watched[key], let i = ids.firstIndex(of: id) else { return }
+        ids.remove(at: i)
+        watched[key] = ids.isEmpty ? nil : ids
+    }
+
+    /// Ids of the clients watching `key`. O(1) average.
+    public func watchers(of key: Key) -> [Int64] {
+        watched[key] ?? []
     }
 
     /// Whether watched keys changed since the last drain; a cheap check. O(1).

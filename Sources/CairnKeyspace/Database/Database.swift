@@ -33,8 +33,8 @@ public struct Database: Sendable {
     public var expiredTotal: Int { expiredCount }
     /// Segment where the next active-expiry sweep starts.
     @usableFromInline var sweepCursor = 0
-    /// Keys some client WATCHes, with how many clients watch each (see Database+Watch).
-    @usableFromInline var watched: [Key: Int] = [:]
+    /// Keys some client WATCHes, with the ids of those clients (see Database+Watch).
+    @usableFromInline var watched: [Key: [Int64]] = [:]
     /// Watched keys changed since the last drain.
     @usableFromInline var touchedWatched: [Key] = []
 
