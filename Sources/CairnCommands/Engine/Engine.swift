@@ -89,11 +89,11 @@ public final class Engine {
             refuse(refusal, client: client, into: &out)
             return
         }
-        if client.transaction != nil, spec.flags.contains(.noMulti) {
-            refuse("ERR Command not allowed inside a transaction", client: client, into: &out)
-            return
-        }
         if client.transaction != nil, !spec.flags.contains(.runsInTransaction) {
+            if spec.flags.contains(.noMulti) {
+                refuse("ERR Command not allowed inside a transaction", client: client, into: &out)
+                return
+            }
             client.transaction?.commands.append(args.all)
             if spec.flags.contains(.write) { client.transaction?.hasWrites = true }
             out.writeSimpleString("QUEUED")
