@@ -90,7 +90,6 @@ def measure(name, argv, port, workdir, keys, requests):
         def rewriter():
             client = redis.Redis(port=port)
             while not stop.is_set():
-                before = aof_size(workdir)
                 began = time.monotonic()
                 try:
                     client.bgrewriteaof()
@@ -121,11 +120,6 @@ def measure(name, argv, port, workdir, keys, requests):
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-
-
-def aof_size(workdir):
-    d = Path(workdir) / "appendonlydir"
-    return sum(f.stat().st_size for f in d.iterdir()) if d.exists() else 0
 
 
 def aof_base_size(workdir):
