@@ -62,6 +62,12 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
     def stop(self, sig=signal.SIGTERM, timeout=15.0) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)

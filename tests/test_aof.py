@@ -2,7 +2,6 @@
 and from Debian's redis-server, and kill -9 under load with appendfsync always."""
 import os
 import random
-import shutil
 import signal
 import subprocess
 import threading
@@ -12,13 +11,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import ServerProcess, cairn_binary, free_port
+from conftest import ServerProcess, cairn_binary, free_port, start_cairn
 from resp import Connection, encode
-
-
-def start(workdir, *flags):
-    port = free_port()
-    return ServerProcess([str(cairn_binary()), "--port", str(port), *flags], port, workdir)
 
 
 def incr_file(workdir) -> Path:
@@ -27,7 +21,7 @@ def incr_file(workdir) -> Path:
 
 @pytest.mark.parametrize("policy", ["always", "everysec", "no"])
 def test_data_survives_a_restart(tmp_path, policy):
-    server = start(tmp_path, "--appendfsync", policy)
+    server = start_cairn(tmp_path, "--appendfsync", policy)
     r = redis.Redis(port=server.port, decode_responses=True)
     r.set("plain", "v")
     r.set("ttl", "v", ex=1000)
@@ -45,8 +39,7 @@ def test_data_survives_a_restart(tmp_path, policy):
     r.close()
     r3.close()
     assert server.stop() == 0
-    server = start(tmp_path, "--appendfsync", policy)
-    try:
+    with start_cairn(tmp_path, "--appendfsync", policy) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert r.get("plain") is None
         assert 990 <= r.ttl("ttl") <= 1000
@@ -61,12 +54,10 @@ def test_data_survives_a_restart(tmp_path, policy):
         assert info["aof_last_write_status"] == "ok"
         assert info["cairn_aof_fsync_policy"] == policy
         r.close()
-    finally:
-        server.stop()
 
 
 def test_expired_keys_are_logged_as_deletes(tmp_path):
-    server = start(tmp_path)
+    server = start_cairn(tmp_path)
     r = redis.Redis(port=server.port)
     r.set("k", "v", px=100)
     time.sleep(0.3)
@@ -79,7 +70,7 @@ def test_expired_keys_are_logged_as_deletes(tmp_path):
 
 
 def test_a_torn_tail_loads_with_yes_and_refuses_with_no(tmp_path):
-    server = start(tmp_path)
+    server = start_cairn(tmp_path)
     r = redis.Redis(port=server.port)
     r.set("a", "1")
     r.set("b", "2")
@@ -91,8 +82,7 @@ def test_a_torn_tail_loads_with_yes_and_refuses_with_no(tmp_path):
                              cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert refused.returncode == 1
     assert "torn write" in refused.stderr and "appendonly.aof.1.incr.aof" in refused.stderr
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert r.get("a") == "1"
         assert r.get("b") is None
@@ -100,19 +90,14 @@ def test_a_torn_tail_loads_with_yes_and_refuses_with_no(tmp_path):
         # An append after the truncated load survives the next restart.
         r.set("c", "3")
         r.close()
-    finally:
-        server.stop()
-    server = start(tmp_path, "--aof-load-truncated", "no")
-    try:
+    with start_cairn(tmp_path, "--aof-load-truncated", "no") as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert (r.get("a"), r.get("b"), r.get("c")) == ("1", None, "3")
         r.close()
-    finally:
-        server.stop()
 
 
 def test_garbage_followed_by_valid_batches_refuses_to_start(tmp_path):
-    server = start(tmp_path)
+    server = start_cairn(tmp_path)
     r = redis.Redis(port=server.port)
     for i in range(3):
         r.set(f"k{i}", "v")
@@ -133,14 +118,11 @@ def test_garbage_followed_by_valid_batches_refuses_to_start(tmp_path):
 def test_an_unfinished_multi_is_rolled_back(tmp_path):
     (tmp_path / "appendonly.aof").write_bytes(
         encode("SELECT", "0") + encode("SET", "before", "1") + encode("MULTI") + encode("SET", "inside", "1"))
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert r.get("before") == "1"
         assert r.get("inside") is None
         r.close()
-    finally:
-        server.stop()
 
 
 def redis_server(workdir, port, *extra):
@@ -149,7 +131,7 @@ def redis_server(workdir, port, *extra):
 
 
 def test_redis_loads_cairns_directory_and_cairn_loads_it_back(tmp_path):
-    server = start(tmp_path)
+    server = start_cairn(tmp_path)
     r = redis.Redis(port=server.port, decode_responses=True)
     r.set("from-cairn", "1")
     r.set("with-ttl", "v", ex=1000)
@@ -158,8 +140,7 @@ def test_redis_loads_cairns_directory_and_cairn_loads_it_back(tmp_path):
     r.close()
     server.stop()
     assert b"MULTI" in incr_file(tmp_path).read_bytes()
-    theirs = redis_server(tmp_path, free_port())
-    try:
+    with redis_server(tmp_path, free_port()) as theirs:
         r = redis.Redis(port=theirs.port, decode_responses=True)
         assert r.get("from-cairn") == "1"
         assert (r.get("tx-1"), r.get("tx-2")) == ("a", "b")
@@ -167,15 +148,10 @@ def test_redis_loads_cairns_directory_and_cairn_loads_it_back(tmp_path):
         assert r.get("f") == "1.5"
         r.set("from-redis", "2")
         r.close()
-    finally:
-        theirs.stop()
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert (r.get("from-cairn"), r.get("from-redis"), r.get("f")) == ("1", "2", "1.5")
         r.close()
-    finally:
-        server.stop()
 
 
 def test_cairn_loads_a_redis_7_directory_and_a_single_file_aof(tmp_path):
@@ -186,32 +162,25 @@ def test_cairn_loads_a_redis_7_directory_and_a_single_file_aof(tmp_path):
     r.incr("n")
     r.close()
     theirs.stop()
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert (r.get("k"), r.get("n")) == ("v", "1")
         assert 990 <= r.ttl("t") <= 1000
         r.close()
-    finally:
-        server.stop()
     # A Redis 6 style single file in dir, as Redis 7 would upgrade it.
     single = tmp_path / "single"
     single.mkdir()
     (single / "appendonly.aof").write_bytes(
         encode("SELECT", "0") + encode("SET", "old", "style") + encode("INCRBY", "c", "5"))
-    server = start(single)
-    try:
+    with start_cairn(single) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert (r.get("old"), r.get("c")) == ("style", "5")
         assert (single / "appendonlydir" / "appendonly.aof").exists()
         r.close()
-    finally:
-        server.stop()
 
 
 def test_config_set_appendfsync_at_runtime(tmp_path):
-    server = start(tmp_path, "--appendfsync", "no")
-    try:
+    with start_cairn(tmp_path, "--appendfsync", "no") as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         r.set("a", "1")
         assert r.config_set("appendfsync", "always")
@@ -226,8 +195,6 @@ def test_config_set_appendfsync_at_runtime(tmp_path):
         with pytest.raises(redis.ResponseError):
             r.config_set("appendfsync", "sometimes")
         r.close()
-    finally:
-        server.stop()
 
 
 def test_kill_9_under_load_never_loses_an_acknowledged_write(tmp_path):
@@ -238,7 +205,7 @@ def test_kill_9_under_load_never_loses_an_acknowledged_write(tmp_path):
     acknowledged = {}
     rounds = int(os.environ.get("CAIRN_KILL_ROUNDS", "6"))
     for round_number in range(rounds):
-        server = start(tmp_path, "--appendfsync", "always")
+        server = start_cairn(tmp_path, "--appendfsync", "always")
         # Everything acknowledged in earlier rounds survived the kill.
         check = redis.Redis(port=server.port, decode_responses=True)
         keys = list(acknowledged)
@@ -272,8 +239,7 @@ def test_kill_9_under_load_never_loses_an_acknowledged_write(tmp_path):
         for t in threads:
             t.join(timeout=10)
         server.stop()
-    server = start(tmp_path, "--appendfsync", "always")
-    try:
+    with start_cairn(tmp_path, "--appendfsync", "always") as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         keys = list(acknowledged)
         assert len(keys) > 100
@@ -281,8 +247,6 @@ def test_kill_9_under_load_never_loses_an_acknowledged_write(tmp_path):
             batch = keys[i:i + 500]
             assert r.mget(batch) == [acknowledged[k] for k in batch]
         r.close()
-    finally:
-        server.stop()
 
 
 def write_large_aof(path, keys=300_000):
@@ -295,8 +259,7 @@ def write_large_aof(path, keys=300_000):
 
 def test_clients_get_loading_while_a_large_file_loads(tmp_path):
     write_large_aof(tmp_path / "appendonly.aof")
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         # A raw connection: redis-py retries LOADING by itself, hiding it.
         with Connection(server.port) as c:
             reply = c.call("GET", "key:299999")
@@ -310,18 +273,13 @@ def test_clients_get_loading_while_a_large_file_loads(tmp_path):
                 time.sleep(0.05)
             assert c.call("DBSIZE") == 300_000
             assert "loading:0\r\n" in c.call("INFO", "persistence").decode()
-    finally:
-        server.stop()
 
 
 def test_shutdown_during_loading_exits_cleanly(tmp_path):
     write_large_aof(tmp_path / "appendonly.aof")
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         assert server.stop(signal.SIGTERM, timeout=30) == 0
         assert "Loading stopped by a shutdown" in server.log()
-    finally:
-        server.stop()
 
 
 def aof_dir_size(workdir):
@@ -336,7 +294,7 @@ def wait_rewrite_done(r, timeout=60):
 
 
 def test_bgrewriteaof_shrinks_the_log_and_keeps_data_and_ttls(tmp_path):
-    server = start(tmp_path)
+    server = start_cairn(tmp_path)
     r = redis.Redis(port=server.port, decode_responses=True)
     expected, ttls = {}, {}
     pipe = r.pipeline(transaction=False)
@@ -358,8 +316,7 @@ def test_bgrewriteaof_shrinks_the_log_and_keeps_data_and_ttls(tmp_path):
     server.stop()
     names = sorted(p.name for p in (tmp_path / "appendonlydir").iterdir())
     assert names == ["appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         keys = sorted(expected)
         assert r.mget(keys) == [expected[k] for k in keys]
@@ -367,13 +324,10 @@ def test_bgrewriteaof_shrinks_the_log_and_keeps_data_and_ttls(tmp_path):
         assert r.get("written-after") == "1"
         assert r.dbsize() == len(expected) + 1
         r.close()
-    finally:
-        server.stop()
 
 
 def test_a_second_bgrewriteaof_while_one_runs_is_refused(tmp_path):
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         r = redis.Redis(port=server.port)
         pipe = r.pipeline(transaction=False)
         for i in range(20000):
@@ -385,12 +339,10 @@ def test_a_second_bgrewriteaof_while_one_runs_is_refused(tmp_path):
             assert c.read_reply()[0] == "ERR Background append only file rewriting already in progress"
         wait_rewrite_done(r)
         r.close()
-    finally:
-        server.stop()
 
 
 def test_writes_during_a_rewrite_survive(tmp_path):
-    server = start(tmp_path, "--appendfsync", "always")
+    server = start_cairn(tmp_path, "--appendfsync", "always")
     r = redis.Redis(port=server.port, decode_responses=True)
     pipe = r.pipeline(transaction=False)
     for i in range(50000):
@@ -402,19 +354,16 @@ def test_writes_during_a_rewrite_survive(tmp_path):
     wait_rewrite_done(r)
     r.close()
     server.stop()
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert r.dbsize() == 50000
         assert all(r.get(f"k{i}") == "new" for i in range(0, 50000, 7 * 97))
         assert r.get("k1") == "old"
         r.close()
-    finally:
-        server.stop()
 
 
 def test_config_set_appendonly_off_and_on_at_runtime(tmp_path):
-    server = start(tmp_path, "--appendonly", "no")
+    server = start_cairn(tmp_path, "--appendonly", "no")
     r = redis.Redis(port=server.port, decode_responses=True)
     try:
         r.set("before", "1")
@@ -432,19 +381,15 @@ def test_config_set_appendonly_off_and_on_at_runtime(tmp_path):
         r.close()
     finally:
         server.stop()
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert (r.get("before"), r.get("after"), r.get("n")) == ("1", "2", "2")
         assert r.get("not-logged") is None
         r.close()
-    finally:
-        server.stop()
 
 
 def test_automatic_rewrite_on_growth(tmp_path):
-    server = start(tmp_path, "--auto-aof-rewrite-min-size", "1mb", "--auto-aof-rewrite-percentage", "100")
-    try:
+    with start_cairn(tmp_path, "--auto-aof-rewrite-min-size", "1mb", "--auto-aof-rewrite-percentage", "100") as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert r.config_get("auto-aof-rewrite-min-size") == {"auto-aof-rewrite-min-size": "1048576"}
         pipe = r.pipeline(transaction=False)
@@ -460,13 +405,10 @@ def test_automatic_rewrite_on_growth(tmp_path):
         assert "Starting automatic rewriting of AOF" in server.log()
         assert r.get("k5") == "29" * 20
         r.close()
-    finally:
-        server.stop()
 
 
 def test_automatic_rewrite_by_age(tmp_path):
-    server = start(tmp_path, "--auto-aof-rewrite-percentage", "0")
-    try:
+    with start_cairn(tmp_path, "--auto-aof-rewrite-percentage", "0") as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert r.config_set("auto-aof-rewrite-min-age", "1s")
         assert r.config_get("auto-aof-rewrite-min-age") == {"auto-aof-rewrite-min-age": "1s"}
@@ -479,33 +421,24 @@ def test_automatic_rewrite_by_age(tmp_path):
         time.sleep(1.5)
         assert r.info("persistence")["aof_rewrites"] == 1
         r.close()
-    finally:
-        server.stop()
 
 
 def test_writes_in_the_same_turn_as_bgrewriteaof_are_applied_once(tmp_path):
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         with Connection(server.port) as c:
             c.send_raw(encode("INCR", "n") + encode("BGREWRITEAOF") + encode("INCR", "n"))
             assert [c.read_reply()[0] for _ in range(3)] == [1, "Background append only file rewriting started", 2]
         r = redis.Redis(port=server.port)
         wait_rewrite_done(r)
         r.close()
-    finally:
-        server.stop()
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         assert redis.Redis(port=server.port).get("n") == b"2"
-    finally:
-        server.stop()
 
 
 def test_writes_after_a_rewrite_go_to_the_right_database(tmp_path):
     """The base ends in the last database it wrote; the new increment must start with its
     own SELECT, or writes after the rewrite would replay into that database."""
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         r5 = redis.Redis(port=server.port, db=5, decode_responses=True)
         r0 = redis.Redis(port=server.port, db=0, decode_responses=True)
         r5.set("in5", "a")
@@ -515,15 +448,10 @@ def test_writes_after_a_rewrite_go_to_the_right_database(tmp_path):
         r0.set("after", "c")
         r5.close()
         r0.close()
-    finally:
-        server.stop()
-    server = start(tmp_path)
-    try:
+    with start_cairn(tmp_path) as server:
         r0 = redis.Redis(port=server.port, db=0, decode_responses=True)
         r5 = redis.Redis(port=server.port, db=5, decode_responses=True)
         assert (r0.get("in0"), r0.get("after")) == ("b", "c")
         assert (r5.get("in5"), r5.get("after")) == ("a", None)
         r0.close()
         r5.close()
-    finally:
-        server.stop()

@@ -1,11 +1,10 @@
 """cairn-check-aof on real files: verdicts, exit codes, --fix, --truncate-to-timestamp."""
 import subprocess
-import time
 from pathlib import Path
 
 import redis
 
-from conftest import ServerProcess, cairn_binary, free_port
+from conftest import cairn_binary, start_cairn
 from resp import encode
 
 
@@ -15,9 +14,8 @@ def check(*args, stdin=""):
 
 
 def make_log(workdir, keys=5):
-    port = free_port()
-    server = ServerProcess([str(cairn_binary()), "--port", str(port)], port, workdir)
-    r = redis.Redis(port=port)
+    server = start_cairn(workdir)
+    r = redis.Redis(port=server.port)
     for i in range(keys):
         r.set(f"k{i}", f"v{i}")
     r.close()
@@ -48,14 +46,10 @@ def test_a_torn_tail_is_reported_and_fixed(tmp_path):
     assert fixed.returncode == 0, fixed.stdout
     assert check(str(directory)).returncode == 0
     # The repaired log loads even with aof-load-truncated no.
-    port = free_port()
-    server = ServerProcess([str(cairn_binary()), "--port", str(port), "--aof-load-truncated", "no"], port, tmp_path)
-    try:
-        r = redis.Redis(port=port, decode_responses=True)
+    with start_cairn(tmp_path, "--aof-load-truncated", "no") as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
         assert r.mget(["k0", "k3", "k4"]) == ["v0", "v3", None]
         r.close()
-    finally:
-        server.stop()
 
 
 def test_corruption_is_not_cut_by_fix(tmp_path):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from resp import Connection, ReplyError
+from resp import Connection
 
 FIXED_CASES = [
     # strings

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import ServerProcess, cairn_binary, free_port
+from conftest import start_cairn
 from resp import Connection
 
 
@@ -34,18 +34,12 @@ def fill(disk: Path, leave: int):
     (disk / "filler").write_bytes(b"\0" * max(0, free - leave))
 
 
-def start(workdir, *flags):
-    port = free_port()
-    return ServerProcess([str(cairn_binary()), "--port", str(port), *flags], port, workdir)
-
-
 def test_a_full_disk_refuses_writes_and_resumes_by_itself(tmp_path):
     """The write whose batch hit ENOSPC is neither acknowledged nor refused: its reply
     waits until the batch is written and fsynced. Other writes get -MISCONF meanwhile,
     reads go on, and everything resumes by itself when space comes back."""
     with tiny_disk(tmp_path / "disk", "4m") as disk:
-        server = start(disk, "--appendfsync", "always")
-        try:
+        with start_cairn(disk, "--appendfsync", "always") as server:
             writer = Connection(server.port, timeout=2)
             assert writer.call("SET", "before", "1") == "OK"
             fill(disk, leave=64 * 1024)
@@ -75,23 +69,17 @@ def test_a_full_disk_refuses_writes_and_resumes_by_itself(tmp_path):
                     time.sleep(0.1)
                 assert "aof_last_write_status:ok" in other.call("INFO", "persistence").decode()
             writer.close()
-        finally:
-            server.stop()
-        server = start(disk)
-        try:
+        with start_cairn(disk) as server:
             r = redis.Redis(port=server.port, decode_responses=True)
             keys = list(acknowledged)
             assert r.mget(keys) == [acknowledged[k] for k in keys]
             assert (r.get("before"), r.get("after")) == ("1", "1")
             r.close()
-        finally:
-            server.stop()
 
 
 def test_a_rewrite_that_runs_out_of_space_leaves_the_log_intact(tmp_path):
     with tiny_disk(tmp_path / "disk", "8m") as disk:
-        server = start(disk)
-        try:
+        with start_cairn(disk) as server:
             r = redis.Redis(port=server.port, decode_responses=True)
             pipe = r.pipeline(transaction=False)
             for i in range(3000):
@@ -108,13 +96,8 @@ def test_a_rewrite_that_runs_out_of_space_leaves_the_log_intact(tmp_path):
             (disk / "filler").unlink()
             r.set("after", "1")
             r.close()
-        finally:
-            server.stop()
-        server = start(disk)
-        try:
+        with start_cairn(disk) as server:
             r = redis.Redis(port=server.port, decode_responses=True)
             assert r.dbsize() == 3001
             assert r.get("k2999") == "v" * 500
             r.close()
-        finally:
-            server.stop()

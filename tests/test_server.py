@@ -3,13 +3,11 @@ errors and graceful shutdown."""
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 
-import pytest
 import redis
 
-from conftest import ROOT, ServerProcess, cairn_binary, free_port, start_cairn
+from conftest import ROOT, ServerProcess, cairn_binary, free_port
 from resp import Connection, encode
 
 
@@ -149,26 +147,20 @@ def test_startup_errors_name_the_directive():
 def test_config_file_and_flags(tmp_path):
     port = free_port()
     conf = tmp_path / "cairn.conf"
-    conf.write_text(f"port 1\nmaxclients 77\n# comment\nhz 20\n")
-    server = ServerProcess([str(cairn_binary()), str(conf), "--port", str(port)], port, tmp_path)
-    try:
+    conf.write_text("port 1\nmaxclients 77\n# comment\nhz 20\n")
+    with ServerProcess([str(cairn_binary()), str(conf), "--port", str(port)], port, tmp_path) as server:
         r = redis.Redis(port=port, decode_responses=True)
         assert r.config_get("maxclients") == {"maxclients": "77"}
         assert r.config_get("port") == {"port": str(port)}
         assert r.info("server")["config_file"] == str(conf)
         r.close()
-    finally:
-        server.stop()
 
 
 def test_the_shipped_example_config_starts(tmp_path):
     port = free_port()
     example = ROOT / "cairn.conf"
-    server = ServerProcess([str(cairn_binary()), str(example), "--port", str(port)], port, tmp_path)
-    try:
+    with ServerProcess([str(cairn_binary()), str(example), "--port", str(port)], port, tmp_path) as server:
         assert redis.Redis(port=port).ping()
-    finally:
-        server.stop()
 
 
 def test_port_in_use_is_a_clear_error(tmp_path):
@@ -205,13 +197,10 @@ def test_dir_is_the_working_directory_and_reported_absolute(tmp_path):
     port = free_port()
     work = tmp_path / "data"
     work.mkdir()
-    server = ServerProcess([str(cairn_binary()), "--port", str(port), "--dir", "data"], port, tmp_path)
-    try:
+    with ServerProcess([str(cairn_binary()), "--port", str(port), "--dir", "data"], port, tmp_path) as server:
         r = redis.Redis(port=port, decode_responses=True)
         assert r.config_get("dir") == {"dir": str(work.resolve())}
         r.close()
-    finally:
-        server.stop()
     result = run_server("--port", str(free_port()), "--dir", "/nonexistent/cairn")
     assert result.returncode == 1
     assert "Can't chdir to '/nonexistent/cairn'" in result.stderr
