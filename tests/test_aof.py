@@ -362,6 +362,36 @@ def test_writes_during_a_rewrite_survive(tmp_path):
         r.close()
 
 
+def open_log_files(pid):
+    """The files in appendonlydir the process `pid` holds open (deleted ones end in ' (deleted)')."""
+    targets = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if "/appendonlydir/" in target:
+            targets.append(target.rsplit("/", 1)[1])
+    return sorted(targets)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_rewrites_close_the_files_they_replace(tmp_path):
+    # The replaced increment files are closed off the event loop once the rewrite deleted
+    # them; none may stay open (a leak would keep their disk space until a restart).
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port)
+        for round_number in range(3):
+            r.mset({f"k{i}": f"v{round_number}" for i in range(1000)})
+            assert r.bgrewriteaof()
+            assert wait_rewrite_done(r)["aof_last_bgrewrite_status"] == "ok"
+        deadline = time.monotonic() + 10
+        while open_log_files(server.proc.pid) != ["appendonly.aof.4.incr.aof"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert open_log_files(server.proc.pid) == ["appendonly.aof.4.incr.aof"]
+        r.close()
+
+
 def test_config_set_appendonly_off_and_on_at_runtime(tmp_path):
     server = start_cairn(tmp_path, "--appendonly", "no")
     r = redis.Redis(port=server.port, decode_responses=True)

@@ -205,8 +205,14 @@ public final class LogFiles {
 
     /// Closes the files a rewrite switched away from.
     public func closeRetired() {
-        for file in retired { fs.close(file) }
-        retired.removeAll()
+        for file in takeRetired() { fs.close(file) }
+    }
+
+    /// Hands over the files a rewrite switched away from, for the caller to close
+    /// (elsewhere than the owning thread: see `Persistence.closeRetiredFiles`).
+    public func takeRetired() -> [FileHandle] {
+        defer { retired.removeAll() }
+        return retired
     }
 
     // MARK: Rewriting

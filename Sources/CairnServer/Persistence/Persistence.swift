@@ -129,7 +129,7 @@ final class Persistence {
         writer.syncFinished(covering: covers, error: error, micros: micros, now: engine.clock())
         if closeRetiredAfterSync && rewrite == nil {
             closeRetiredAfterSync = false
-            writer.files.closeRetired()
+            closeRetiredFiles()
         }
         if let error { fsyncFailed(error) }
         releaseWaiting()
@@ -244,7 +244,10 @@ final class Persistence {
                 return box ?? Keyspace(databaseCount: 1)
             }
             do {
-                try encoder.encode(snapshot, now: now) { chunk in try base.append(chunk) }
+                try encoder.encode(snapshot, now: now) { chunk in
+                    try base.append(chunk)
+                    BackgroundPriority.pause()
+                }
                 try base.finish()
             } catch {
                 base.abandon()
@@ -254,6 +257,22 @@ final class Persistence {
             return (base.bytesWritten, encoder.keysWritten, installed)
         }.assumeIsolated().whenComplete { [unowned self] result in
             self.finishRewrite(result)
+        }
+    }
+
+    /// Closes the increment files a finished rewrite switched away from, on the rewrite
+    /// thread. The rewrite has deleted them, so this close is their last reference: the
+    /// kernel frees their cached pages and disk blocks in it, which took the event loop
+    /// 1–6 ms per rewrite when the loop closed them itself.
+    private func closeRetiredFiles() {
+        let files = writer.files.takeRetired()
+        guard !files.isEmpty else { return }
+        let fs = writer.files.fs
+        rewritePool.runIfActive(eventLoop: loop) {
+            for file in files { fs.close(file) }
+        }.whenFailure { _ in
+            // The pool is stopping (shutdown): close them here.
+            for file in files { fs.close(file) }
         }
     }
 
@@ -296,7 +315,7 @@ final class Persistence {
         guard let current = rewrite else { return }
         rewrite = nil
         // Close the old file only when no fsync can still be running on it.
-        if writer.syncInFlight == nil { writer.files.closeRetired() } else { closeRetiredAfterSync = true }
+        if writer.syncInFlight == nil { closeRetiredFiles() } else { closeRetiredAfterSync = true }
         switch result {
         case .success(let written):
             writer.files.adoptInstalled(written.manifest)
