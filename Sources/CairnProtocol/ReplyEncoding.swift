@@ -47,11 +47,10 @@ extension ByteBuffer {
 
     /// `$<len>\r\n<bytes>\r\n` from raw memory.
     @inlinable public mutating func writeBulk(raw bytes: UnsafeRawBufferPointer) {
-        writeInteger(UInt8(ascii: "$"))
-        writeDecimal(Int64(bytes.count))
-        writeStaticString("\r\n")
-        writeBytes(bytes)
-        writeStaticString("\r\n")
+        var length = DecimalDigits(Int64(bytes.count))
+        writeRESP(reserving: RESPCursor.bulkSize(length: bytes.count, digits: length.count)) { cursor in
+            cursor.writeBulk(bytes, length: &length)
+        }
     }
 
     /// A bulk string holding the UTF-8 of `text`.

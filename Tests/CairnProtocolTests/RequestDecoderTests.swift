@@ -149,4 +149,30 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(encoded { $0.writeArrayHeader(3) } == "*3\r\n")
         #expect(encoded { $0.writeBulkDecimal(1234567) } == "$7\r\n1234567\r\n")
     }
+
+    /// `writeBulk(raw:)` reserves the whole bulk string at once: its size must be right at
+    /// every change in the number of length digits, and it must append, not overwrite.
+    @Test(arguments: [0, 1, 9, 10, 99, 100, 999, 1000, 65_536, 100_000])
+    func rawBulkStringsOfEveryLengthDigitCount(length: Int) {
+        let payload = (0..<length).map { UInt8(ascii: "a") &+ UInt8($0 % 26) }
+        let text = encoded { buffer in
+            buffer.writeStaticString("+before\r\n")
+            payload.withUnsafeBytes { buffer.writeBulk(raw: $0) }
+            buffer.writeStaticString("+after\r\n")
+        }
+        #expect(text == "+before\r\n$\(length)\r\n\(String(decoding: payload, as: UTF8.self))\r\n+after\r\n")
+    }
+
+    @Test func cursorWritesWhatItReserved() {
+        var buffer = ByteBufferAllocator().buffer(capacity: 0)
+        let key: [UInt8] = Array("key".utf8)
+        var length = DecimalDigits(Int64(key.count))
+        let size = 4 + RESPCursor.bulkSize(length: key.count, digits: length.count)
+        buffer.writeRESP(reserving: size) { cursor in
+            cursor.write("*1\r\n")
+            key.withUnsafeBytes { cursor.writeBulk($0, length: &length) }
+            #expect(cursor.count == size)
+        }
+        #expect(String(buffer: buffer) == "*1\r\n$3\r\nkey\r\n")
+    }
 }

@@ -190,7 +190,6 @@ final class Persistence {
         }
         rewriteStarting = true
         rewritePool.runIfActive(eventLoop: loop) { () throws -> LogFiles.PreparedIncrement in
-            BackgroundPriority.lower()
             return try LogFiles.prepareIncrement(fs: fs, layout: layout, manifest: manifest, publish: publish)
         }.assumeIsolated().whenComplete { [unowned self] result in
             self.rewriteStarting = false
@@ -230,7 +229,6 @@ final class Persistence {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let loop = self.loop
         rewritePool.runIfActive(eventLoop: loop) { () throws -> (bytes: Int, keys: Int, manifest: Manifest) in
-            BackgroundPriority.lower()
             if let old, !broken {
                 var failure: FileSystemError?
                 do throws(FileSystemError) { try fs.sync(old) } catch { failure = error }
@@ -246,7 +244,7 @@ final class Persistence {
             do {
                 try encoder.encode(snapshot, now: now) { chunk in
                     try base.append(chunk)
-                    BackgroundPriority.pause()
+                    BackgroundWork.yieldCPU()
                 }
                 try base.finish()
             } catch {
