@@ -44,7 +44,7 @@ let package = Package(
         // The append-only file: format, file-system seam, manifest, reader and writer.
         .target(
             name: "CairnLog",
-            dependencies: ["CairnProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CCairnShims", "CairnProtocol", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
         // A simulated file system for crash tests: loses, tears or zero-fills what was not fsynced.

@@ -1,3 +1,5 @@
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include "CCairnShims.h"
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -8,6 +10,15 @@ size_t cairn_heap_in_use(void) {
     struct mallinfo2 info = mallinfo2();
     return info.uordblks + info.hblkhd;
 #else
+    return 0;
+#endif
+}
+
+int cairn_start_writeback(int fd) {
+#if defined(__linux__)
+    return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
     return 0;
 #endif
 }

@@ -6,4 +6,8 @@
 /// mmapped blocks), or 0 where the C library does not report it.
 size_t cairn_heap_in_use(void);
 
+/// Starts writing back `fd`'s dirty pages without waiting (Linux's sync_file_range with
+/// SYNC_FILE_RANGE_WRITE, which Swift's Glibc module does not expose); 0 or -1 and errno.
+int cairn_start_writeback(int fd);
+
 #endif

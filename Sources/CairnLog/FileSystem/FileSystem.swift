@@ -52,9 +52,14 @@ public protocol FileSystem: Sendable {
     func syncDirectory(_ path: String) throws(FileSystemError)
     /// Names in a directory, or nil if it does not exist.
     func list(_ directory: String) -> [String]?
+    /// A hint: start writing what `file` holds to the disk now, without waiting for it.
+    func startWriteback(_ file: FileHandle)
 }
 
 extension FileSystem {
+    /// No hint taken (simulated file systems).
+    public func startWriteback(_ file: FileHandle) {}
+
     /// Writes all of `bytes`, retrying short writes; throws on the first error.
     /// Returns the number of bytes written before the error, with it.
     public func writeAll(_ file: FileHandle, _ bytes: UnsafeRawBufferPointer) -> (written: Int, error: FileSystemError?) {

@@ -10,6 +10,13 @@ public final class BaseFileWriter {
     let temporaryPath: String
     var file: FileHandle?
     public private(set) var bytesWritten = 0
+    /// Where the last writeback hint was given. A base file is tens of megabytes written
+    /// in well under a second; left to the kernel, all of it is written back at the final
+    /// fsync, a burst of block-layer work that preempted the event loop for whole
+    /// scheduler ticks. Starting writeback every megabyte spreads it over the rewrite
+    /// (p99.9 during back-to-back rewrites 2.6–3.7 ms against 3.2–4.3 ms without).
+    private var writebackStarted = 0
+    static let writebackStep = 1 << 20
 
     /// Creates the temporary file (replacing a stale one from an interrupted rewrite).
     public init(fs: any FileSystem, directory: String, name: String) throws(FileSystemError) {
@@ -29,6 +36,10 @@ public final class BaseFileWriter {
         let (written, error) = framed.withUnsafeReadableBytes { fs.writeAll(file, $0) }
         bytesWritten += written
         if let error { throw error }
+        if bytesWritten - writebackStarted >= Self.writebackStep {
+            writebackStarted = bytesWritten
+            fs.startWriteback(file)
+        }
     }
 
     /// Makes the file durable under its final name.
