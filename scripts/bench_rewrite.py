@@ -1,11 +1,12 @@
 """Rewrite under load: Cairn's forkless BGREWRITEAOF against Debian's redis-server's.
 
 Each server gets the same 1,000,000 keys (16-byte values), appendonly yes, everysec.
-Then, with redis-benchmark running a steady SET/GET load, it measures: p99.9 latency in
-steady state and while rewrites run back to back; memory (PSS of the server and its
-children, so Redis's fork is counted without double-counting shared pages) in steady
-state and its peak during a rewrite; and each rewrite's duration and MB/s.
-Usage: python3 scripts/bench_rewrite.py --cairn .build/release/cairn-server [--keys N]
+Then, with redis-benchmark running a steady SET load, it measures: p99.9 latency in
+steady state and while rewrites run back to back (alternating, medians of --rounds);
+memory (PSS of the server and its children, so Redis's fork is counted without
+double-counting shared pages) in steady state and its peak during rewrites; and each
+rewrite's duration and MB/s.
+Usage: python3 scripts/bench_rewrite.py --cairn .build/release/cairn-server [--keys N] [--rounds N]
 """
 import argparse
 import os
@@ -69,7 +70,12 @@ def run_benchmark(port, requests):
     return p999(out), float(rps.group(1)) if rps else 0.0
 
 
-def measure(name, argv, port, workdir, keys, requests):
+def median(values):
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def measure(name, argv, port, workdir, keys, requests, rounds):
     proc = subprocess.Popen(argv, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         wait_ready(port, proc)
@@ -80,22 +86,25 @@ def measure(name, argv, port, workdir, keys, requests):
             time.sleep(0.05)
         time.sleep(1)
         steady_pss = pss_kb(proc.pid)
-        steady_p999, steady_rps = run_benchmark(port, requests)
-
-        # Rewrites back to back while the same load runs, twice: the first run measures
-        # latency alone; the second samples memory. Reading smaps_rollup walks the server's
-        # page tables under its mmap lock, which stalls the server's own allocations, so
-        # the run that samples memory is not the one whose latency is reported.
-        during_p999, during_rps, _, _ = under_rewrites(port, requests, proc.pid, sample_memory=False)
+        # Steady state and back-to-back rewrites alternate `rounds` times, so a change in
+        # the machine's background load shows in both columns rather than in the ratio;
+        # the medians are reported. These runs measure latency alone; a last run samples
+        # memory. Reading smaps_rollup walks the server's page tables under its mmap lock,
+        # which stalls the server's own allocations, so it is never done while latency is
+        # being measured.
+        steady, during = [], []
+        for _ in range(rounds):
+            steady.append(run_benchmark(port, requests))
+            during.append(under_rewrites(port, requests, proc.pid, sample_memory=False)[:2])
         _, _, peak, durations = under_rewrites(port, requests, proc.pid, sample_memory=True)
         peak = max(peak, steady_pss)
         r.close()
-        seconds = sorted(durations)
-        median = seconds[len(seconds) // 2] if seconds else 0
         base_mb = aof_base_size(workdir) / 1e6
-        return dict(name=name, steady_p999=steady_p999, during_p999=during_p999, steady_rps=steady_rps,
-                    during_rps=during_rps, steady_mb=steady_pss / 1024, peak_mb=peak / 1024,
-                    rewrites=len(seconds), rewrite_s=median, base_mb=base_mb)
+        return dict(name=name, steady_p999=median([p for p, _ in steady]), during_p999=median([p for p, _ in during]),
+                    ratios=[d[0] / s[0] for s, d in zip(steady, during)],
+                    steady_rps=median([q for _, q in steady]), during_rps=median([q for _, q in during]),
+                    steady_mb=steady_pss / 1024, peak_mb=peak / 1024,
+                    rewrites=len(durations), rewrite_s=median(durations) if durations else 0, base_mb=base_mb)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -147,6 +156,7 @@ def main():
     ap.add_argument("--requests", type=int, default=300_000)
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--servers", default="cairn,redis", help="which to measure, comma-separated")
+    ap.add_argument("--rounds", type=int, default=3, help="steady/rewriting alternations per server")
     args = ap.parse_args()
     results = []
     for name in args.servers.split(","):
@@ -159,17 +169,19 @@ def main():
                 argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
                         "--appendfsync", "everysec", "--aof-use-rdb-preamble", "no", "--auto-aof-rewrite-percentage", "0",
                         "--dir", workdir]
-            results.append(measure(name, argv, port, workdir, args.keys, args.requests))
+            results.append(measure(name, argv, port, workdir, args.keys, args.requests, args.rounds))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"{args.keys:,} keys (16-byte values), appendfsync everysec; redis-benchmark SET -c 50 -n {args.requests:,}")
+    print(f"{args.keys:,} keys (16-byte values), appendfsync everysec; redis-benchmark SET -c 50 -n {args.requests:,}; "
+          f"medians of {args.rounds} steady/rewriting rounds")
     print()
-    print("| server | p99.9 steady | p99.9 during rewrites | ratio | req/s steady | req/s during | memory steady | peak during rewrite | ratio | rewrite (median) | base file | MB/s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| server | p99.9 steady | p99.9 during rewrites | ratio | ratio by round | req/s steady | req/s during | memory steady | peak during rewrite | ratio | rewrite (median) | base file | MB/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         ratio = (r["during_p999"] or 0) / (r["steady_p999"] or 1)
         mbps = r["base_mb"] / r["rewrite_s"] if r["rewrite_s"] else 0
-        print(f"| {r['name']} | {r['steady_p999']} ms | {r['during_p999']} ms | {ratio:.2f} | {r['steady_rps']:,.0f} | "
+        by_round = " ".join(f"{x:.2f}" for x in r["ratios"])
+        print(f"| {r['name']} | {r['steady_p999']} ms | {r['during_p999']} ms | {ratio:.2f} | {by_round} | {r['steady_rps']:,.0f} | "
               f"{r['during_rps']:,.0f} | {r['steady_mb']:.0f} MB | {r['peak_mb']:.0f} MB | {r['peak_mb'] / r['steady_mb']:.2f} | "
               f"{r['rewrite_s']:.2f} s ({r['rewrites']} runs) | {r['base_mb']:.1f} MB | {mbps:.0f} |")
 
