@@ -19,14 +19,17 @@ public struct RESPCursor {
         length &+ digits &+ 5
     }
 
-    /// One byte. O(1).
+    /// One byte. O(1). Writing past the reservation stops the process rather than
+    /// corrupting memory (sizes are computed next to the writes; a mismatch is a bug).
     @inlinable public mutating func write(_ byte: UInt8) {
+        precondition(written < out.count, "RESPCursor: write past the reserved size")
         out[written] = byte
         written &+= 1
     }
 
     /// Raw bytes. O(n).
     @inlinable public mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count <= out.count &- written, "RESPCursor: write past the reserved size")
         UnsafeMutableRawBufferPointer(rebasing: out[written ..< written &+ bytes.count]).copyMemory(from: bytes)
         written &+= bytes.count
     }
