@@ -62,6 +62,10 @@ FIXED_CASES = [
     ["CONFIG", "SET", "maxclients", "2000", "hz", "20"], ["CONFIG", "GET", "hz"], ["CONFIG", "SET", "hz", "10"],
     ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "worker-1"], ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "bad name"],
     ["CLIENT", "LIST", "TYPE", "pubsub"], ["CLIENT", "LIST", "TYPE", "x"], ["CLIENT", "FOO"],
+    ["CLIENT", "KILL"], ["CLIENT", "KILL", "ID", "0"], ["CLIENT", "KILL", "ID", "x"], ["CLIENT", "KILL", "ID", "-3"],
+    ["CLIENT", "KILL", "ID", "999999"], ["CLIENT", "KILL", "TYPE", "x"], ["CLIENT", "KILL", "TYPE", "master"],
+    ["CLIENT", "KILL", "USER", "bob"], ["CLIENT", "KILL", "SKIPME", "maybe"], ["CLIENT", "KILL", "ID", "5", "SKIPME"],
+    ["CLIENT", "KILL", "FOO", "bar"], ["CLIENT", "KILL", "1.2.3.4:5"], ["CLIENT", "KILL", "ADDR", "1.2.3.4:5", "SKIPME", "no"],
     ["HELLO", "3", "x"], ["HELLO", "x"], ["SCAN", "x"], ["SCAN", " 1"], ["SCAN", "1x"], ["SCAN", "0", "COUNT", "0"], ["SCAN", "0", "COUNT", "x"],
     ["SCAN", "0", "MATCH"], ["SCAN", "0", "FOO", "bar"], ["KEYS"], ["RANDOMKEY", "x"], ["SHUTDOWN", "FOO"], ["SHUTDOWN", "ABORT"],
 ]

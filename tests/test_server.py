@@ -94,6 +94,30 @@ def test_quit_replies_then_closes(cairn):
         assert c.is_closed_by_server()
 
 
+def test_client_kill_closes_the_matching_connections(cairn):
+    with Connection(cairn.port) as admin, Connection(cairn.port) as by_id, \
+            Connection(cairn.port) as by_addr, Connection(cairn.port) as bystander:
+        admin_id, victim_id = admin.call("CLIENT", "ID"), by_id.call("CLIENT", "ID")
+        bystander.call("SET", "k", "v")
+        # New form: the number killed; the caller is skipped unless SKIPME no.
+        assert admin.call("CLIENT", "KILL", "ID", str(victim_id)) == 1
+        assert by_id.is_closed_by_server()
+        listed = admin.call("CLIENT", "LIST").decode()
+        assert f"id={victim_id} " not in listed and f"id={admin_id} " in listed
+        assert admin.call("CLIENT", "KILL", "ID", str(admin_id)) == 0
+        # Old form: ip:port as CLIENT LIST shows it; +OK, or an error when none matches.
+        host, port = by_addr.sock.getsockname()
+        assert admin.call("CLIENT", "KILL", f"{host}:{port}") == "OK"
+        assert by_addr.is_closed_by_server()
+        assert str(admin.call("CLIENT", "KILL", f"{host}:{port}")) == "ERR No such client"
+        assert admin.call("CLIENT", "KILL", "TYPE", "pubsub") == 0
+        assert bystander.call("GET", "k") == b"v"
+        # Killing itself: the reply first, then the close.
+        assert admin.call("CLIENT", "KILL", "ID", str(admin_id), "SKIPME", "no") == 1
+        assert admin.is_closed_by_server()
+        assert bystander.call("PING") == "PONG"
+
+
 def test_active_expiry_reclaims_unread_keys(cairn):
     r = redis.Redis(port=cairn.port)
     pipe = r.pipeline(transaction=False)

@@ -19,6 +19,9 @@ public protocol ServerHooks: AnyObject {
     func resetStatistics()
     /// SHUTDOWN: stop the server gracefully after the current replies.
     func requestShutdown()
+    /// CLIENT KILL: close these clients' connections now; replies not yet written are
+    /// dropped, as Redis drops them. (A client killing itself closes after its reply.)
+    func killClients(_ ids: [Int64])
     /// CONFIG SET changed live settings; the server applies what it owns.
     func settingsDidChange(from old: Settings, to new: Settings)
 }

@@ -1,7 +1,7 @@
 import NIOCore
 import CairnProtocol
 
-/// CLIENT ID / SETNAME / GETNAME / LIST / INFO / HELP.
+/// CLIENT ID / SETNAME / GETNAME / LIST / INFO / KILL / HELP.
 enum ClientCommand {
     static let invalidNameError = "ERR Client names cannot contain spaces, newlines or special characters."
 
@@ -20,6 +20,11 @@ enum ClientCommand {
                         summary: "Lists open connections.", syntax: "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]", run: list),
             CommandSpec("client|info", arity: 2, flags: [.noscript, .loading, .stale], group: "connection", since: "6.2.0",
                         summary: "Returns information about the connection.", run: { c, o in o.writeVerbatim(describe(c.client, now: c.now)) }),
+            CommandSpec("client|kill", arity: -3, flags: [.admin, .noscript, .loading, .stale], group: "connection", since: "2.4.0",
+                        complexity: "O(N) where N is the number of client connections",
+                        summary: "Kill the connection of a client",
+                        syntax: "ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES | NO]",
+                        run: kill),
             CommandSpec("client|help", arity: 2, flags: [.loading, .stale], group: "connection", since: "5.0.0",
                         summary: "Returns helpful text about the different subcommands.", run: help),
         ],
@@ -67,6 +72,83 @@ enum ClientCommand {
         out.writeVerbatim(clients.map { describe($0, now: c.now) }.joined())
     }
 
+    /// Which clients CLIENT KILL closes; every filter given must match.
+    struct KillFilter {
+        var address: String?
+        var localAddress: String?
+        var id: Int64?
+        /// A type no Cairn client has (master, replica, pubsub): nothing matches.
+        var typeMatchesNone = false
+        var skipMe = true
+
+        func matches(_ client: ClientSession, caller: ClientSession) -> Bool {
+            if let address, client.address != address { return false }
+            if let localAddress, client.localAddress != localAddress { return false }
+            if let id, client.id != id { return false }
+            if typeMatchesNone { return false }
+            return !(skipMe && client === caller)
+        }
+    }
+
+    /// CLIENT KILL ip:port (old form: +OK or an error, may kill the caller) or
+    /// CLIENT KILL <filter> <value> ... (the number killed; skips the caller unless
+    /// SKIPME no). Redis 7.0's parsing and replies. O(clients).
+    static func kill(_ c: CommandContext, _ out: inout ReplyWriter) {
+        var filter = KillFilter()
+        let oldForm = c.args.count == 3
+        if oldForm {
+            filter.address = c.args.string(2)
+            filter.skipMe = false
+        } else {
+            var i = 2
+            while i < c.args.count {
+                guard i + 1 < c.args.count else { out.writeError(ErrorReplies.syntax); return }
+                let value = c.args.string(i + 1)
+                if c.args.equals(i, lowercase: "id") {
+                    guard let id = c.args.int64(i + 1), id >= 1 else {
+                        out.writeError("ERR client-id should be greater than 0"); return
+                    }
+                    filter.id = id
+                } else if c.args.equals(i, lowercase: "type") {
+                    let type = value.lowercased()
+                    guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
+                        out.writeError("ERR Unknown client type '\(value)'"); return
+                    }
+                    if type != "normal" { filter.typeMatchesNone = true }
+                } else if c.args.equals(i, lowercase: "addr") {
+                    filter.address = value
+                } else if c.args.equals(i, lowercase: "laddr") {
+                    filter.localAddress = value
+                } else if c.args.equals(i, lowercase: "user") {
+                    // Cairn has one user, Redis's `default`, and every client is it.
+                    guard value == "default" else { out.writeError("ERR No such user '\(value)'"); return }
+                } else if c.args.equals(i, lowercase: "skipme") {
+                    switch value.lowercased() {
+                    case "yes": filter.skipMe = true
+                    case "no": filter.skipMe = false
+                    default: out.writeError(ErrorReplies.syntax); return
+                    }
+                } else {
+                    out.writeError(ErrorReplies.syntax); return
+                }
+                i += 2
+            }
+        }
+        var others: [Int64] = []
+        var killsCaller = false
+        for client in c.engine.clients.values where filter.matches(client, caller: c.client) {
+            if client === c.client { killsCaller = true } else { others.append(client.id) }
+        }
+        let killed = others.count + (killsCaller ? 1 : 0)
+        if oldForm {
+            if killed == 0 { out.writeError("ERR No such client") } else { out.writeOK() }
+        } else {
+            out.writeIntegerReply(Int64(killed))
+        }
+        if !others.isEmpty { c.engine.hooks?.killClients(others) }
+        if killsCaller { c.client.closeAfterReply = true }
+    }
+
     /// One CLIENT LIST line in Redis's field order.
     static func describe(_ s: ClientSession, now: Int64) -> String {
         let age = (now - s.createdAt) / 1000
@@ -82,6 +164,13 @@ enum ClientCommand {
             "GETNAME", "    Return the name of the current connection.",
             "ID", "    Return the ID of the current connection.",
             "INFO", "    Return information about the current client connection.",
+            "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)", "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)", "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
+            "    * USER <username>", "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
             "LIST [options ...]", "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
             "    * ID <client-id> [<client-id> ...]", "      Return clients of specified IDs only.",

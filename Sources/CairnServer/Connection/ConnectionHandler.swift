@@ -64,14 +64,19 @@ final class ConnectionHandler: ChannelInboundHandler {
             writeNowAndClose(context)
             return
         }
-        session = engine.connect(
+        let session = engine.connect(
             address: Self.describe(context.channel.remoteAddress),
             localAddress: Self.describe(context.channel.localAddress))
+        self.session = session
+        runtime.register(self, id: session.id)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let session { engine.disconnect(session) }
+        if let session {
+            runtime.unregister(id: session.id)
+            engine.disconnect(session)
+        }
         session = nil
         held.removeAll()
         context.fireChannelInactive()
@@ -202,6 +207,15 @@ final class ConnectionHandler: ChannelInboundHandler {
         held.removeAll()
         closing = true
         context?.close(promise: nil)
+    }
+
+    /// CLIENT KILL from another connection: gone from the engine at once (a CLIENT LIST
+    /// in the same turn no longer shows it), closed now, unwritten replies dropped.
+    func kill() {
+        if let session { engine.disconnect(session) }
+        session = nil
+        replies.buffer.clear()
+        abandonHeldReplies()
     }
 
     private func write(_ buffer: ByteBuffer, _ context: ChannelHandlerContext) {

@@ -27,6 +27,8 @@ final class ServerRuntime: ServerHooks {
     var onShutdownRequest: () -> Void = {}
     /// Called when CONFIG SET changed the settings.
     var onSettingsChange: (Settings, Settings) -> Void = { _, _ in }
+    /// Open connections by client id, for CLIENT KILL.
+    private var connections: [Int64: ConnectionHandler] = [:]
 
     init(logger: Logger, processInfo: ProcessInfoFacts) {
         self.logger = logger
@@ -68,6 +70,18 @@ final class ServerRuntime: ServerHooks {
     func requestShutdown() {
         logger.notice("User requested shutdown...")
         onShutdownRequest()
+    }
+
+    func register(_ handler: ConnectionHandler, id: Int64) {
+        connections[id] = handler
+    }
+
+    func unregister(id: Int64) {
+        connections[id] = nil
+    }
+
+    func killClients(_ ids: [Int64]) {
+        for id in ids { connections.removeValue(forKey: id)?.kill() }
     }
 
     func settingsDidChange(from old: Settings, to new: Settings) {
