@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from resp import Connection
+from resp import Connection, encode
 
 FIXED_CASES = [
     # strings
@@ -145,6 +145,30 @@ def test_transactions_reply_exactly_like_redis(cairn, redis_server):
                 r.call("HELLO", "3")
             for command in TRANSACTION_CASES:
                 compare(c, r, command, context="RESP3" if resp3 else "RESP2")
+
+
+# CLIENT REPLY: commands that get no reply cannot be compared one by one, so the whole
+# pipeline is sent at once and the byte streams compared; the last command is answered.
+CLIENT_REPLY_SEQUENCE = [
+    ["CLIENT", "REPLY", "OFF"], ["SET", "cr", "1"], ["GET", "cr"], ["FOO"], ["CLIENT", "REPLY", "SKIP"],
+    ["CLIENT", "REPLY", "ON"], ["GET", "cr"], ["CLIENT", "REPLY", "SKIP"], ["GET", "cr"], ["GET", "cr"],
+    ["CLIENT", "REPLY", "SKIP"], ["CLIENT", "REPLY", "SKIP"], ["GET", "cr"], ["PING"],
+    ["CLIENT", "REPLY", "SKIP"], ["CLIENT", "REPLY", "OFF"], ["PING"], ["CLIENT", "REPLY", "ON"],
+    ["CLIENT", "REPLY", "FOO"], ["CLIENT", "REPLY"], ["MULTI"], ["CLIENT", "REPLY", "OFF"], ["EXEC"], ["PING"],
+    ["CLIENT", "REPLY", "ON"], ["CLIENT", "REPLY", "SKIP"], ["INCR", "cr"], ["GET", "cr"], ["PING", "end"],
+]
+
+
+def test_client_reply_streams_are_identical_to_redis(cairn, redis_server):
+    streams = []
+    for port in (cairn.port, redis_server.port):
+        with Connection(port) as conn:
+            conn.send_raw(b"".join(encode(*command) for command in CLIENT_REPLY_SEQUENCE))
+            while not conn.buf.endswith(b"$3\r\nend\r\n"):
+                conn._fill()
+            streams.append(conn.buf)
+    assert streams[0] == streams[1]
+    assert streams[0].startswith(b"+OK\r\n$1\r\n1\r\n$1\r\n1\r\n+PONG\r\n+OK\r\n-ERR syntax error\r\n")
 
 
 # WATCH scenarios: (client 0 or 1, command), or ("sleep", seconds). Client 1 changes (or

@@ -43,6 +43,21 @@ import CairnConfig
         #expect(h.client.closeAfterReply)
     }
 
+    /// CLIENT REPLY: "<no reply>" is what the harness reads when a command wrote nothing.
+    @Test func clientReplyOffSkipAndOn() {
+        let h = Harness()
+        #expect(h.run("CLIENT", "REPLY", "OFF") == .error("<no reply>"))
+        #expect(h.run("SET", "k", "v") == .error("<no reply>"))
+        #expect(h.run("NOSUCH") == .error("<no reply>"))
+        #expect(h.run("CLIENT", "REPLY", "SKIP") == .error("<no reply>"))  // ignored while OFF
+        #expect(h.run("CLIENT", "REPLY", "ON") == .ok)
+        #expect(h.run("GET", "k") == .str("v"))  // the write while OFF happened
+        #expect(h.run("CLIENT", "REPLY", "SKIP") == .error("<no reply>"))
+        #expect(h.run("PING") == .error("<no reply>"))
+        #expect(h.run("PING") == .simple("PONG"))
+        #expect(h.run("CLIENT", "REPLY", "MAYBE") == .error("ERR syntax error"))
+    }
+
     @Test func configGetSetAreAtomicAndUseRedisTexts() {
         let h = Harness()
         #expect(h.run("CONFIG", "GET", "maxclients") == .strings(["maxclients", "10000"]))

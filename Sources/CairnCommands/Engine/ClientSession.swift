@@ -25,6 +25,8 @@ public final class ClientSession {
     var watchBroken = false
     /// Bytes waiting in the query buffer, reported by the connection for CLIENT LIST.
     public var queryBufferLength = 0
+    /// CLIENT REPLY OFF / SKIP.
+    public var replyControl = ReplyControl()
 
     public init(id: Int64, address: String, localAddress: String, now: Int64) {
         self.id = id
@@ -32,5 +34,30 @@ public final class ClientSession {
         self.localAddress = localAddress
         self.createdAt = now
         self.lastInteraction = now
+    }
+}
+
+/// CLIENT REPLY's state, with Redis's three flags: OFF (no replies until ON), SKIP (no
+/// reply to the command now running) and SKIP_NEXT (set by CLIENT REPLY SKIP; becomes
+/// SKIP when that command ends, so it is the following command that goes unanswered).
+public struct ReplyControl: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let off = ReplyControl(rawValue: 1)
+    public static let skip = ReplyControl(rawValue: 2)
+    public static let skipNext = ReplyControl(rawValue: 4)
+
+    /// Whether the reply of the command now ending is dropped.
+    var suppresses: Bool { !isDisjoint(with: [.off, .skip]) }
+
+    /// After every command: SKIP is spent, SKIP_NEXT takes its place. O(1).
+    mutating func commandEnded() {
+        guard !isEmpty else { return }
+        remove(.skip)
+        if contains(.skipNext) {
+            remove(.skipNext)
+            insert(.skip)
+        }
     }
 }

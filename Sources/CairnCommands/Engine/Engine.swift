@@ -65,6 +65,21 @@ public final class Engine {
     /// Runs one request and appends its reply to `out`; inside MULTI, queues it instead.
     /// O(the command's own cost).
     public func execute(_ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
+        guard !client.replyControl.isEmpty else {
+            dispatch(args, client: client, into: &out)
+            client.replyControl.commandEnded()
+            return
+        }
+        // CLIENT REPLY OFF or SKIP in force: run the command, then drop what it replied
+        // unless it turned replies back on (CLIENT REPLY ON answers +OK).
+        let mark = out.buffer.writerIndex
+        dispatch(args, client: client, into: &out)
+        if client.replyControl.suppresses { out.buffer.moveWriterIndex(to: mark) }
+        client.replyControl.commandEnded()
+    }
+
+    /// Runs one command (EXEC runs its queued commands through here too).
+    func dispatch(_ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
         out.resp3 = client.protocolVersion == 3
         guard var spec = table.lookupCachingLast(args) else {
             refuse(Self.unknownCommandMessage(args), client: client, into: &out)

@@ -1,7 +1,7 @@
 import NIOCore
 import CairnProtocol
 
-/// CLIENT ID / SETNAME / GETNAME / LIST / INFO / KILL / HELP.
+/// CLIENT ID / SETNAME / GETNAME / LIST / INFO / KILL / REPLY / HELP.
 enum ClientCommand {
     static let invalidNameError = "ERR Client names cannot contain spaces, newlines or special characters."
 
@@ -25,6 +25,8 @@ enum ClientCommand {
                         summary: "Kill the connection of a client",
                         syntax: "ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES | NO]",
                         run: kill),
+            CommandSpec("client|reply", arity: 3, flags: [.noscript, .loading, .stale], group: "connection", since: "3.2.0",
+                        summary: "Instruct the server whether to reply to commands", syntax: "ON | OFF | SKIP", run: reply),
             CommandSpec("client|help", arity: 2, flags: [.loading, .stale], group: "connection", since: "5.0.0",
                         summary: "Returns helpful text about the different subcommands.", run: help),
         ],
@@ -149,6 +151,20 @@ enum ClientCommand {
         if killsCaller { c.client.closeAfterReply = true }
     }
 
+    /// CLIENT REPLY ON (+OK) / OFF / SKIP (no reply); SKIP does nothing while OFF.
+    static func reply(_ c: CommandContext, _ out: inout ReplyWriter) {
+        if c.args.equals(2, lowercase: "on") {
+            c.client.replyControl.remove([.off, .skip])
+            out.writeOK()
+        } else if c.args.equals(2, lowercase: "off") {
+            c.client.replyControl.insert(.off)
+        } else if c.args.equals(2, lowercase: "skip") {
+            if !c.client.replyControl.contains(.off) { c.client.replyControl.insert(.skipNext) }
+        } else {
+            out.writeError(ErrorReplies.syntax)
+        }
+    }
+
     /// One CLIENT LIST line in Redis's field order.
     static func describe(_ s: ClientSession, now: Int64) -> String {
         let age = (now - s.createdAt) / 1000
@@ -174,6 +190,7 @@ enum ClientCommand {
             "LIST [options ...]", "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
             "    * ID <client-id> [<client-id> ...]", "      Return clients of specified IDs only.",
+            "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
             "SETNAME <name>", "    Assign the name <name> to the current connection.",
             "HELP", "    Print this help.",
         ]

@@ -2,7 +2,7 @@ import CairnProtocol
 
 /// MULTI, EXEC, DISCARD: Redis transactions without WATCH.
 ///
-/// The engine queues a client's commands between MULTI and EXEC (see `Engine.execute`);
+/// The engine queues a client's commands between MULTI and EXEC (see `Engine.dispatch`);
 /// EXEC runs them back to back in one call, so no other client's command can come in
 /// between, and records their effects to the log as one MULTI … EXEC block, which the
 /// loader applies whole or not at all.
@@ -62,7 +62,7 @@ enum TransactionCommands {
         let mark = engine.propagation.beginTransaction()
         out.writeArrayHeader(transaction.commands.count)
         for command in transaction.commands {
-            engine.execute(Arguments(command), client: c.client, into: &out)
+            engine.dispatch(Arguments(command), client: c.client, into: &out)
         }
         engine.propagation.endTransaction(mark)
     }
