@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // RESP2 wire format: request decoding and reply encoding. No state, no I/O.
@@ -31,13 +32,16 @@ let package = Package(
             swiftSettings: strict
         ),
         // Typed values, databases and expiry. No I/O.
-        .target(name: "CairnKeyspace", swiftSettings: strict),
+        .target(name: "CairnKeyspace",
+                dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+                swiftSettings: strict),
         // Directive definitions shared by the config file, flags and CONFIG GET/SET.
         .target(name: "CairnConfig", dependencies: ["CairnProtocol"], swiftSettings: strict),
         // The command table and every command. Reads args, touches the keyspace, writes replies. No I/O.
         .target(
             name: "CairnCommands",
             dependencies: ["CairnProtocol", "CairnKeyspace", "CairnConfig",
+                           .product(name: "OrderedCollections", package: "swift-collections"),
                            .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),

@@ -136,6 +136,8 @@ def test_redis_loads_cairns_directory_and_cairn_loads_it_back(tmp_path):
     r.set("from-cairn", "1")
     r.set("with-ttl", "v", ex=1000)
     r.incrbyfloat("f", 1.5)
+    r.hset("h", mapping={"a": "1", "b": "2"})
+    r.hincrbyfloat("h", "c", 0.25)
     r.pipeline(transaction=True).set("tx-1", "a").set("tx-2", "b").execute()
     r.close()
     server.stop()
@@ -146,6 +148,7 @@ def test_redis_loads_cairns_directory_and_cairn_loads_it_back(tmp_path):
         assert (r.get("tx-1"), r.get("tx-2")) == ("a", "b")
         assert 990 <= r.ttl("with-ttl") <= 1000
         assert r.get("f") == "1.5"
+        assert r.hgetall("h") == {"a": "1", "b": "2", "c": "0.25"}
         r.set("from-redis", "2")
         r.close()
     with start_cairn(tmp_path) as server:
@@ -323,6 +326,41 @@ def test_bgrewriteaof_shrinks_the_log_and_keeps_data_and_ttls(tmp_path):
         assert [r.pexpiretime(k) for k in keys] == [ttls[k] for k in keys]
         assert r.get("written-after") == "1"
         assert r.dbsize() == len(expected) + 1
+        r.close()
+
+
+def test_hashes_survive_restarts_and_rewrites_in_commands_of_64_pairs(tmp_path):
+    fields = {f"field-{i}": f"value-{i}" for i in range(200)}
+    server = start_cairn(tmp_path)
+    r = redis.Redis(port=server.port, decode_responses=True)
+    r.hset("big", mapping=fields)
+    r.hdel("big", "field-7")
+    r.hincrby("big", "counter", 41)
+    r.pexpireat("big", 4_000_000_000_000)
+    r.hset("small", "x", "1")
+    expected = r.hgetall("big")
+    assert list(expected)[:3] == ["field-0", "field-1", "field-2"] and len(expected) == 200
+    assert r.bgrewriteaof()
+    assert wait_rewrite_done(r)["aof_last_bgrewrite_status"] == "ok"
+    r.hset("small", "y", "2")  # after the rewrite: in the new increment file
+    r.close()
+    server.stop()
+    base = (tmp_path / "appendonlydir" / "appendonly.aof.2.base.aof").read_bytes()
+    # 200 pairs: three HSETs of 64 pairs (130 arguments) and one of 8, then the expiry.
+    assert base.count(b"*130\r\n$4\r\nHSET\r\n$3\r\nbig\r\n") == 3
+    assert base.count(b"*18\r\n$4\r\nHSET\r\n$3\r\nbig\r\n") == 1
+    assert b"$9\r\nPEXPIREAT\r\n$3\r\nbig\r\n$13\r\n4000000000000\r\n" in base
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.hgetall("big") == expected
+        assert list(r.hgetall("big")) == list(expected)  # field order too
+        assert r.pexpiretime("big") == 4_000_000_000_000
+        assert r.hgetall("small") == {"x": "1", "y": "2"}
+        r.close()
+    with redis_server(tmp_path, free_port()) as theirs:
+        r = redis.Redis(port=theirs.port, decode_responses=True)
+        assert r.hgetall("big") == expected
+        assert r.pexpiretime("big") == 4_000_000_000_000
         r.close()
 
 

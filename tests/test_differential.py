@@ -62,6 +62,20 @@ FIXED_CASES = [
     ["CONFIG", "SET", "maxclients", "2000", "hz", "20"], ["CONFIG", "GET", "hz"], ["CONFIG", "SET", "hz", "10"],
     ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "worker-1"], ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "bad name"],
     ["CLIENT", "LIST", "TYPE", "pubsub"], ["CLIENT", "LIST", "TYPE", "x"], ["CLIENT", "FOO"],
+    # hashes
+    ["HSET", "h", "a", "1", "b", "2", "c", "3"], ["HSET", "h", "a", "9", "a", "10"], ["HGETALL", "h"], ["HDEL", "h", "b"],
+    ["HSET", "h", "b", "7"], ["HGETALL", "h"], ["HMGET", "h", "a", "x", "b"], ["HLEN", "h"], ["HSTRLEN", "h", "a"],
+    ["HEXISTS", "h", "zz"], ["HEXISTS", "h", "a"], ["HKEYS", "h"], ["HVALS", "h"], ["HINCRBY", "h", "a", "5"],
+    ["HINCRBY", "h", "a", "x"], ["HINCRBY", "h", "b", "9223372036854775807"], ["HINCRBY", "h", "b", "9223372036854775807"],
+    ["HSET", "h", "s", "abc"], ["HINCRBY", "h", "s", "1"], ["HINCRBYFLOAT", "h", "s", "1"], ["HINCRBYFLOAT", "h", "f", "1.5"],
+    ["HINCRBYFLOAT", "h", "f", "x"], ["HINCRBYFLOAT", "h", "f", "1e400"], ["HINCRBYFLOAT", "h", "f", "-1.5"], ["HGET", "h", "f"],
+    ["HSET", "h", "odd"], ["HSET", "h"], ["HMSET", "h", "x", "1"], ["HMSET", "h", "x"], ["HSETNX", "h", "x", "2"],
+    ["HSETNX", "h", "y", "2"], ["HGET", "h", "x"], ["HGET", "nokey", "f"], ["HGETALL", "nokey"], ["HMGET", "nokey", "a"],
+    ["HLEN", "nokey"], ["HDEL", "nokey", "a"], ["GET", "h"], ["TYPE", "h"], ["APPEND", "h", "x"], ["INCR", "h"],
+    ["STRLEN", "h"], ["GETRANGE", "h", "0", "1"], ["MGET", "h", "nokey"], ["GETDEL", "h"], ["GETEX", "h"], ["SETRANGE", "h", "0", "x"],
+    ["SET", "hs", "v"], ["HGET", "hs", "f"], ["HSET", "hs", "f", "v"], ["HGETALL", "hs"], ["HDEL", "hs", "f"],
+    ["COPY", "h", "h2"], ["HGETALL", "h2"], ["RENAME", "h2", "h3"], ["HGETALL", "h3"], ["EXPIRE", "h3", "100"], ["TTL", "h3"],
+    ["HDEL", "h3", "a", "c", "b", "s", "f", "x", "y", "nope"], ["EXISTS", "h3"], ["TTL", "h3"],
     ["CLIENT", "KILL"], ["CLIENT", "KILL", "ID", "0"], ["CLIENT", "KILL", "ID", "x"], ["CLIENT", "KILL", "ID", "-3"],
     ["CLIENT", "KILL", "ID", "999999"], ["CLIENT", "KILL", "TYPE", "x"], ["CLIENT", "KILL", "TYPE", "master"],
     ["CLIENT", "KILL", "USER", "bob"], ["CLIENT", "KILL", "SKIPME", "maybe"], ["CLIENT", "KILL", "ID", "5", "SKIPME"],
@@ -275,6 +289,7 @@ def random_command(rng):
     v = lambda: random_value(rng)
     n = lambda: str(rng.choice([rng.randint(-5, 120), rng.randint(-10**6, 10**6), 0, -1, "x", "9223372036854775807"]))
     ttl = lambda: str(rng.choice([rng.randint(100, 5000), 0, -1, "abc"]))
+    f = lambda: rng.choice(["f1", "f2", "f3", "f4"])
     roll = rng.randrange(40)
     if roll < 6:
         opts = []
@@ -299,6 +314,12 @@ def random_command(rng):
         lambda: ["KEYS", rng.choice(["*", "k[1-3]", "k?"])], lambda: ["GET"], lambda: ["NOSUCH", k()],
         lambda: ["EXPIRE", k(), "-1"], lambda: ["PEXPIRE", k(), str(rng.randint(100000, 900000))],
         lambda: ["MULTI"], lambda: ["EXEC"], lambda: ["DISCARD"], lambda: ["WATCH", k(), k()], lambda: ["UNWATCH"],
+        # Hashes share the keys with strings, so every string command meets WRONGTYPE too.
+        lambda: ["HSET", k(), f(), v(), *rng.choice([[], [f(), v()]])], lambda: ["HSETNX", k(), f(), v()],
+        lambda: ["HGET", k(), f()], lambda: ["HMGET", k(), f(), f()], lambda: ["HDEL", k(), f(), *rng.choice([[], [f()]])],
+        lambda: ["HLEN", k()], lambda: ["HGETALL", k()], lambda: ["HKEYS", k()], lambda: ["HVALS", k()],
+        lambda: ["HEXISTS", k(), f()], lambda: ["HSTRLEN", k(), f()], lambda: ["HINCRBY", k(), f(), n()],
+        lambda: ["HINCRBYFLOAT", k(), f(), rng.choice([f"{rng.uniform(-10, 10):.3f}", "1e2", "x", v()])],
     ]
     return rng.choice(table)()
 

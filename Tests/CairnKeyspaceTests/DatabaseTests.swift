@@ -203,3 +203,13 @@ func string(_ s: String) -> Value { .string(ByteString(s)) }
         #expect(!db.hasTouchedWatchedKeys)
     }
 }
+
+@Suite struct EntryLayoutTests {
+    /// Every key's entry sits in its segment's table; a hash case that made the enum
+    /// larger would cost every string key memory. 40 bytes: a 25-byte inline string,
+    /// padding and the expiry time.
+    @Test func entriesStayFortyBytes() {
+        #expect(MemoryLayout<Value>.size <= 32)
+        #expect(MemoryLayout<Entry>.stride == 40)
+    }
+}

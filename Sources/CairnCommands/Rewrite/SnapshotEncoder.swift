@@ -1,15 +1,20 @@
 public import NIOCore
 public import CairnKeyspace
 import CairnProtocol
+import OrderedCollections
 
 /// Turns a keyspace snapshot into the commands that rebuild it: the body of a base file.
 ///
 /// Each database that has keys starts with `SELECT n`; each live key becomes one command
-/// (`SET key value`, with `PXAT <ms>` when it expires; collection types will write up to
-/// 64 elements per command). Expired keys are skipped. Output comes in chunks of about
-/// `chunkSize` bytes, each to be written as one checksummed batch.
+/// (`SET key value`, with `PXAT <ms>` when it expires) or, for a hash, `HSET` commands of
+/// up to 64 field-value pairs each (Redis's AOF_REWRITE_ITEMS_PER_CMD), in the hash's
+/// order, then `PEXPIREAT key <ms>` when it expires. Expired keys are skipped. Output
+/// comes in chunks of about `chunkSize` bytes, each to be written as one checksummed
+/// batch; a large hash may span chunks, a chunk boundary falling between its commands.
 public struct SnapshotEncoder {
     public static let chunkSize = 64 * 1024
+    /// Elements (hash field-value pairs) per command, as Redis writes them.
+    public static let itemsPerCommand = 64
 
     public private(set) var keysWritten = 0
 
@@ -28,11 +33,22 @@ public struct SnapshotEncoder {
                 let entries = keyspace.databases[db].takeSegment(s)
                 if entries.isEmpty { continue }
                 for (key, entry) in entries where !entry.isExpired(at: now) {
-                    Self.append(key, entry, to: &chunk)
                     keysWritten += 1
-                    if chunk.readableBytes >= Self.chunkSize {
-                        try emit(chunk)
-                        chunk.clear()
+                    guard case .hash(let fields) = entry.value else {
+                        Self.append(key, entry, to: &chunk)
+                        if chunk.readableBytes >= Self.chunkSize {
+                            try emit(chunk)
+                            chunk.clear()
+                        }
+                        continue
+                    }
+                    var next = 0
+                    while next < fields.count {
+                        next = Self.appendHashCommand(key, entry, fields, from: next, to: &chunk)
+                        if chunk.readableBytes >= Self.chunkSize {
+                            try emit(chunk)
+                            chunk.clear()
+                        }
                     }
                 }
             }
@@ -69,7 +85,32 @@ public struct SnapshotEncoder {
                     }
                 }
             }
+        case .hash(let fields):
+            var next = 0
+            while next < fields.count { next = appendHashCommand(key, entry, fields, from: next, to: &out) }
         }
+    }
+
+    /// `HSET key f v ...` for up to `itemsPerCommand` pairs from position `start`, then,
+    /// after the last pair of a hash with an expiry, `PEXPIREAT key <ms>`. Returns the
+    /// position after the pairs written. O(their size).
+    static func appendHashCommand(_ key: Key, _ entry: Entry, _ fields: OrderedDictionary<ByteString, ByteString>,
+                                  from start: Int, to out: inout ByteBuffer) -> Int {
+        let end = min(start + itemsPerCommand, fields.count)
+        out.writeArrayHeader(2 + 2 * (end - start))
+        out.writeBulk("HSET".utf8)
+        key.withUnsafeBytes { out.writeBulk(raw: $0) }
+        for i in start..<end {
+            fields.keys[i].withUnsafeBytes { out.writeBulk(raw: $0) }
+            fields.values[i].withUnsafeBytes { out.writeBulk(raw: $0) }
+        }
+        if end == fields.count && entry.isVolatile {
+            out.writeArrayHeader(3)
+            out.writeBulk("PEXPIREAT".utf8)
+            key.withUnsafeBytes { out.writeBulk(raw: $0) }
+            out.writeBulkDecimal(entry.expireAt)
+        }
+        return end
     }
 
     static let setHeader: StaticString = "*3\r\n$3\r\nSET\r\n"

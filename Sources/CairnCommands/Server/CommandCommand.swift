@@ -94,6 +94,7 @@ enum CommandCommand {
         if spec.flags.contains(.readonly) { found.insert("@read") }
         switch spec.doc.group {
         case "string": found.insert("@string")
+        case "hash": found.insert("@hash")
         case "generic": found.insert("@keyspace")
         case "connection": found.insert("@connection")
         case "transactions": found.insert("@transaction")
@@ -104,7 +105,7 @@ enum CommandCommand {
         return categoryOrder.filter(found.contains)
     }
 
-    static let categoryOrder = ["@keyspace", "@read", "@write", "@string", "@admin", "@fast", "@slow",
+    static let categoryOrder = ["@keyspace", "@read", "@write", "@hash", "@string", "@admin", "@fast", "@slow",
                                 "@dangerous", "@connection", "@transaction"]
 
     /// The documentation map (flattened for RESP2): summary, since, group, complexity,

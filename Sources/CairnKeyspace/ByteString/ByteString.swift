@@ -5,7 +5,7 @@
 ///
 /// Invariant: a value of up to `inlineCapacity` bytes is always stored inline, so two
 /// equal values always have the same representation.
-public struct ByteString: Sendable, Equatable, Comparable, CustomStringConvertible {
+public struct ByteString: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static let inlineCapacity = 23
 
     @usableFromInline enum Storage: Sendable {
@@ -104,6 +104,11 @@ public struct ByteString: Sendable, Equatable, Comparable, CustomStringConvertib
         default:
             return false
         }
+    }
+
+    /// Hashes the bytes (hash fields are ByteStrings). O(n).
+    public func hash(into hasher: inout Hasher) {
+        withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
     /// Byte-wise order (memcmp, shorter first on a tie). O(n).

@@ -1,3 +1,5 @@
+public import OrderedCollections
+
 /// The type of a stored value, as `TYPE` names it. Every type Redis has is listed so that
 /// type checks (WRONGTYPE) are written once, against this, for all commands.
 public enum ValueType: String, Sendable, CaseIterable {
@@ -9,10 +11,14 @@ public enum ValueType: String, Sendable, CaseIterable {
 /// Collection types join this enum as their commands are built.
 public enum Value: Sendable, Equatable {
     case string(ByteString)
+    /// Fields and their values in insertion order: Redis answers small hashes (up to
+    /// `hash-max-listpack-entries`, 128) in that order, and order is kept on delete.
+    case hash(OrderedDictionary<ByteString, ByteString>)
 
     public var type: ValueType {
         switch self {
         case .string: return .string
+        case .hash: return .hash
         }
     }
 }

@@ -1,0 +1,228 @@
+import NIOCore
+import CairnProtocol
+import CairnKeyspace
+import OrderedCollections
+
+/// Hashes: HSET HMSET HSETNX HGET HMGET HDEL HLEN HSTRLEN HEXISTS HGETALL HKEYS HVALS
+/// HINCRBY HINCRBYFLOAT, with Redis 7.0's replies. Fields keep insertion order (what
+/// Redis answers for hashes of up to 128 small fields); a hash left empty is deleted.
+/// Writes are logged as received, except HINCRBYFLOAT, logged as the HSET of its result.
+enum HashCommands {
+    typealias Fields = OrderedDictionary<ByteString, ByteString>
+
+    static let specs: [CommandSpec] = [
+        CommandSpec("hset", arity: -4, flags: [.write, .denyOOM, .fast], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    complexity: "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
+                    summary: "Set the string value of a hash field", syntax: "key field value [field value ...]",
+                    run: { c, o in set(c, &o, legacyReply: false) }),
+        CommandSpec("hmset", arity: -4, flags: [.write, .denyOOM, .fast], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    complexity: "O(N) where N is the number of fields being set.",
+                    summary: "Set multiple hash fields to multiple values", syntax: "key field value [field value ...]",
+                    run: { c, o in set(c, &o, legacyReply: true) }),
+        CommandSpec("hsetnx", arity: 4, flags: [.write, .denyOOM, .fast], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    summary: "Set the value of a hash field, only if the field does not exist", syntax: "key field value",
+                    run: setIfAbsent),
+        CommandSpec("hget", arity: 3, flags: [.readonly, .fast], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    summary: "Get the value of a hash field", syntax: "key field", run: get),
+        CommandSpec("hmget", arity: -3, flags: [.readonly, .fast], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    complexity: "O(N) where N is the number of fields being requested.",
+                    summary: "Get the values of all the given hash fields", syntax: "key field [field ...]", run: getMany),
+        CommandSpec("hdel", arity: -3, flags: [.write, .fast], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    complexity: "O(N) where N is the number of fields to be removed.",
+                    summary: "Delete one or more hash fields", syntax: "key field [field ...]", run: delete),
+        CommandSpec("hlen", arity: 2, flags: [.readonly, .fast], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    summary: "Get the number of fields in a hash", syntax: "key",
+                    run: { c, o in if let f = read(c, &o) { o.writeIntegerReply(Int64(f.count)) } }),
+        CommandSpec("hstrlen", arity: 3, flags: [.readonly, .fast], keys: (1, 1, 1), group: "hash", since: "3.2.0",
+                    summary: "Get the length of the value of a hash field", syntax: "key field",
+                    run: { c, o in if let f = read(c, &o) { o.writeIntegerReply(Int64(f[c.value(2)]?.count ?? 0)) } }),
+        CommandSpec("hexists", arity: 3, flags: [.readonly, .fast], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    summary: "Determine if a hash field exists", syntax: "key field",
+                    run: { c, o in if let f = read(c, &o) { o.writeIntegerReply(f[c.value(2)] == nil ? 0 : 1) } }),
+        CommandSpec("hgetall", arity: 2, flags: [.readonly], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    complexity: "O(N) where N is the size of the hash.",
+                    summary: "Get all the fields and values in a hash", syntax: "key", run: getAll),
+        CommandSpec("hkeys", arity: 2, flags: [.readonly], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    complexity: "O(N) where N is the size of the hash.",
+                    summary: "Get all the fields in a hash", syntax: "key",
+                    run: { c, o in if let f = read(c, &o) { writeAll(f.keys.elements, &o) } }),
+        CommandSpec("hvals", arity: 2, flags: [.readonly], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    complexity: "O(N) where N is the size of the hash.",
+                    summary: "Get all the values in a hash", syntax: "key",
+                    run: { c, o in if let f = read(c, &o) { writeAll(f.values.elements, &o) } }),
+        CommandSpec("hincrby", arity: 4, flags: [.write, .denyOOM, .fast], keys: (1, 1, 1), group: "hash", since: "2.0.0",
+                    summary: "Increment the integer value of a hash field by the given number", syntax: "key field increment",
+                    run: incrBy),
+        CommandSpec("hincrbyfloat", arity: 4, flags: [.write, .denyOOM, .fast], keys: (1, 1, 1), group: "hash", since: "2.6.0",
+                    summary: "Increment the float value of a hash field by the given amount", syntax: "key field increment",
+                    run: incrByFloat),
+    ]
+
+    // MARK: Reading
+
+    /// The hash at argument 1 (empty when the key is absent), or nil after replying
+    /// WRONGTYPE. O(1): the hash is shared, not copied.
+    static func read(_ c: CommandContext, _ out: inout ReplyWriter) -> Fields? {
+        guard let entry = c.lookupRead(c.key(1)) else { return [:] }
+        guard case .hash(let fields) = entry.value else { out.writeError(ErrorReplies.wrongType); return nil }
+        return fields
+    }
+
+    static func get(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let fields = read(c, &out) else { return }
+        if let value = fields[c.value(2)] { out.writeBulk(value) } else { out.writeNull() }
+    }
+
+    static func getMany(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let fields = read(c, &out) else { return }
+        out.writeArrayHeader(c.args.count - 2)
+        for i in 2..<c.args.count {
+            if let value = fields[c.value(i)] { out.writeBulk(value) } else { out.writeNull() }
+        }
+    }
+
+    static func getAll(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let fields = read(c, &out) else { return }
+        out.writeMapHeader(fields.count)
+        for (field, value) in fields {
+            out.writeBulk(field)
+            out.writeBulk(value)
+        }
+    }
+
+    static func writeAll(_ items: [ByteString], _ out: inout ReplyWriter) {
+        out.writeArrayHeader(items.count)
+        for item in items { out.writeBulk(item) }
+    }
+
+    // MARK: Writing
+
+    enum Refusal: Error {
+        case wrongType
+        case message(String)
+    }
+
+    /// Runs `body` on the hash at argument 1, created empty when absent and `create`;
+    /// deletes the key if `body` leaves it empty. The hash is taken out of its entry
+    /// while `body` runs, so it is changed in place, not copied (unless a rewrite's
+    /// snapshot shares it). Returns nil when the key is absent and not created.
+    static func modify<R>(_ c: CommandContext, create: Bool,
+                          _ body: (inout Fields) -> Result<R, Refusal>) -> Result<R, Refusal>? {
+        let key = c.key(1)
+        let outcome: Result<R, Refusal>? = c.engine.keyspace.databases[c.db].update(key, now: c.now) { slot in
+            var fields: Fields
+            if let entry = slot {
+                guard case .hash(let existing) = entry.value else { return .failure(.wrongType) }
+                fields = existing
+                slot?.value = .string(ByteString([]))  // drop the entry's reference: `fields` is unique
+            } else {
+                guard create else { return nil }
+                fields = [:]
+            }
+            let result = body(&fields)
+            if fields.isEmpty {
+                slot = nil
+            } else if slot == nil {
+                slot = Entry(value: .hash(fields))
+            } else {
+                slot?.value = .hash(fields)
+            }
+            return result
+        }
+        if case .success = outcome { c.engine.keyspace.databases[c.db].noteWrite(key) }
+        return outcome
+    }
+
+    /// Replies with `outcome`'s error, if it is one; returns the value otherwise.
+    static func unwrap<R>(_ outcome: Result<R, Refusal>, _ out: inout ReplyWriter) -> R? {
+        switch outcome {
+        case .success(let value): return value
+        case .failure(.wrongType): out.writeError(ErrorReplies.wrongType)
+        case .failure(.message(let text)): out.writeError(text)
+        }
+        return nil
+    }
+
+    static func set(_ c: CommandContext, _ out: inout ReplyWriter, legacyReply: Bool) {
+        guard c.args.count % 2 == 0 else {
+            out.writeError(ErrorReplies.wrongArity(legacyReply ? "hmset" : "hset")); return
+        }
+        guard let outcome = modify(c, create: true, { fields -> Result<Int, Refusal> in
+            var added = 0
+            for i in stride(from: 2, to: c.args.count, by: 2) {
+                if fields.updateValue(c.value(i + 1), forKey: c.value(i)) == nil { added += 1 }
+            }
+            return .success(added)
+        }), let added = unwrap(outcome, &out) else { return }
+        if legacyReply { out.writeOK() } else { out.writeIntegerReply(Int64(added)) }
+        c.recordVerbatim()
+    }
+
+    static func setIfAbsent(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let outcome = modify(c, create: true, { fields -> Result<Bool, Refusal> in
+            let field = c.value(2)
+            guard fields[field] == nil else { return .success(false) }
+            fields[field] = c.value(3)
+            return .success(true)
+        }), let added = unwrap(outcome, &out) else { return }
+        out.writeIntegerReply(added ? 1 : 0)
+        if added { c.recordVerbatim() }
+    }
+
+    /// O(fields removed × hash size): removing from the ordered table shifts the rest.
+    static func delete(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let outcome = modify(c, create: false, { fields -> Result<Int, Refusal> in
+            var removed = 0
+            for i in 2..<c.args.count where fields.removeValue(forKey: c.value(i)) != nil { removed += 1 }
+            return .success(removed)
+        }) else { out.writeIntegerReply(0); return }
+        guard let removed = unwrap(outcome, &out) else { return }
+        out.writeIntegerReply(Int64(removed))
+        if removed > 0 { c.recordVerbatim() }
+    }
+
+    static func incrBy(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let delta = c.args.int64(3) else { out.writeError(ErrorReplies.notInteger); return }
+        guard let outcome = modify(c, create: true, { fields -> Result<Int64, Refusal> in
+            let field = c.value(2)
+            var current: Int64 = 0
+            if let value = fields[field] {
+                guard let parsed = value.withUnsafeBytes({ parseStrictInt64($0) }) else {
+                    return .failure(.message("ERR hash value is not an integer"))
+                }
+                current = parsed
+            }
+            let (result, overflow) = current.addingReportingOverflow(delta)
+            guard !overflow else { return .failure(.message(ErrorReplies.overflow)) }
+            var digits = DecimalDigits(result)
+            fields[field] = digits.withBytes { ByteString($0) }
+            return .success(result)
+        }), let result = unwrap(outcome, &out) else { return }
+        out.writeIntegerReply(result)
+        c.recordVerbatim()
+    }
+
+    static func incrByFloat(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let increment = LongDouble.parse(Array(c.args[3])) else { out.writeError(ErrorReplies.notFloat); return }
+        guard let outcome = modify(c, create: true, { fields -> Result<[UInt8], Refusal> in
+            let field = c.value(2)
+            var current: Float80 = 0
+            if let value = fields[field] {
+                guard let parsed = LongDouble.parse(value.bytes) else {
+                    return .failure(.message("ERR hash value is not a float"))
+                }
+                current = parsed
+            }
+            let result = current + increment
+            guard !result.isNaN && !result.isInfinite else {
+                return .failure(.message("ERR increment would produce NaN or Infinity"))
+            }
+            guard let text = LongDouble.format(result) else { return .failure(.message(ErrorReplies.notFloat)) }
+            fields[field] = ByteString(text)
+            return .success(text)
+        }), let text = unwrap(outcome, &out) else { return }
+        out.writeBulk(text)
+        // As Redis does: the result, not the step, so a replay does not depend on rounding.
+        c.record([.word("HSET"), .bytes(Array(c.args[1])), .bytes(Array(c.args[2])), .bytes(text)])
+    }
+}
