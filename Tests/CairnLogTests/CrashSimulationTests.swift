@@ -32,7 +32,12 @@ func contents(_ keyspace: Keyspace, now: Int64) -> [String: String] {
     var out: [String: String] = [:]
     for (index, db) in keyspace.databases.enumerated() where db.count > 0 {
         db.forEachLiveKey(now: now) { key, entry in
-            if case .string(let value) = entry.value { out["\(index):\(key)"] = value.description }
+            switch entry.value {
+            case .string(let value):
+                out["\(index):\(key)"] = value.description
+            case .hash(let fields):
+                out["\(index):\(key)"] = "hash:" + fields.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            }
         }
     }
     return out
@@ -82,7 +87,7 @@ func runCrashScenario(seed: UInt64) -> String? {
             unique += 1
             let key = "k\(Int.random(in: 0..<8, using: &rng))"
             let command: [String]
-            switch Int.random(in: 0..<10, using: &rng) {
+            switch Int.random(in: 0..<12, using: &rng) {
             case 9:
                 // A transaction: its effects are logged as one MULTI … EXEC block.
                 engine.execute(Arguments(strings: ["MULTI"]), client: client, into: &out)
@@ -98,6 +103,10 @@ func runCrashScenario(seed: UInt64) -> String? {
             case 5: command = ["SELECT", String(Int.random(in: 0...1, using: &rng))]
             case 6: command = ["INCRBYFLOAT", "f", "1.5"]
             case 7: command = ["EXPIRE", key, "100000"]
+            case 10: command = ["HSET", "h\(Int.random(in: 0..<3, using: &rng))", "f\(Int.random(in: 0..<4, using: &rng))", "v\(unique)"]
+            case 11:
+                let hash = "h\(Int.random(in: 0..<3, using: &rng))"
+                command = Bool.random(using: &rng) ? ["HDEL", hash, "f\(Int.random(in: 0..<4, using: &rng))"] : ["HINCRBY", hash, "c", "1"]
             default: command = ["SET", key, "v\(unique)"]
             }
             engine.execute(Arguments(strings: command), client: client, into: &out)

@@ -32,9 +32,15 @@ import CairnLogTesting
             clock.now += 10
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
                 let key = "k\(Int.random(in: 0..<20, using: &rng))"
-                let command: [String] = Bool.random(using: &rng)
-                    ? ["SET", key, "v\(clock.now)-\(Int.random(in: 0..<1000, using: &rng))", "EX", "100000"]
-                    : ["INCR", "n"]
+                let command: [String]
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: command = ["SET", key, "v\(clock.now)-\(Int.random(in: 0..<1000, using: &rng))", "EX", "100000"]
+                case 1: command = ["INCR", "n"]
+                default:
+                    // Hashes large enough to span several HSET commands in the base.
+                    let pairs = (0..<Int.random(in: 1...100, using: &rng)).flatMap { ["f\($0)", "\(clock.now)"] }
+                    command = ["HSET", "h\(Int.random(in: 0..<3, using: &rng))"] + pairs
+                }
                 engine.execute(Arguments(strings: command), client: client, into: &out)
             }
             writer.commit(engine.propagation.take(), now: clock.now)
