@@ -34,17 +34,9 @@ public struct SnapshotEncoder {
                 if entries.isEmpty { continue }
                 for (key, entry) in entries where !entry.isExpired(at: now) {
                     keysWritten += 1
-                    guard case .hash(let fields) = entry.value else {
-                        Self.append(key, entry, to: &chunk)
-                        if chunk.readableBytes >= Self.chunkSize {
-                            try emit(chunk)
-                            chunk.clear()
-                        }
-                        continue
-                    }
-                    var next = 0
-                    while next < fields.count {
-                        next = Self.appendHashCommand(key, entry, fields, from: next, to: &chunk)
+                    var position: Int? = 0
+                    while let from = position {
+                        position = Self.append(key, entry, from: from, to: &chunk)
                         if chunk.readableBytes >= Self.chunkSize {
                             try emit(chunk)
                             chunk.clear()
@@ -56,9 +48,11 @@ public struct SnapshotEncoder {
         if chunk.readableBytes > 0 { try emit(chunk) }
     }
 
-    /// One key's command, reserved and written in one step (this loop is most of a
-    /// rewrite's CPU). O(key + value).
-    static func append(_ key: Key, _ entry: Entry, to out: inout ByteBuffer) {
+    /// The next command of `key`'s rebuild, starting at element `position` (0 first);
+    /// returns where the following command starts, or nil once the key is complete. A
+    /// string is one SET, reserved and written in one step (this is most of a rewrite's
+    /// CPU); a hash is one HSET per `itemsPerCommand` pairs. O(what it writes).
+    static func append(_ key: Key, _ entry: Entry, from position: Int, to out: inout ByteBuffer) -> Int? {
         switch entry.value {
         case .string(let value):
             key.withUnsafeBytes { key in
@@ -85,9 +79,10 @@ public struct SnapshotEncoder {
                     }
                 }
             }
+            return nil
         case .hash(let fields):
-            var next = 0
-            while next < fields.count { next = appendHashCommand(key, entry, fields, from: next, to: &out) }
+            let next = appendHashCommand(key, entry, fields, from: position, to: &out)
+            return next < fields.count ? next : nil
         }
     }
 
