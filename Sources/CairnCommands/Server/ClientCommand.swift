@@ -48,16 +48,23 @@ enum ClientCommand {
         if c.client.name.isEmpty { out.writeNull() } else { out.writeBulk(c.client.name) }
     }
 
+    /// A TYPE argument of CLIENT LIST or KILL: whether it names normal clients (the only
+    /// kind Cairn has), or nil after replying that Redis knows no such type.
+    static func isNormalType(_ name: String, _ out: inout ReplyWriter) -> Bool? {
+        let type = name.lowercased()
+        guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
+            out.writeError("ERR Unknown client type '\(name)'"); return nil
+        }
+        return type == "normal"
+    }
+
     static func list(_ c: CommandContext, _ out: inout ReplyWriter) {
         var clients = c.engine.clients.values.sorted { $0.id < $1.id }
         var i = 2
         while i < c.args.count {
             if c.args.equals(i, lowercase: "type") && i + 1 < c.args.count {
-                let type = c.args.string(i + 1).lowercased()
-                guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
-                    out.writeError("ERR Unknown client type '\(c.args.string(i + 1))'"); return
-                }
-                if type != "normal" { clients = [] }
+                guard let normal = isNormalType(c.args.string(i + 1), &out) else { return }
+                if !normal { clients = [] }
                 i += 2
             } else if c.args.equals(i, lowercase: "id") && i + 1 < c.args.count {
                 var ids = Set<Int64>()
@@ -112,11 +119,8 @@ enum ClientCommand {
                     }
                     filter.id = id
                 } else if c.args.equals(i, lowercase: "type") {
-                    let type = value.lowercased()
-                    guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
-                        out.writeError("ERR Unknown client type '\(value)'"); return
-                    }
-                    if type != "normal" { filter.typeMatchesNone = true }
+                    guard let normal = isNormalType(value, &out) else { return }
+                    if !normal { filter.typeMatchesNone = true }
                 } else if c.args.equals(i, lowercase: "addr") {
                     filter.address = value
                 } else if c.args.equals(i, lowercase: "laddr") {
