@@ -209,6 +209,9 @@ WATCH_SCENARIOS = [
     [(0, "SET w17 1"), (0, "WATCH w17"), (1, "EXPIRE w17 100"), (0, "MULTI"), (0, "UNWATCH"), (0, "EXEC")],
     [(0, "WATCH w18"), (0, "MULTI"), (0, "NOPE"), (1, "SET w18 1"), (0, "EXEC"), (1, "SET w18 2"), (0, "MULTI"),
      (0, "EXEC")],
+    # Hash writes that change nothing (HSETNX on a field, HDEL of a missing one) leave the watch intact.
+    [(0, "HSET w19 f 1"), (0, "WATCH w19"), (1, "HSETNX w19 f 2"), (1, "HDEL w19 nope"), (1, "HGET w19 f"), (0, "MULTI"),
+     (0, "HGET w19 f"), (0, "EXEC"), (0, "WATCH w19"), (1, "HINCRBY w19 f 0"), (0, "MULTI"), (0, "EXEC")],
 ]
 
 

@@ -105,7 +105,8 @@ enum HashCommands {
     /// Runs `body` on the hash at argument 1, created empty when absent and `create`;
     /// deletes the key if `body` leaves it empty. The hash is taken out of its entry
     /// while `body` runs, so it is changed in place, not copied (unless a rewrite's
-    /// snapshot shares it). Returns nil when the key is absent and not created.
+    /// snapshot shares it). Returns nil when the key is absent and not created. The
+    /// caller calls `noteWrite` when something changed.
     static func modify<R>(_ c: CommandContext, create: Bool,
                           _ body: (inout Fields) -> Result<R, Refusal>) -> Result<R, Refusal>? {
         let key = c.key(1)
@@ -129,8 +130,12 @@ enum HashCommands {
             }
             return result
         }
-        if case .success = outcome { c.engine.keyspace.databases[c.db].noteWrite(key) }
         return outcome
+    }
+
+    /// Tells WATCH the hash at argument 1 changed (only the callers know whether it did).
+    static func noteWrite(_ c: CommandContext) {
+        c.engine.keyspace.databases[c.db].noteWrite(c.key(1))
     }
 
     /// Replies with `outcome`'s error, if it is one; returns the value otherwise.
@@ -154,6 +159,7 @@ enum HashCommands {
             }
             return .success(added)
         }), let added = unwrap(outcome, &out) else { return }
+        noteWrite(c)
         if legacyReply { out.writeOK() } else { out.writeIntegerReply(Int64(added)) }
         c.recordVerbatim()
     }
@@ -166,7 +172,10 @@ enum HashCommands {
             return .success(true)
         }), let added = unwrap(outcome, &out) else { return }
         out.writeIntegerReply(added ? 1 : 0)
-        if added { c.recordVerbatim() }
+        if added {
+            noteWrite(c)
+            c.recordVerbatim()
+        }
     }
 
     /// O(fields removed × hash size): removing from the ordered table shifts the rest.
@@ -178,7 +187,10 @@ enum HashCommands {
         }) else { out.writeIntegerReply(0); return }
         guard let removed = unwrap(outcome, &out) else { return }
         out.writeIntegerReply(Int64(removed))
-        if removed > 0 { c.recordVerbatim() }
+        if removed > 0 {
+            noteWrite(c)
+            c.recordVerbatim()
+        }
     }
 
     static func incrBy(_ c: CommandContext, _ out: inout ReplyWriter) {
@@ -198,6 +210,7 @@ enum HashCommands {
             fields[field] = digits.withBytes { ByteString($0) }
             return .success(result)
         }), let result = unwrap(outcome, &out) else { return }
+        noteWrite(c)
         out.writeIntegerReply(result)
         c.recordVerbatim()
     }
@@ -221,8 +234,9 @@ enum HashCommands {
             fields[field] = ByteString(text)
             return .success(text)
         }), let text = unwrap(outcome, &out) else { return }
+        noteWrite(c)
         out.writeBulk(text)
         // As Redis does: the result, not the step, so a replay does not depend on rounding.
-        c.record([.word("HSET"), .bytes(Array(c.args[1])), .bytes(Array(c.args[2])), .bytes(text)])
+        c.record([.word("HSET"), .slice(c.args[1]), .slice(c.args[2]), .bytes(text)])
     }
 }
