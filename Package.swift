@@ -85,7 +85,8 @@ let package = Package(
         // Measures the keyspace alone (lookups, updates, snapshot stalls); see docs/benchmarks.md.
         .executableTarget(name: "cairn-keyspace-bench", dependencies: ["CairnKeyspace"], swiftSettings: strict),
         .testTarget(name: "CairnLogTests", dependencies: ["CairnLog", "CairnLogTesting", "CairnProtocol", "CairnCommands", "CairnKeyspace", "CairnConfig",
-                                                         .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
+                                                         .product(name: "NIOCore", package: "swift-nio"),
+                                                         .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "CairnProtocolTests", dependencies: ["CairnProtocol"], swiftSettings: strict),
         .testTarget(name: "CairnKeyspaceTests", dependencies: ["CairnKeyspace"], swiftSettings: strict),
         .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnProtocol"], swiftSettings: strict),

@@ -83,11 +83,17 @@ extension Directive {
         Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in
             guard args.count == 1 else { return "wrong number of arguments" }
             let text = args[0].lowercased()
+            // Scaled with overflow reported: "9999999999999999h" is refused, not a trap.
+            func scaled(_ digits: Substring, _ factor: Int) -> Int? {
+                guard let n = Int(digits) else { return nil }
+                let (ms, overflow) = n.multipliedReportingOverflow(by: factor)
+                return overflow ? nil : ms
+            }
             var value: Int?
-            if text.hasSuffix("ms") { value = Int(text.dropLast(2)) }
-            else if text.hasSuffix("s") { value = Int(text.dropLast()).map { $0 * 1000 } }
-            else if text.hasSuffix("m") { value = Int(text.dropLast()).map { $0 * 60_000 } }
-            else if text.hasSuffix("h") { value = Int(text.dropLast()).map { $0 * 3_600_000 } }
+            if text.hasSuffix("ms") { value = scaled(text.dropLast(2), 1) }
+            else if text.hasSuffix("s") { value = scaled(text.dropLast(), 1000) }
+            else if text.hasSuffix("m") { value = scaled(text.dropLast(), 60_000) }
+            else if text.hasSuffix("h") { value = scaled(text.dropLast(), 3_600_000) }
             else { value = Int(text) }
             guard let ms = value else { return "argument must be a duration like 250ms, 1s, 30m or 2h" }
             guard range.contains(ms) else {
@@ -115,6 +121,33 @@ extension Directive {
             settings[keyPath: path] = value
             return nil
         }, render: { $0[keyPath: path] })
+    }
+
+    /// `client-output-buffer-limit <class> <hard> <soft> <soft-seconds> ...`: the classes
+    /// named change, the others keep their limits (as in Redis, in a file or CONFIG SET).
+    static func outputBufferLimits(_ name: String, _ path: any WritableKeyPath<Settings, OutputBufferLimits> & Sendable) -> Directive {
+        Directive(name: name, mutableAtRuntime: true, parse: { settings, args in
+            let words = args.flatMap { $0.split(separator: " ").map(String.init) }
+            guard !words.isEmpty, words.count % 4 == 0 else { return "Wrong number of arguments in buffer limit configuration." }
+            var limits = settings[keyPath: path]
+            for i in stride(from: 0, to: words.count, by: 4) {
+                guard let kind = ClientClass(configName: words[i]) else {
+                    return "Invalid client class specified in buffer limit configuration."
+                }
+                guard let hard = MemoryValue.parse(words[i + 1]), let soft = MemoryValue.parse(words[i + 2]),
+                      let seconds = Int(words[i + 3]), seconds >= 0 else {
+                    return "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                }
+                limits[kind] = OutputBufferLimit(hard: hard, soft: soft, softSeconds: seconds)
+            }
+            settings[keyPath: path] = limits
+            return nil
+        }, render: { settings in
+            ClientClass.allCases.map { kind in
+                let limit = settings[keyPath: path][kind]
+                return "\(kind.configName) \(limit.hard) \(limit.soft) \(limit.softSeconds)"
+            }.joined(separator: " ")
+        })
     }
 
     /// A list of words; in a file as separate arguments, with CONFIG SET as one spaced string.

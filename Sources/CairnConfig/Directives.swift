@@ -9,6 +9,8 @@ public enum Directives {
         .integer("maxclients", \.maxclients, 1...Int(UInt32.max), mutable: true),
         .memory("proto-max-bulk-len", \.protoMaxBulkLen, minimum: 1024 * 1024, mutable: true),
         .memory("client-query-buffer-limit", \.clientQueryBufferLimit, minimum: 1024 * 1024, mutable: true),
+        .outputBufferLimits("client-output-buffer-limit", \.clientOutputBufferLimits),
+        .integer("timeout", \.timeout, 0...Int(Int32.max), mutable: true),
         .integer("hz", \.hz, Int.min...Int.max, clampTo: 1...500, mutable: true),
         .enumeration("loglevel", \.loglevel, mutable: true),
         .bool("appendonly", \.appendonly, mutable: true),

@@ -7,6 +7,10 @@ public struct Settings: Sendable, Equatable {
     public var maxclients = 10_000
     public var protoMaxBulkLen = 512 * 1024 * 1024
     public var clientQueryBufferLimit = 1024 * 1024 * 1024
+    /// Replies waiting to be sent, per client class, past which a client is closed.
+    public var clientOutputBufferLimits = OutputBufferLimits()
+    /// Close a client idle for this many seconds (0: never), as Redis's `timeout`.
+    public var timeout = 0
     /// How often per second background tasks (active expiry) run; Redis clamps to 1...500.
     public var hz = 10
     public var loglevel = LogLevel.notice
@@ -37,5 +41,70 @@ public struct Settings: Sendable, Equatable {
 
     public enum AppendFsync: String, Sendable, CaseIterable {
         case always, everysec, no
+    }
+}
+
+/// The kinds of client Redis sets output limits for. Cairn's clients are all `normal`
+/// until replication and pub/sub exist; the other classes are kept and shown for
+/// compatibility with redis.conf files.
+public enum ClientClass: CaseIterable, Sendable {
+    case normal, replica, pubsub
+
+    /// As CONFIG GET prints it (Redis 7 still says `slave`).
+    public var configName: String {
+        switch self {
+        case .normal: return "normal"
+        case .replica: return "slave"
+        case .pubsub: return "pubsub"
+        }
+    }
+
+    init?(configName: String) {
+        switch configName.lowercased() {
+        case "normal": self = .normal
+        case "replica", "slave": self = .replica
+        case "pubsub": self = .pubsub
+        default: return nil
+        }
+    }
+}
+
+/// One class's output buffer limit: closed at once past `hard`, or after staying past
+/// `soft` for `softSeconds`. 0 turns a limit off.
+public struct OutputBufferLimit: Sendable, Equatable {
+    public var hard: Int
+    public var soft: Int
+    public var softSeconds: Int
+
+    public init(hard: Int, soft: Int, softSeconds: Int) {
+        self.hard = hard
+        self.soft = soft
+        self.softSeconds = softSeconds
+    }
+}
+
+/// `client-output-buffer-limit`, with redis.conf's defaults.
+public struct OutputBufferLimits: Sendable, Equatable {
+    public var normal = OutputBufferLimit(hard: 0, soft: 0, softSeconds: 0)
+    public var replica = OutputBufferLimit(hard: 256 << 20, soft: 64 << 20, softSeconds: 60)
+    public var pubsub = OutputBufferLimit(hard: 32 << 20, soft: 8 << 20, softSeconds: 60)
+
+    public init() {}
+
+    public subscript(_ kind: ClientClass) -> OutputBufferLimit {
+        get {
+            switch kind {
+            case .normal: return normal
+            case .replica: return replica
+            case .pubsub: return pubsub
+            }
+        }
+        set {
+            switch kind {
+            case .normal: normal = newValue
+            case .replica: replica = newValue
+            case .pubsub: pubsub = newValue
+            }
+        }
     }
 }

@@ -55,7 +55,8 @@ public struct RequestDecoder: Sendable {
                 pendingBulkLength = Int(n)
             }
             // Payload plus CRLF; like Redis, the two trailing bytes are skipped unchecked.
-            guard buffer.readableBytes >= pendingBulkLength + 2 else { return false }
+            // Compared without adding: proto-max-bulk-len may be set as high as Int.max.
+            guard buffer.readableBytes >= 2, buffer.readableBytes - 2 >= pendingBulkLength else { return false }
             buffer.withUnsafeReadableBytes { raw in
                 args.append(UnsafeRawBufferPointer(rebasing: raw[0..<pendingBulkLength]))
             }
@@ -78,7 +79,8 @@ public struct RequestDecoder: Sendable {
         guard cr + 1 < view.endIndex else { return nil }
         let start = view.startIndex
         let result: (UInt8, Int64?) = buffer.withUnsafeReadableBytes { raw in
-            (raw[0], parseStrictInt64(UnsafeRawBufferPointer(rebasing: raw[1..<(cr - start)])))
+            // An empty line ("\r\n" where a header belongs) has no marker: its '\r' stands in.
+            cr == start ? (raw[0], nil) : (raw[0], parseStrictInt64(UnsafeRawBufferPointer(rebasing: raw[1..<(cr - start)])))
         }
         buffer.moveReaderIndex(to: cr + 2)
         return result

@@ -40,18 +40,25 @@ struct CheckAOF: ParsableCommand {
         } catch {
             Self.exit(2, "\(error)")
         }
-        var results: [(path: String, bytes: [UInt8], result: LogReader.Result)] = []
+        // Each file is mapped, checked and described, then let go: a log larger than
+        // memory is checked without holding it.
+        var results: [Checked] = []
         for file in files {
-            let bytes: [UInt8]
-            do { bytes = try fs.read(file) } catch { Self.exit(2, "Cannot read \(file): \(error)") }
-            let result = LogReader(bytes).read { (_: Arguments, _: Int) throws(LogReader.ApplyError) in }
-            results.append((file, bytes, result))
+            do {
+                let checked = try fs.withContents(of: file) { bytes in
+                    Checked(path: file, bytes: bytes,
+                            result: LogReader(bytes).read { (_: Arguments, _: Int) throws(LogReader.ApplyError) in })
+                }
+                results.append(checked)
+            } catch {
+                Self.exit(2, "Cannot read \(file): \(error)")
+            }
         }
         // The last file that holds anything: only its tail may be cut.
-        let lastIndex = results.lastIndex { !$0.bytes.isEmpty } ?? results.count - 1
+        let lastIndex = results.lastIndex { $0.size > 0 } ?? results.count - 1
 
         if let limit = truncateToTimestamp {
-            let (file, _, result) = results[lastIndex]
+            let file = results[lastIndex].path, result = results[lastIndex].result
             guard let cut = result.timestamps.first(where: { $0.seconds > limit }) else {
                 print("\(file): no #TS annotation after \(limit); nothing to cut")
                 return
@@ -63,14 +70,14 @@ struct CheckAOF: ParsableCommand {
         var damaged = false
         for (index, entry) in results.enumerated() {
             let name = entry.path
-            let size = entry.bytes.count
+            let size = entry.size
             let kind = entry.result.checksummed ? "checksummed batches" : (size == 0 ? "empty" : "plain commands")
             switch entry.result.outcome {
             case .complete:
                 print("\(name): OK, \(entry.result.commands) commands, \(size) bytes (\(kind))")
             case .tornTail(let valid, let reason):
                 damaged = true
-                report(name, entry.bytes, valid: valid, reason: "torn tail: \(reason)")
+                report(entry, reason: "torn tail: \(reason)")
                 if fix {
                     guard index == lastIndex else {
                         print("  Not fixable with --fix: only the end of the log may be cut.")
@@ -82,7 +89,7 @@ struct CheckAOF: ParsableCommand {
                 }
             case .corrupt(let offset, let reason):
                 damaged = true
-                report(name, entry.bytes, valid: offset, reason: "corruption: \(reason)")
+                report(entry, reason: "corruption: \(reason)")
                 print("  Not a torn tail: valid data follows the damage. Restore from a backup, or cut the file")
                 print("  yourself at the offset above if losing everything after it is acceptable.")
             }
@@ -91,13 +98,11 @@ struct CheckAOF: ParsableCommand {
     }
 
     /// Where valid data ends and a preview of what follows.
-    func report(_ file: String, _ bytes: [UInt8], valid: Int, reason: String) {
-        let line = bytes[0..<min(valid, bytes.count)].reduce(1) { $0 + ($1 == 10 ? 1 : 0) }
-        print("\(file): valid up to offset \(valid) (line \(line)); \(bytes.count - valid) bytes follow: \(reason)")
-        let preview = bytes[min(valid, bytes.count)..<min(valid + 48, bytes.count)]
-        let text = preview.map { $0 >= 32 && $0 < 127 ? String(UnicodeScalar($0)) : "." }.joined()
-        let hex = preview.prefix(16).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: " ")
-        print("  next bytes: \(hex)\(preview.count > 16 ? " ..." : "")  \"\(text)\"")
+    func report(_ file: Checked, reason: String) {
+        print("\(file.path): valid up to offset \(file.validEnd) (line \(file.lineOfValidEnd)); \(file.size - file.validEnd) bytes follow: \(reason)")
+        let text = file.preview.map { $0 >= 32 && $0 < 127 ? String(UnicodeScalar($0)) : "." }.joined()
+        let hex = file.preview.prefix(16).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: " ")
+        print("  next bytes: \(hex)\(file.preview.count > 16 ? " ..." : "")  \"\(text)\"")
     }
 
     /// Cuts `file` at `offset` after asking (unless --yes). Returns true when cut.
@@ -136,6 +141,9 @@ struct CheckAOF: ParsableCommand {
             guard fs.size(path) != nil else { throw CheckError("No such file: \(path)") }
             return [path]
         }
+        if let size = fs.size(manifestPath), size > Manifest.maxSize {
+            throw CheckError("Invalid manifest \(manifestPath): \(size) bytes, more than any manifest holds (\(Manifest.maxSize))")
+        }
         let text: [UInt8]
         do { text = try fs.read(manifestPath) } catch { throw CheckError("Cannot read \(manifestPath): \(error)") }
         let manifest: Manifest
@@ -154,6 +162,32 @@ struct CheckAOF: ParsableCommand {
         let bytes = Array((message + "\n").utf8)
         _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
         Foundationless.exit(code)
+    }
+}
+
+/// One file's verdict, with what the report shows of it (taken while it was mapped).
+struct Checked {
+    let path: String
+    let size: Int
+    let result: LogReader.Result
+    /// Where valid data ends (the whole file when it is valid).
+    let validEnd: Int
+    /// The line number at `validEnd`, counted from 1.
+    let lineOfValidEnd: Int
+    /// Up to 48 bytes from `validEnd`.
+    let preview: [UInt8]
+
+    init(path: String, bytes: UnsafeRawBufferPointer, result: LogReader.Result) {
+        self.path = path
+        self.size = bytes.count
+        self.result = result
+        switch result.outcome {
+        case .complete: validEnd = bytes.count
+        case .tornTail(let valid, _): validEnd = min(valid, bytes.count)
+        case .corrupt(let offset, _): validEnd = min(offset, bytes.count)
+        }
+        lineOfValidEnd = bytes[0..<validEnd].reduce(1) { $0 + ($1 == 10 ? 1 : 0) }
+        preview = Array(bytes[validEnd..<min(validEnd + 48, bytes.count)])
     }
 }
 

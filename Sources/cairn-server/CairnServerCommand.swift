@@ -65,6 +65,11 @@ struct CairnServerCommand: AsyncParsableCommand {
             free(cwd)
         }
 
+        // One server per data directory, held until the process ends.
+        let lock: DataDirectoryLock
+        do { lock = try DataDirectoryLock.acquire(in: settings.dir) } catch { Self.fail(error.description) }
+        defer { withExtendedLifetime(lock) {} }
+
         let level = settings.loglevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)

@@ -22,7 +22,7 @@ func batch(_ commands: [[String]], timestamp: Int64? = nil) -> [UInt8] {
 
 func readAll(_ bytes: [UInt8]) -> (LogReader.Result, [[String]]) {
     var seen: [[String]] = []
-    let result = LogReader(bytes).read { (args: Arguments, _: Int) throws(LogReader.ApplyError) in
+    let result = LogReader.read(bytes) { (args: Arguments, _: Int) throws(LogReader.ApplyError) in
         seen.append((0..<args.count).map { args.string($0) })
     }
     return (result, seen)

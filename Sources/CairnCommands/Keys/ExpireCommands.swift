@@ -77,7 +77,8 @@ enum ExpireCommands {
         guard entry.isVolatile else { out.writeIntegerReply(-1); return }
         var value = absolute ? entry.expireAt : entry.expireAt - c.now
         if value < 0 { value = 0 }
-        out.writeIntegerReply(milliseconds ? value : (value + 500) / 1000)
+        // Rounded to the nearest second without adding (an expiry may be Int64.max).
+        out.writeIntegerReply(milliseconds ? value : value / 1000 + (value % 1000 >= 500 ? 1 : 0))
     }
 
     static func persist(_ c: CommandContext, _ out: inout ReplyWriter) {

@@ -8,7 +8,7 @@ enum ConnectionCommands {
     static let redisCompatibleVersion = "7.0.0"
 
     static let specs: [CommandSpec] = [
-        CommandSpec("ping", arity: -1, flags: [.fast, .loading, .stale], group: "connection",
+        CommandSpec("ping", arity: -1, flags: [.fast], group: "connection",
                     summary: "Returns the server's liveliness response.", syntax: "[message]", run: ping),
         CommandSpec("echo", arity: 2, flags: [.fast, .loading, .stale], group: "connection",
                     summary: "Returns the given string.", syntax: "message", run: { c, o in o.writeBulk(c.args[1]) }),

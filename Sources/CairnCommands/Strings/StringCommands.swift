@@ -284,7 +284,8 @@ enum StringCommands {
         } else if patch.isEmpty {
             out.writeIntegerReply(0); return
         }
-        guard offset + Int64(patch.count) <= Int64(c.engine.settings.protoMaxBulkLen) else {
+        // Compared without adding: the offset may be anything up to Int64.max.
+        guard offset <= Int64(c.engine.settings.protoMaxBulkLen) - Int64(patch.count) else {
             out.writeError(ErrorReplies.stringTooLong); return
         }
         let start = Int(offset)

@@ -32,17 +32,18 @@ extension Database {
     /// with volatile keys (for INFO keyspace's avg_ttl). O(entries of the sampled segments).
     public func averageTTL(now: Int64, sampleSegments: Int = 16) -> Int64 {
         guard volatileCount > 0 else { return 0 }
-        var total: Int64 = 0
-        var n: Int64 = 0
+        // A running mean: a sum of TTLs near Int64.max would overflow.
+        var mean: Double = 0
+        var n: Double = 0
         var seen = 0
         for segment in segments where segment.volatileCount > 0 {
             for (_, entry) in segment.entries where entry.isVolatile && entry.expireAt > now {
-                total += entry.expireAt - now
                 n += 1
+                mean += (Double(entry.expireAt - now) - mean) / n
             }
             seen += 1
             if seen >= sampleSegments { break }
         }
-        return n == 0 ? 0 : total / n
+        return Int64(min(mean, 9.2e18))
     }
 }

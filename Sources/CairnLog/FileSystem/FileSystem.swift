@@ -41,6 +41,10 @@ public protocol FileSystem: Sendable {
     func close(_ file: FileHandle)
     /// The whole content of `path`.
     func read(_ path: String) throws(FileSystemError) -> [UInt8]
+    /// Calls `body` with the whole content of `path`, mapped rather than copied where the
+    /// file system can: loading a log larger than memory pages it in and lets the kernel
+    /// drop what was read, instead of holding it all.
+    func withContents<R>(of path: String, _ body: (UnsafeRawBufferPointer) -> R) throws(FileSystemError) -> R
     /// The size of `path`, or nil if it does not exist.
     func size(_ path: String) -> Int?
     /// Cuts `path` to `size` bytes and fsyncs it.
@@ -59,6 +63,11 @@ public protocol FileSystem: Sendable {
 extension FileSystem {
     /// No hint taken (simulated file systems).
     public func startWriteback(_ file: FileHandle) {}
+
+    /// Read, then lent (simulated file systems, whose files are arrays already).
+    public func withContents<R>(of path: String, _ body: (UnsafeRawBufferPointer) -> R) throws(FileSystemError) -> R {
+        try read(path).withUnsafeBytes(body)
+    }
 
     /// Writes all of `bytes`, retrying short writes; throws on the first error.
     /// Returns the number of bytes written before the error, with it.

@@ -58,6 +58,24 @@ public struct PosixFileSystem: FileSystem {
         }
     }
 
+    public func withContents<R>(of path: String, _ body: (UnsafeRawBufferPointer) -> R) throws(FileSystemError) -> R {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError("open", path, code: errno) }
+        defer { _ = Glibc.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileSystemError("fstat", path, code: errno) }
+        let size = Int(info.st_size)
+        guard size > 0 else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        // Shared and read-only: the pages are the page cache's own, so the mapping costs
+        // no memory of the process's and the kernel reclaims pages already read.
+        guard let base = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), base != MAP_FAILED else {
+            throw FileSystemError("mmap", path, code: errno)
+        }
+        defer { _ = munmap(base, size) }
+        _ = madvise(base, size, MADV_SEQUENTIAL)
+        return body(UnsafeRawBufferPointer(start: base, count: size))
+    }
+
     public func size(_ path: String) -> Int? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }

@@ -37,7 +37,10 @@ public final class LogFiles {
     /// there is none. Every create and rename is followed by a directory fsync.
     public static func open(fs: any FileSystem, layout: LogLayout) throws(LogError) -> LogFiles {
         do {
-            if fs.size(layout.manifestPath) != nil {
+            if let size = fs.size(layout.manifestPath) {
+                guard size <= Manifest.maxSize else {
+                    throw LogError("The manifest \(layout.manifestPath) is \(size) bytes, more than any manifest holds (\(Manifest.maxSize)): it is damaged. Restore it from a backup; run cairn-check-aof \(layout.directory) to inspect the files.")
+                }
                 let bytes = try fs.read(layout.manifestPath)
                 let manifest: Manifest
                 do { manifest = try Manifest.parse(String(decoding: bytes, as: UTF8.self)) } catch {
@@ -49,6 +52,9 @@ public final class LogFiles {
                 return LogFiles(fs: fs, layout: layout, manifest: manifest)
             }
             try fs.makeDirectory(layout.directory)
+            guard fs.list(layout.directory) != nil else {
+                throw LogError("\(layout.directory) exists and is not a directory: Cairn keeps its append-only files there. Move it away or set appenddirname.")
+            }
             try fs.syncDirectory(layout.workingDirectory)
             var entries: [Manifest.Entry] = []
             if fs.size(layout.path(layout.fileName)) != nil {
@@ -119,17 +125,24 @@ public final class LogFiles {
             guard fs.size(path) != nil else {
                 throw LogError("The manifest names \(entry.name), which does not exist in \(layout.directory). Restore the file or the manifest from a backup.")
             }
-            let bytes: [UInt8]
-            do { bytes = try fs.read(path) } catch { throw LogError("Cannot read \(path): \(error)") }
             var reported = 0
             let before = loaded
-            let result = LogReader(bytes).read { (args: Arguments, offset: Int) throws(LogReader.ApplyError) in
-                try apply(args)
-                if offset - reported >= 1 << 20 {
-                    reported = offset
-                    progress(before + offset, total)
+            let mapped: (result: LogReader.Result, size: Int)
+            do {
+                mapped = try fs.withContents(of: path) { bytes in
+                    let result = LogReader(bytes).read { (args: Arguments, offset: Int) throws(LogReader.ApplyError) in
+                        try apply(args)
+                        if offset - reported >= 1 << 20 {
+                            reported = offset
+                            progress(before + offset, total)
+                        }
+                    }
+                    return (result, bytes.count)
                 }
+            } catch {
+                throw LogError("Cannot read \(path): \(error)")
             }
+            let (result, size) = mapped
             // The tail of the whole log: every later file is empty (as after an upgrade).
             let isLast = sizes[(index + 1)...].allSatisfy { $0 == 0 }
             switch result.outcome {
@@ -140,16 +153,16 @@ public final class LogFiles {
                     throw LogError("Bad data in \(path) at offset \(valid): \(reason). Only the end of the log may be a torn write. Run cairn-check-aof \(layout.manifestPath) to inspect it.")
                 }
                 guard truncateTail else {
-                    throw LogError("The append-only file \(path) ends in a torn write at offset \(valid) (\(bytes.count - valid) bytes: \(reason)). Start with aof-load-truncated yes to cut it, or run cairn-check-aof --fix \(layout.manifestPath).")
+                    throw LogError("The append-only file \(path) ends in a torn write at offset \(valid) (\(size - valid) bytes: \(reason)). Start with aof-load-truncated yes to cut it, or run cairn-check-aof --fix \(layout.manifestPath).")
                 }
                 do { try fs.truncateFile(path, to: valid) } catch {
                     throw LogError("Cannot truncate \(path) to \(valid) bytes: \(error)")
                 }
-                report.truncation = (entry.name, valid, bytes.count - valid, reason)
+                report.truncation = (entry.name, valid, size - valid, reason)
             case .corrupt(let offset, let reason):
                 throw LogError("Bad data in \(path) at offset \(offset): \(reason). Cairn will not drop data silently; run cairn-check-aof \(layout.manifestPath) to see where valid data ends.")
             }
-            report.files.append((entry.name, bytes.count, result.commands))
+            report.files.append((entry.name, size, result.commands))
             loaded += sizes[index]
             progress(loaded, total)
         }

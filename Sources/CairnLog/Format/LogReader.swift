@@ -6,6 +6,12 @@ public import CairnProtocol
 /// of its commands is applied; files without them (written by Redis) are read as a
 /// plain command stream. A MULTI ... EXEC block is applied whole or not at all.
 /// See docs/aof-format.md for the rules this implements.
+///
+/// The bytes are usually the file mapped into memory (`FileSystem.withContents`), so a
+/// file larger than memory is paged in and dropped by the kernel as the reader moves on.
+/// Every length a file declares (a batch's, a command's argument count, an argument's)
+/// is compared with what is left of the file before any arithmetic or allocation: a
+/// damaged number can make the reader stop, never trap or allocate past the file's size.
 public struct LogReader {
     /// How a file ended.
     public enum Outcome: Equatable, Sendable {
@@ -33,9 +39,15 @@ public struct LogReader {
         public init(_ message: String) { self.message = message }
     }
 
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
 
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// A reader over `bytes`, which must stay valid while `read` runs.
+    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Reads an array's bytes (tests, small files). O(size).
+    public static func read(_ bytes: [UInt8], _ apply: (Arguments, Int) throws(ApplyError) -> Void) -> Result {
+        bytes.withUnsafeBytes { LogReader($0).read(apply) }
+    }
 
     /// Reads the whole file, calling `apply` for each command in order (with the offset of
     /// the batch or command it came from). Stops at the first problem. O(size).
@@ -85,9 +97,12 @@ public struct LogReader {
                     return result
                 }
                 if hasPrefix(BatchEncoding.timestampPrefix, at: pos) {
-                    if let seconds = Int64(String(decoding: bytes[(pos + 4)..<end], as: UTF8.self)) {
-                        result.timestamps.append((pos, seconds))
+                    // Only digits: a damaged line here could otherwise swallow the batch after it.
+                    guard let seconds = Int64(String(decoding: bytes[(pos + 4)..<end], as: UTF8.self)), seconds >= 0 else {
+                        result.outcome = stop(pos, "malformed #TS annotation at offset \(pos)")
+                        return result
                     }
+                    result.timestamps.append((pos, seconds))
                     pos = end + 2
                     continue
                 }
@@ -115,7 +130,14 @@ public struct LogReader {
                         continue
                     }
                 }
-                // Another annotation (Redis skips any line starting with '#').
+                // Another annotation: Redis skips any line starting with '#', and so does a
+                // file of Redis's. But neither writes anything but #TS lines, so once a file
+                // has batches, or when the line is not printable text, it is damage — taking
+                // it for a comment would skip whatever batches it covers without a word.
+                guard !result.checksummed, isPrintable(pos..<end) else {
+                    result.outcome = stop(pos, "unexpected annotation line at offset \(pos)")
+                    return result
+                }
                 pos = end + 2
                 continue
             }
@@ -167,10 +189,11 @@ public struct LogReader {
             return .invalid(reason: "malformed batch header", complete: true, end: nil)
         }
         let start = headerEnd + 2
-        guard start + length <= bytes.count else {
+        // Bounded by what is left of the file, before adding: the length may be near Int.max.
+        guard length <= bytes.count - start else {
             return .invalid(reason: "batch of \(length) bytes cut off", complete: false, end: nil)
         }
-        let actual = bytes.withUnsafeBytes { CRC64.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)])) }
+        let actual = CRC64.checksum(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]))
         guard actual == crc else {
             return .invalid(reason: "batch checksum mismatch", complete: true, end: start + length - 1)
         }
@@ -228,17 +251,24 @@ public struct LogReader {
                 return .malformed("invalid argument length")
             }
             let start = lengthEnd + 2
-            guard start + length + 2 <= limit else { return .incomplete }
+            // Bounded by what is left before `limit`, before adding.
+            guard limit - start >= 2, length <= limit - start - 2 else { return .incomplete }
             guard bytes[start + length] == 13, bytes[start + length + 1] == 10 else {
                 return .malformed("argument not followed by CRLF")
             }
-            args.append(bytes[start..<(start + length)])
+            args.append(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]))
             p = start + length + 2
         }
         return .command(args, after: p)
     }
 
     // MARK: Lines
+
+    /// Whether `range` holds only printable ASCII (and tabs).
+    func isPrintable(_ range: Range<Int>) -> Bool {
+        for i in range where !(bytes[i] >= 32 && bytes[i] < 127) && bytes[i] != 9 { return false }
+        return true
+    }
 
     func hasPrefix(_ prefix: [UInt8], at pos: Int) -> Bool {
         guard pos + prefix.count <= bytes.count else { return false }

@@ -18,6 +18,13 @@ public struct Manifest: Sendable, Equatable {
 
     public var entries: [Entry]
 
+    /// Largest sequence number accepted: leaves room for any number of rewrites.
+    public static let maxSequence = 1 << 53
+    /// Longest file name accepted (Linux's NAME_MAX).
+    public static let maxNameLength = 255
+    /// Largest manifest read. Cairn's hold a few short lines; anything bigger is damage.
+    public static let maxSize = 1 << 20
+
     public init(entries: [Entry]) { self.entries = entries }
 
     /// The base file, if any.
@@ -56,7 +63,15 @@ public struct Manifest: Sendable, Equatable {
                   let typeText = fields["type"], let type = FileType(rawValue: typeText) else {
                 throw ParseError(line: index + 1, message: "expected 'file <name> seq <n> type b|h|i'")
             }
-            guard !name.contains("/") else { throw ParseError(line: index + 1, message: "file name with a path: \(name)") }
+            // A rewrite numbers the next file seq + 1: a sequence near Int.max could not.
+            guard seq <= maxSequence else {
+                throw ParseError(line: index + 1, message: "sequence number \(seq) out of range (at most \(maxSequence))")
+            }
+            // Names stay inside the directory the manifest is in.
+            guard !name.contains("/"), name != ".", name != "..", !name.utf8.contains(0),
+                  name.utf8.count <= maxNameLength else {
+                throw ParseError(line: index + 1, message: "file name is not a plain name in the directory: \(name.prefix(80))")
+            }
             guard names.insert(name).inserted else { throw ParseError(line: index + 1, message: "file \(name) listed twice") }
             if type == .base && entries.contains(where: { $0.type == .base }) {
                 throw ParseError(line: index + 1, message: "more than one base file")

@@ -39,6 +39,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var closing = false
     /// Close once every reply (held or not) is written.
     private var closeWhenFlushed = false
+    /// Since when (Unix ms) the unsent replies have been over the soft output limit.
+    private var overSoftLimitSince: Int64?
 
     init(engine: Engine, runtime: ServerRuntime, flusher: ReplyFlusher, allocator: ByteBufferAllocator) {
         self.engine = engine
@@ -93,6 +95,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         guard var buffer = pending else { return }
         pending = nil
+        session.lastInteraction = engine.clock()
         decoder.maxBulkLength = engine.settings.protoMaxBulkLen
         while buffer.readableBytes > 0 {
             let complete: Bool
@@ -175,6 +178,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 held.append((replies.buffer, after))
                 replies.buffer = context.channel.allocator.buffer(capacity: 4096)
             }
+            enforceOutputLimit(context)
             return !wasWaiting && !held.isEmpty
         }
         if replies.readableBytes > 0 {
@@ -182,7 +186,57 @@ final class ConnectionHandler: ChannelInboundHandler {
             recycleReplyBuffer(context)
         }
         if closeWhenFlushed { closeAfterPendingWrites(context) }
+        enforceOutputLimit(context)
         return false
+    }
+
+    // MARK: Limits
+
+    /// Replies produced and not yet taken by the socket: what NIO still buffers, what
+    /// waits for the log, and this turn's. O(held batches).
+    var unsentReplyBytes: Int {
+        let buffered = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        return buffered + held.reduce(replies.readableBytes) { $0 + $1.replies.readableBytes }
+    }
+
+    /// Redis's `client-output-buffer-limit` for this client's class: over the hard limit,
+    /// or over the soft limit for longer than its seconds, the client is closed and its
+    /// unsent replies dropped, so a client that never reads cannot grow the server.
+    /// Checked after every flush and once a second by `ClientsCron`. O(held batches).
+    func enforceOutputLimit(_ context: ChannelHandlerContext? = nil) {
+        guard !closing || closeWhenFlushed, let session else { return }
+        let limit = engine.settings.clientOutputBufferLimits[.normal]
+        guard limit.hard > 0 || limit.soft > 0 else { overSoftLimitSince = nil; return }
+        let unsent = unsentReplyBytes
+        var exceeded = limit.hard > 0 && unsent >= limit.hard
+        if limit.soft > 0 && unsent >= limit.soft {
+            let now = engine.clock()
+            let since = overSoftLimitSince ?? now
+            overSoftLimitSince = since
+            if now - since > Int64(limit.softSeconds) * 1000 { exceeded = true }
+        } else {
+            overSoftLimitSince = nil
+        }
+        guard exceeded else { return }
+        runtime.outputLimitDisconnections += 1
+        runtime.logger.warning("Client id=\(session.id) addr=\(session.address) closed for overcoming of output buffer limits (\(unsent) bytes unsent).")
+        runtime.unregister(id: session.id)
+        kill()
+    }
+
+    /// Redis's `timeout`: whether this client has sent nothing and taken no reply for
+    /// longer than `seconds`.
+    func isIdle(now: Int64, seconds: Int) -> Bool {
+        guard let session, !closing else { return false }
+        return now - session.lastInteraction > Int64(seconds) * 1000
+    }
+
+    /// Closes an idle client (its replies were all written, or it would not be idle).
+    func closeIdle() {
+        guard let session else { return }
+        runtime.logger.info("Closing idle client id=\(session.id) addr=\(session.address)")
+        runtime.unregister(id: session.id)
+        kill()
     }
 
     /// Writes the held replies the log now allows, in order. Returns true while some wait.
@@ -199,6 +253,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         held.removeFirst(released)
         if held.isEmpty && closeWhenFlushed { closeAfterPendingWrites(context) }
+        enforceOutputLimit(context)
         return !held.isEmpty
     }
 
@@ -220,6 +275,8 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func write(_ buffer: ByteBuffer, _ context: ChannelHandlerContext) {
         runtime.outputBytes += buffer.readableBytes
+        // Taking replies counts as activity for `timeout`, as in Redis.
+        session?.lastInteraction = engine.clock()
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 

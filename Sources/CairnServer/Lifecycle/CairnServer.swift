@@ -40,7 +40,7 @@ public actor CairnServer: Service {
     /// The bound port, once running (useful when the configured port is 0).
     public private(set) var boundPort: Int?
     /// The engine and its companions, bound to the loop; set by `start`.
-    private var core: NIOLoopBound<(Engine, ServerRuntime, ActiveExpiry, ReplyFlusher)>?
+    private var core: NIOLoopBound<LoopCore>?
     /// Start-up load progress, read by INFO while loading.
     private let progress = NIOLockedValueBox(LoadProgress(startTime: UnixClock.milliseconds()))
     /// Stops the loop's timers; set once the engine exists.
@@ -116,7 +116,7 @@ public actor CairnServer: Service {
         }
         guard let core else { return }
         try await loop.submit {
-            let (engine, runtime, _, flusher) = core.value
+            let engine = core.value.engine, runtime = core.value.runtime, flusher = core.value.flusher
             engine.keyspace = loaded.keyspace
             engine.stats = EngineStats()
             engine.loadingInfo = nil
@@ -142,7 +142,7 @@ public actor CairnServer: Service {
             state = .shutdown
         case .running(_, let quiescing):
             if let core {
-                try? await loop.submit { core.value.1.persistence?.drainForShutdown() }.get()
+                try? await loop.submit { core.value.runtime.persistence?.drainForShutdown() }.get()
             }
             let promise = loop.makePromise(of: Void.self)
             state = .shuttingDown(promise.futureResult)
@@ -201,13 +201,17 @@ public actor CairnServer: Service {
                 }
             }
             runtime.onShutdownRequest = { Task { await self.shutdownGracefully() } }
-            return NIOLoopBound((engine, runtime, expiry, flusher), eventLoop: self.loop)
+            let clientsCron = ClientsCron(engine: engine, runtime: runtime, loop: self.loop)
+            clientsCron.start()
+            return NIOLoopBound(LoopCore(engine: engine, runtime: runtime, expiry: expiry, flusher: flusher,
+                                         clientsCron: clientsCron), eventLoop: self.loop)
         }.get()
         self.core = bound
         stopTimers = {
-            bound.value.2.stop()
+            bound.value.expiry.stop()
+            bound.value.clientsCron.stop()
             // After every connection was answered and closed: the final fsync.
-            bound.value.1.persistence?.stop()
+            bound.value.runtime.persistence?.stop()
         }
 
         let quiescing = ServerQuiescingHelper(group: group)
@@ -224,7 +228,7 @@ public actor CairnServer: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let (engine, runtime, _, flusher) = bound.value
+                    let engine = bound.value.engine, runtime = bound.value.runtime, flusher = bound.value.flusher
                     let handler = ConnectionHandler(engine: engine, runtime: runtime, flusher: flusher, allocator: channel.allocator)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
@@ -247,6 +251,15 @@ public actor CairnServer: Service {
         boundPort = port
         return (listeners, quiescing)
     }
+}
+
+/// What lives on the event loop beside the engine, built there and used only there.
+struct LoopCore {
+    let engine: Engine
+    let runtime: ServerRuntime
+    let expiry: ActiveExpiry
+    let flusher: ReplyFlusher
+    let clientsCron: ClientsCron
 }
 
 #if canImport(Glibc)

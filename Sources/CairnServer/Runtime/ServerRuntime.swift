@@ -18,6 +18,8 @@ final class ServerRuntime: ServerHooks {
     var rejectedConnections = 0
     var inputBytes = 0
     var outputBytes = 0
+    /// Clients closed for `client-output-buffer-limit`.
+    var outputLimitDisconnections = 0
     private var peakMemory = 0
     /// The append-only file, once loaded (when enabled).
     var persistence: Persistence?
@@ -79,6 +81,9 @@ final class ServerRuntime: ServerHooks {
     func unregister(id: Int64) {
         connections[id] = nil
     }
+
+    /// Open connections, for the once-a-second client checks.
+    var openConnections: Dictionary<Int64, ConnectionHandler>.Values { connections.values }
 
     func killClients(_ ids: [Int64]) {
         for id in ids { connections.removeValue(forKey: id)?.kill() }
