@@ -3,6 +3,8 @@
 enum ErrorReplies {
     static let wrongType = "WRONGTYPE Operation against a key holding the wrong kind of value"
     static let notInteger = "ERR value is not an integer or out of range"
+    /// An integer that parsed but does not fit Redis's `int` (getIntFromObjectOrReply).
+    static let outOfInt32Range = "ERR value is out of range, value must between -2147483648 and 2147483647"
     static let notFloat = "ERR value is not a valid float"
     static let syntax = "ERR syntax error"
     static let noSuchKey = "ERR no such key"

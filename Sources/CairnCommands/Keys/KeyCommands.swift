@@ -146,8 +146,11 @@ enum KeyCommands {
             if c.args.equals(i, lowercase: "replace") {
                 replace = true
             } else if c.args.equals(i, lowercase: "db") && additional > 0 {
-                guard let n = c.args.int64(i + 1), n >= Int64(Int32.min), n <= Int64(Int32.max) else {
+                guard let n = c.args.int64(i + 1) else {
                     out.writeError(ErrorReplies.notInteger); return
+                }
+                guard n >= Int64(Int32.min), n <= Int64(Int32.max) else {
+                    out.writeError(ErrorReplies.outOfInt32Range); return
                 }
                 guard n >= 0, n < Int64(c.engine.keyspace.databases.count) else {
                     out.writeError(ErrorReplies.dbIndexOutOfRange); return

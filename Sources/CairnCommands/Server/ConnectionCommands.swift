@@ -36,8 +36,11 @@ enum ConnectionCommands {
     }
 
     static func select(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let n = c.args.int64(1), n >= Int64(Int32.min), n <= Int64(Int32.max) else {
+        guard let n = c.args.int64(1) else {
             out.writeError(ErrorReplies.notInteger); return
+        }
+        guard n >= Int64(Int32.min), n <= Int64(Int32.max) else {
+            out.writeError(ErrorReplies.outOfInt32Range); return
         }
         guard n >= 0, n < Int64(c.engine.keyspace.databases.count) else {
             out.writeError(ErrorReplies.dbIndexOutOfRange); return

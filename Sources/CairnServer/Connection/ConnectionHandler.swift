@@ -97,6 +97,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         pending = nil
         session.lastInteraction = engine.clock()
         decoder.maxBulkLength = engine.settings.protoMaxBulkLen
+        // One read can hold thousands of requests, each answering a large value: the hard
+        // output limit is checked as replies are produced, not only when they are flushed.
+        let hardLimit = engine.settings.clientOutputBufferLimits[.normal].hard
+        let unsentBefore = hardLimit > 0 ? unsentReplyBytes - replies.readableBytes : 0
         while buffer.readableBytes > 0 {
             let complete: Bool
             do {
@@ -113,6 +117,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             engine.execute(args, client: session, into: &replies)
             if engine.propagation.recordedBytes != logged { loggedSinceFlush = true }
             if session.closeAfterReply { finishAfterReplies(); break }
+            if hardLimit > 0 && unsentBefore + replies.readableBytes >= hardLimit {
+                enforceOutputLimit(context)
+                break
+            }
         }
         if closing { return }
         let buffered = buffer.readableBytes + (decoder.isMidRequest ? args.byteCount : 0)
