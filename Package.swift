@@ -15,6 +15,11 @@ let package = Package(
     products: [
         .executable(name: "cairn-server", targets: ["cairn-server"]),
         .executable(name: "cairn-check-aof", targets: ["cairn-check-aof"]),
+        // For the libFuzzer targets in Fuzz/, a package of their own (built with -sanitize=fuzzer).
+        .library(name: "CairnProtocol", targets: ["CairnProtocol"]),
+        .library(name: "CairnLog", targets: ["CairnLog"]),
+        .library(name: "CairnCommands", targets: ["CairnCommands"]),
+        .library(name: "CairnConfig", targets: ["CairnConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

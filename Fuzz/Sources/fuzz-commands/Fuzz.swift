@@ -1,0 +1,41 @@
+import NIOCore
+import CairnProtocol
+import CairnCommands
+import CairnConfig
+
+/// One engine for the whole run, as a server has: state built by earlier inputs (keys of
+/// every type, expiries, MULTI) meets later ones. Flushed now and then to stay small.
+nonisolated(unsafe) var engine: Engine? = nil
+nonisolated(unsafe) var client: ClientSession? = nil
+nonisolated(unsafe) var runs = 0
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCommands(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    if engine == nil {
+        var settings = Settings()
+        settings.protoMaxBulkLen = 1 << 20
+        let e = Engine(settings: settings, clock: { 1_700_000_000_000 + Int64(runs) })
+        e.propagation.isEnabled = true
+        engine = e
+        client = e.connect(address: "127.0.0.1:1", localAddress: "127.0.0.1:2")
+    }
+    guard let engine, let client else { return 0 }
+    runs += 1
+    var decoder = RequestDecoder(maxBulkLength: 1 << 20)
+    var args = Arguments()
+    var buffer = ByteBufferAllocator().buffer(capacity: size)
+    buffer.writeBytes(UnsafeRawBufferPointer(start: data, count: size))
+    var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 256))
+    while (try? decoder.decode(&buffer, into: &args)) == true {
+        if args.isEmpty { continue }
+        if args.equals(0, lowercase: "shutdown") { continue }
+        engine.execute(args, client: client, into: &out)
+        out.buffer.clear()
+    }
+    _ = engine.propagation.take()
+    if runs % 10_000 == 0 {
+        engine.execute(Arguments(strings: ["FLUSHALL"]), client: client, into: &out)
+        _ = engine.propagation.take()
+    }
+    return 0
+}
