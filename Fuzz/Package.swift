@@ -12,18 +12,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
+        // Hands control to libFuzzer's driver from each target's entry point.
+        .target(name: "CFuzzDriver"),
         // RESP requests, whole and split at a point the input chooses: the same requests
         // and the same protocol error must come out either way.
         .executableTarget(name: "fuzz-request-decoder",
-                          dependencies: [.product(name: "CairnProtocol", package: "Cairn"),
+                          dependencies: ["CFuzzDriver", .product(name: "CairnProtocol", package: "Cairn"),
                                          .product(name: "NIOCore", package: "swift-nio")]),
         // A log file's bytes through LogReader, and a manifest's through Manifest.parse.
         .executableTarget(name: "fuzz-log-reader",
-                          dependencies: [.product(name: "CairnLog", package: "Cairn"),
+                          dependencies: ["CFuzzDriver", .product(name: "CairnLog", package: "Cairn"),
                                          .product(name: "CairnProtocol", package: "Cairn")]),
         // Requests decoded from the input and run against a live engine, in and out of MULTI.
         .executableTarget(name: "fuzz-commands",
-                          dependencies: [.product(name: "CairnCommands", package: "Cairn"),
+                          dependencies: ["CFuzzDriver", .product(name: "CairnCommands", package: "Cairn"),
                                          .product(name: "CairnConfig", package: "Cairn"),
                                          .product(name: "CairnProtocol", package: "Cairn"),
                                          .product(name: "NIOCore", package: "swift-nio")]),

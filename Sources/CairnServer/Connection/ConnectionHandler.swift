@@ -226,7 +226,6 @@ final class ConnectionHandler: ChannelInboundHandler {
             overSoftLimitSince = nil
         }
         guard exceeded else { return }
-        runtime.outputLimitDisconnections += 1
         runtime.logger.warning("Client id=\(session.id) addr=\(session.address) closed for overcoming of output buffer limits (\(unsent) bytes unsent).")
         runtime.unregister(id: session.id)
         kill()

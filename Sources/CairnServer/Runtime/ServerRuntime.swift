@@ -18,8 +18,6 @@ final class ServerRuntime: ServerHooks {
     var rejectedConnections = 0
     var inputBytes = 0
     var outputBytes = 0
-    /// Clients closed for `client-output-buffer-limit`.
-    var outputLimitDisconnections = 0
     private var peakMemory = 0
     /// The append-only file, once loaded (when enabled).
     var persistence: Persistence?

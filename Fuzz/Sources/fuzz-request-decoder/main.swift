@@ -1,3 +1,4 @@
+import CFuzzDriver
 import NIOCore
 import CairnProtocol
 
@@ -8,7 +9,7 @@ func decodeAll(_ bytes: UnsafeBufferPointer<UInt8>, splitAt cut: Int) -> ([[[UIn
     var requests: [[[UInt8]]] = []
     var buffer = ByteBufferAllocator().buffer(capacity: 0)
     for part in [bytes[0..<cut], bytes[cut...]] {
-        buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeBufferPointer(rebasing: part)))
+        buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: part)))
         do {
             while try decoder.decode(&buffer, into: &args) {
                 if !args.isEmpty { requests.append(args.all) }
@@ -33,4 +34,10 @@ public func fuzzRequestDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
         fatalError("decoding depends on the split at \(cut): \(whole) vs \(split)")
     }
     return 0
+}
+
+/// The entry point SwiftPM links as `main` for this executable.
+@_cdecl("fuzz_request_decoder_main")
+public func entryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    cairn_fuzz_run(argc, argv) { data, size in data.map { fuzzRequestDecoder($0, size) } ?? 0 }
 }

@@ -1,3 +1,4 @@
+import CFuzzDriver
 import NIOCore
 import CairnProtocol
 import CairnCommands
@@ -38,4 +39,10 @@ public func fuzzCommands(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = engine.propagation.take()
     }
     return 0
+}
+
+/// The entry point SwiftPM links as `main` for this executable.
+@_cdecl("fuzz_commands_main")
+public func entryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    cairn_fuzz_run(argc, argv) { data, size in data.map { fuzzCommands($0, size) } ?? 0 }
 }

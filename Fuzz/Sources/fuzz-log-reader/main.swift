@@ -1,3 +1,4 @@
+import CFuzzDriver
 import CairnLog
 import CairnProtocol
 
@@ -18,4 +19,10 @@ public func fuzzLogReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     _ = try? Manifest.parse(String(decoding: bytes, as: UTF8.self))
     return 0
+}
+
+/// The entry point SwiftPM links as `main` for this executable.
+@_cdecl("fuzz_log_reader_main")
+public func entryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    cairn_fuzz_run(argc, argv) { data, size in data.map { fuzzLogReader($0, size) } ?? 0 }
 }
