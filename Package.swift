@@ -75,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "cairn-server",
-            dependencies: ["CairnServer", "CairnConfig",
+            dependencies: ["CairnServer", "CairnConfig", "CairnLog",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],

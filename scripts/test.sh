@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Cairn's whole test suite: Swift unit tests, then end-to-end tests that start the real
-# cairn-server (and Debian's redis-server for the differential tests) on free ports.
-# Then the libFuzzer targets in Fuzz/ for a fixed number of inputs.
+# Cairn's whole test suite: Swift unit tests (the seeded fuzzers among them), the
+# libFuzzer targets in Fuzz/ for a fixed number of inputs, then end-to-end tests that
+# start the real cairn-server (and Debian's redis-server for the differential tests) on
+# free ports.
 # Needs: swift, redis-server and redis-cli (Debian: redis-server, redis-tools), python3
 # with pytest and redis (pip install pytest redis).
 set -euo pipefail

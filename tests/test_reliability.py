@@ -7,6 +7,7 @@ manifest naming a missing file); Redis's client limits (`timeout`,
 `client-output-buffer-limit`) with the server's memory measured; memory while loading.
 See docs/reliability.md.
 """
+import fcntl
 import os
 import random
 import signal
@@ -447,3 +448,19 @@ def test_loading_holds_a_bounded_amount_of_memory(tmp_path):
         assert loaded
         assert redis.Redis(port=server.port).get("key:7") == value
         assert peak * 1024 < size / 3, f"anonymous memory reached {peak // 1024} MB for a {size >> 20} MB file"
+
+
+def test_check_aof_fix_refuses_while_a_server_holds_the_directory(tmp_path):
+    directory = make_cairn_log(tmp_path)
+    incr = directory / "appendonly.aof.1.incr.aof"
+    incr.write_bytes(incr.read_bytes() + b"#CAIRN:99:00")  # a torn tail to cut
+    size = incr.stat().st_size
+    # Hold the directory as a running server does: the same flock on the same file.
+    with open(tmp_path / "cairn.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        refused = check_tool("--fix", "--yes", str(directory))
+        assert refused.returncode == 2 and "Not changing" in refused.stderr, refused.stdout + refused.stderr
+        assert incr.stat().st_size == size
+    fixed = check_tool("--fix", "--yes", str(directory))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert incr.stat().st_size < size

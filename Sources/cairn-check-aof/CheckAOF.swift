@@ -110,6 +110,13 @@ struct CheckAOF: ParsableCommand {
     func cutFile(_ file: String, at offset: Int, fs: PosixFileSystem, why: String) -> Bool {
         let size = fs.size(file) ?? 0
         guard offset < size else { print("\(file): nothing to cut"); return true }
+        // A running server holds its data directory (the one above the log's directory);
+        // cutting a file under it would tear what it is appending.
+        let lock: DataDirectoryLock
+        do { lock = try DataDirectoryLock.acquire(in: Self.dataDirectory(of: file)) } catch {
+            Self.exit(2, "Not changing \(file): \(error)")
+        }
+        defer { withExtendedLifetime(lock) {} }
         if !yes {
             print("Cut \(file) at offset \(offset), removing \(size - offset) bytes (\(why))? [y/N] ", terminator: "")
             guard let answer = readLine(), answer.lowercased().hasPrefix("y") else {
@@ -124,6 +131,18 @@ struct CheckAOF: ParsableCommand {
         }
         print("\(file): cut at offset \(offset); \(size - offset) bytes removed.")
         return true
+    }
+
+    /// The server's `dir` for a log file: the parent of the directory holding it, or for
+    /// an old single file outside any log directory, its own directory.
+    static func dataDirectory(of file: String) -> String {
+        func parent(_ path: String) -> String {
+            guard let slash = path.lastIndex(of: "/") else { return "." }
+            return slash == path.startIndex ? "/" : String(path[..<slash])
+        }
+        let directory = parent(file)
+        let hasManifest = (PosixFileSystem().list(directory) ?? []).contains { $0.hasSuffix(".manifest") }
+        return hasManifest ? parent(directory) : directory
     }
 
     /// The files to check, in load order.

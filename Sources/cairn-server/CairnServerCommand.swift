@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import CairnConfig
 import CairnServer
+import CairnLog
 #if canImport(Glibc)
 import Glibc
 #endif

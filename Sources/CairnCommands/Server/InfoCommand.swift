@@ -133,12 +133,14 @@ enum InfoCommand {
     }
 
     static func format2(_ v: Double) -> String {
+        guard v.isFinite, v >= 0, v < 1e15 else { return "0.00" }
         let scaled = Int((v * 100).rounded())
         let frac = scaled % 100
         return "\(scaled / 100).\(frac < 10 ? "0" : "")\(frac)"
     }
 
     static func format3(_ v: Double) -> String {
+        guard v.isFinite, v >= 0, v < 1e15 else { return "0.000" }
         let scaled = Int((v * 1000).rounded())
         let frac = scaled % 1000
         let pad = frac < 10 ? "00" : (frac < 100 ? "0" : "")
