@@ -59,6 +59,8 @@ let package = Package(
         // A simulated file system for crash tests: loses, tears or zero-fills what was not fsynced.
         .target(name: "CairnLogTesting", dependencies: ["CairnLog", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
                 swiftSettings: strict),
+        // What every test target shares (a seeded random generator).
+        .target(name: "CairnTestSupport", swiftSettings: strict),
         // The few C library facts Swift's Glibc module does not expose.
         .target(name: "CCairnShims"),
         // Networking, connections, lifecycle: where I/O lives.
@@ -89,13 +91,13 @@ let package = Package(
         ),
         // Measures the keyspace alone (lookups, updates, snapshot stalls); see docs/benchmarks.md.
         .executableTarget(name: "cairn-keyspace-bench", dependencies: ["CairnKeyspace"], swiftSettings: strict),
-        .testTarget(name: "CairnLogTests", dependencies: ["CairnLog", "CairnLogTesting", "CairnProtocol", "CairnCommands", "CairnKeyspace", "CairnConfig",
+        .testTarget(name: "CairnLogTests", dependencies: ["CairnTestSupport", "CairnLog", "CairnLogTesting", "CairnProtocol", "CairnCommands", "CairnKeyspace", "CairnConfig",
                                                          .product(name: "NIOCore", package: "swift-nio"),
                                                          .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strict),
-        .testTarget(name: "CairnProtocolTests", dependencies: ["CairnProtocol"], swiftSettings: strict),
+        .testTarget(name: "CairnProtocolTests", dependencies: ["CairnTestSupport", "CairnProtocol"], swiftSettings: strict),
         .testTarget(name: "CairnKeyspaceTests", dependencies: ["CairnKeyspace"], swiftSettings: strict),
-        .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnProtocol"], swiftSettings: strict),
-        .testTarget(name: "CairnCommandsTests", dependencies: ["CairnCommands", "CairnProtocol", "CairnKeyspace", "CairnConfig",
+        .testTarget(name: "CairnConfigTests", dependencies: ["CairnTestSupport", "CairnConfig", "CairnProtocol"], swiftSettings: strict),
+        .testTarget(name: "CairnCommandsTests", dependencies: ["CairnTestSupport", "CairnCommands", "CairnProtocol", "CairnKeyspace", "CairnConfig",
                                                               .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

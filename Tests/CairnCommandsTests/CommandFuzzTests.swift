@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CairnTestSupport
 import NIOCore
 import CairnProtocol
 import CairnConfig
@@ -114,6 +115,20 @@ import CairnConfig
         #expect(ran == iterations)
     }
 
+    /// Found by this fuzzer: an expiry at Int64.max trapped EXPIRETIME's rounding and
+    /// INFO's average TTL; SETRANGE's offset check overflowed.
+    @Test func extremeValuesThatOnceTrapped() {
+        let h = Harness()
+        h.run("SET", "far", "1")
+        #expect(h.run("PEXPIREAT", "far", "9223372036854775807") == .integer(1))
+        #expect(h.run("EXPIRETIME", "far") == .integer(9_223_372_036_854_776))
+        #expect(h.run("PEXPIRETIME", "far") == .integer(Int64.max))
+        guard case .bulk(let info?) = h.run("INFO", "keyspace") else { Issue.record("INFO"); return }
+        #expect(info.contains("db0:keys=1,expires=1,avg_ttl="))
+        #expect(h.run("SETRANGE", "k", "9223372036854775807", "x") == .error("ERR string exceeds maximum allowed size (proto-max-bulk-len)"))
+        #expect(h.run("SELECT", "4294967296") == .error("ERR value is out of range, value must between -2147483648 and 2147483647"))
+    }
+
     /// Counters the engine keeps agree with what it holds.
     func checkInvariants(_ engine: Engine, now: Int64) {
         for (index, db) in engine.keyspace.databases.enumerated() {
@@ -160,14 +175,3 @@ extension Harness {
     func runAll(_ parts: [String]...) -> [Reply]? { runAll(parts[0]) }
 }
 
-/// SplitMix64: a small seeded generator, so a seed replays exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 import Testing
+import CairnTestSupport
 import NIOCore
 import CairnProtocol
 import CairnKeyspace
@@ -7,17 +8,6 @@ import CairnConfig
 @testable import CairnLog
 import CairnLogTesting
 
-/// SplitMix64: a small seeded generator, so a seed replays exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 final class SimulatedClock {
     var now: Int64 = 1_700_000_000_000

@@ -108,6 +108,48 @@ func readAll(_ bytes: [UInt8]) -> (LogReader.Result, [[String]]) {
         guard case .corrupt = garbage.outcome else { Issue.record("expected corruption, got \(garbage.outcome)"); return }
     }
 
+    /// Found by the log fuzzer: damaged bytes starting with '#' after a batch were read as
+    /// a comment up to the next line end, silently skipping the batches inside.
+    @Test func damageThatStartsWithAHashIsNotAComment() {
+        var zeroed = first + second + third
+        let start = first.count
+        zeroed.replaceSubrange((start + 1)..<(start + second.count + 10), with: repeatElement(0, count: second.count + 9))
+        let (result, seen) = readAll(zeroed)
+        guard case .corrupt(let offset, _) = result.outcome else { Issue.record("expected corruption, got \(result.outcome)"); return }
+        #expect(offset == start)
+        #expect(seen.count == 2)
+        // A #TS line that is not digits is damage too (it could swallow the header after it).
+        let (badTimestamp, _) = readAll(first + Array("#TS:17x\r\n".utf8) + second + third)
+        guard case .corrupt = badTimestamp.outcome else { Issue.record("expected corruption, got \(badTimestamp.outcome)"); return }
+        // Before any batch, a printable '#' line is skipped, as Redis does.
+        let (comment, commented) = readAll(Array("# written by hand\r\n".utf8) + resp([["SET", "k", "v"]]))
+        #expect(comment.outcome == .complete && commented == [["SET", "k", "v"]])
+    }
+
+    @Test func everyPrefixOfAFileLoadsAPrefixOfItsCommands() {
+        let file = first + second + third
+        let all = readAll(file).1
+        for cut in 0...file.count {
+            let (result, seen) = readAll(Array(file.prefix(cut)))
+            #expect(seen == Array(all.prefix(seen.count)), "cut \(cut)")
+            switch result.outcome {
+            case .complete: #expect([0, 2, 3, 4].contains(seen.count), "cut \(cut): complete means whole batches")
+            case .tornTail(let valid, _): #expect(valid <= cut, "cut \(cut)")
+            case .corrupt: Issue.record("cut \(cut): a cut file is a torn tail, not corruption")
+            }
+        }
+    }
+
+    @Test func declaredLengthsNearIntMaxStopReadingInsteadOfTrapping() {
+        for damaged in ["#CAIRN:9223372036854775800:0000000000000000\r\n*1\r\n", "#CAIRN:9223372036854775807:0000000000000000\r\n",
+                        "*3\r\n$3\r\nSET\r\n$9223372036854775807\r\nk\r\n", "*9223372036854775807\r\n$1\r\nx\r\n",
+                        "*3\r\n$3\r\nSET\r\n$9223372036854775805\r\nk\r\n"] {
+            let (result, seen) = readAll(first + Array(damaged.utf8))
+            #expect(result.outcome != .complete, "\(damaged)")
+            #expect(seen.count == 2)
+        }
+    }
+
     @Test func aBadChecksumAtTheEndIsATornTail() {
         var damaged = third
         damaged[damaged.count - 2] = 0

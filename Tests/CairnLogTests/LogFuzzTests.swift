@@ -1,5 +1,6 @@
 import class Foundation.ProcessInfo
 import Testing
+import CairnTestSupport
 import NIOCore
 import NIOConcurrencyHelpers
 import CairnProtocol

@@ -1,4 +1,5 @@
 import Testing
+import CairnTestSupport
 import NIOCore
 import CairnProtocol
 import CairnKeyspace

@@ -87,6 +87,10 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(decodeAll(bytes("*1\r\n$abc\r\n")) == .failure(.invalidBulkLength))
         #expect(decodeAll(bytes("*1\r\n+PING\r\n")) == .failure(.expectedDollar(got: UInt8(ascii: "+"))))
         #expect(decodeAll(bytes("*1\r\n$100\r\n"), maxBulk: 10) == .failure(.invalidBulkLength))
+        // Found by the decoder fuzzer: an empty line where a bulk header belongs trapped.
+        // Redis answers "expected '$', got '\r'".
+        #expect(decodeAll(bytes("*1\r\n\r\n")) == .failure(.expectedDollar(got: 13)))
+        #expect(decodeAll(bytes("*2\r\n$1\r\na\r\n\r\n")) == .failure(.expectedDollar(got: 13)))
     }
 
     @Test func nonPositiveCountsAreEmptyRequests() throws {
