@@ -38,7 +38,8 @@ let package = Package(
         ),
         // Typed values, databases and expiry. No I/O.
         .target(name: "CairnKeyspace",
-                dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+                dependencies: [.product(name: "OrderedCollections", package: "swift-collections"),
+                               .product(name: "DequeModule", package: "swift-collections")],
                 swiftSettings: strict),
         // Directive definitions shared by the config file, flags and CONFIG GET/SET.
         .target(name: "CairnConfig", dependencies: ["CairnProtocol"], swiftSettings: strict),
@@ -47,6 +48,7 @@ let package = Package(
             name: "CairnCommands",
             dependencies: ["CairnProtocol", "CairnKeyspace", "CairnConfig",
                            .product(name: "OrderedCollections", package: "swift-collections"),
+                           .product(name: "DequeModule", package: "swift-collections"),
                            .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),

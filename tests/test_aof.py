@@ -138,6 +138,10 @@ def test_redis_loads_cairns_directory_and_cairn_loads_it_back(tmp_path):
     r.incrbyfloat("f", 1.5)
     r.hset("h", mapping={"a": "1", "b": "2"})
     r.hincrbyfloat("h", "c", 0.25)
+    r.rpush("l", "a", "b", "c", "d")
+    r.lpop("l")
+    r.lmove("l", "l2", "RIGHT", "LEFT")
+    r.lmpop(2, "none", "l", direction="RIGHT", count=1)
     r.pipeline(transaction=True).set("tx-1", "a").set("tx-2", "b").execute()
     r.close()
     server.stop()
@@ -149,11 +153,14 @@ def test_redis_loads_cairns_directory_and_cairn_loads_it_back(tmp_path):
         assert 990 <= r.ttl("with-ttl") <= 1000
         assert r.get("f") == "1.5"
         assert r.hgetall("h") == {"a": "1", "b": "2", "c": "0.25"}
+        assert (r.lrange("l", 0, -1), r.lrange("l2", 0, -1)) == (["b"], ["d"])
         r.set("from-redis", "2")
+        r.rpush("l", "from-redis")
         r.close()
     with start_cairn(tmp_path) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         assert (r.get("from-cairn"), r.get("from-redis"), r.get("f")) == ("1", "2", "1.5")
+        assert r.lrange("l", 0, -1) == ["b", "from-redis"]
         r.close()
 
 
@@ -526,3 +533,36 @@ def test_writes_after_a_rewrite_go_to_the_right_database(tmp_path):
         assert (r5.get("in5"), r5.get("after")) == ("a", None)
         r0.close()
         r5.close()
+
+
+def test_lists_survive_restarts_and_rewrites_in_commands_of_64_elements(tmp_path):
+    server = start_cairn(tmp_path)
+    r = redis.Redis(port=server.port, decode_responses=True)
+    r.rpush("big", *[f"e{i}" for i in range(200)])
+    r.lpush("big", "head")
+    r.lset("big", 5, "five")
+    r.pexpireat("big", 4_000_000_000_000)
+    r.rpush("small", "x")
+    expected = r.lrange("big", 0, -1)
+    assert len(expected) == 201
+    assert r.bgrewriteaof()
+    assert wait_rewrite_done(r)["aof_last_bgrewrite_status"] == "ok"
+    r.rpush("small", "y")  # after the rewrite: in the new increment file
+    r.close()
+    server.stop()
+    base = (tmp_path / "appendonlydir" / "appendonly.aof.2.base.aof").read_bytes()
+    # 201 elements: three RPUSHes of 64 (66 arguments) and one of 9, then the expiry.
+    assert base.count(b"*66\r\n$5\r\nRPUSH\r\n$3\r\nbig\r\n") == 3
+    assert base.count(b"*11\r\n$5\r\nRPUSH\r\n$3\r\nbig\r\n") == 1
+    assert b"$9\r\nPEXPIREAT\r\n$3\r\nbig\r\n$13\r\n4000000000000\r\n" in base
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.lrange("big", 0, -1) == expected
+        assert r.pexpiretime("big") == 4_000_000_000_000
+        assert r.lrange("small", 0, -1) == ["x", "y"]
+        r.close()
+    with redis_server(tmp_path, free_port()) as theirs:
+        r = redis.Redis(port=theirs.port, decode_responses=True)
+        assert r.lrange("big", 0, -1) == expected
+        assert r.type("big") == "list"
+        r.close()

@@ -10,6 +10,33 @@ import pytest
 from resp import Connection, encode
 
 FIXED_CASES = [
+    # lists
+    ["RPUSH", "l", "a", "b", "c", "a", "b", "c"], ["LPUSH", "l", "z"], ["LLEN", "l"], ["LRANGE", "l", "0", "-1"],
+    ["LRANGE", "l", "-100", "100"], ["LRANGE", "l", "5", "2"], ["LRANGE", "l", "-2", "-1"], ["LRANGE", "l", "9223372036854775807", "-9223372036854775808"],
+    ["LRANGE", "l", "-9223372036854775808", "9223372036854775807"], ["LRANGE", "l", "x", "1"], ["LRANGE", "none", "0", "-1"],
+    ["LINDEX", "l", "0"], ["LINDEX", "l", "-1"], ["LINDEX", "l", "100"], ["LINDEX", "l", "-100"], ["LINDEX", "l", "x"],
+    ["LINDEX", "l", "-9223372036854775808"], ["LINDEX", "none", "0"], ["LSET", "l", "1", "B"], ["LSET", "l", "100", "x"],
+    ["LSET", "l", "-9223372036854775808", "x"], ["LSET", "none", "0", "x"], ["LSET", "l", "x", "y"],
+    ["LINSERT", "l", "BEFORE", "c", "x"], ["LINSERT", "l", "after", "c", "y"], ["LINSERT", "l", "before", "nope", "x"],
+    ["LINSERT", "none", "before", "a", "x"], ["LINSERT", "l", "middle", "a", "x"], ["LRANGE", "l", "0", "-1"],
+    ["LPOS", "l", "c"], ["LPOS", "l", "c", "RANK", "2"], ["LPOS", "l", "c", "RANK", "-1"], ["LPOS", "l", "c", "COUNT", "0"],
+    ["LPOS", "l", "c", "COUNT", "1", "RANK", "-2"], ["LPOS", "l", "c", "MAXLEN", "2"], ["LPOS", "l", "nope"], ["LPOS", "l", "c", "COUNT", "5"],
+    ["LPOS", "l", "c", "RANK", "0"], ["LPOS", "l", "c", "COUNT", "-1"], ["LPOS", "l", "c", "MAXLEN", "-1"], ["LPOS", "l", "c", "RANK"],
+    ["LPOS", "l", "c", "FOO", "1"], ["LPOS", "l", "c", "RANK", "9223372036854775807"], ["LPOS", "none", "c"], ["LPOS", "none", "c", "COUNT", "2"],
+    ["LREM", "l", "1", "a"], ["LREM", "l", "-1", "c"], ["LREM", "l", "0", "b"], ["LREM", "l", "0", "nope"], ["LREM", "l", "x", "a"],
+    ["LRANGE", "l", "0", "-1"], ["LTRIM", "l", "1", "-2"], ["LRANGE", "l", "0", "-1"], ["LTRIM", "l", "x", "1"], ["LTRIM", "none", "0", "1"],
+    ["LPOP", "l"], ["RPOP", "l"], ["LPOP", "l", "0"], ["LPOP", "l", "-1"], ["LPOP", "l", "x"], ["RPOP", "l", "9223372036854775807"],
+    ["EXISTS", "l"], ["LPOP", "l"], ["LPOP", "l", "2"], ["RPOP", "none", "0"], ["LPOP", "l", "1", "2"],
+    ["LPUSHX", "l", "a"], ["RPUSHX", "l", "a"], ["RPUSH", "m", "1", "2", "3"], ["LPUSHX", "m", "0"], ["RPUSHX", "m", "4", "5"],
+    ["LMOVE", "m", "m2", "LEFT", "RIGHT"], ["LMOVE", "m", "m", "RIGHT", "LEFT"], ["LMOVE", "m", "m2", "UP", "LEFT"],
+    ["LMOVE", "none", "m2", "LEFT", "LEFT"], ["RPOPLPUSH", "m", "m2"], ["LRANGE", "m", "0", "-1"], ["LRANGE", "m2", "0", "-1"],
+    ["SET", "str", "v"], ["LPUSH", "str", "x"], ["LLEN", "str"], ["LMOVE", "m", "str", "LEFT", "LEFT"], ["LRANGE", "m", "0", "-1"],
+    ["LMOVE", "str", "m", "LEFT", "LEFT"], ["TYPE", "m"], ["GET", "m"],
+    ["LMPOP", "2", "none", "m", "LEFT"], ["LMPOP", "2", "none", "m2", "RIGHT", "COUNT", "10"], ["LMPOP", "1", "none", "LEFT"],
+    ["LMPOP", "0", "m", "LEFT"], ["LMPOP", "-1", "m", "LEFT"], ["LMPOP", "2", "m", "LEFT"], ["LMPOP", "1", "m", "UP"],
+    ["LMPOP", "1", "m", "LEFT", "COUNT", "0"], ["LMPOP", "1", "m", "LEFT", "COUNT", "x"], ["LMPOP", "1", "m", "LEFT", "FOO", "1"],
+    ["LMPOP", "9223372036854775807", "m", "LEFT"], ["LMPOP", "1", "str", "LEFT"], ["LMPOP", "2", "m", "str", "LEFT"],
+    ["RPUSH", "m3", "x"], ["LMPOP", "2", "m3", "str", "LEFT"],
     # strings
     ["SET", "k", "v"], ["GET", "k"], ["GET", "missing"], ["SET", "k", "v2", "GET"], ["SET", "n", "1", "NX"],
     ["SET", "n", "2", "NX"], ["SET", "n", "3", "XX"], ["SET", "zz", "3", "XX"], ["SET", "n", "4", "NX", "GET"],
@@ -323,6 +350,14 @@ def random_command(rng):
         lambda: ["HLEN", k()], lambda: ["HGETALL", k()], lambda: ["HKEYS", k()], lambda: ["HVALS", k()],
         lambda: ["HEXISTS", k(), f()], lambda: ["HSTRLEN", k(), f()], lambda: ["HINCRBY", k(), f(), n()],
         lambda: ["HINCRBYFLOAT", k(), f(), rng.choice([f"{rng.uniform(-10, 10):.3f}", "1e2", "x", v()])],
+        # Lists, on the same keys.
+        lambda: [rng.choice(["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]), k(), v(), *rng.choice([[], [v(), v()]])],
+        lambda: [rng.choice(["LPOP", "RPOP"]), k(), *rng.choice([[], [n()]])], lambda: ["LLEN", k()],
+        lambda: ["LRANGE", k(), n(), n()], lambda: ["LINDEX", k(), n()], lambda: ["LSET", k(), n(), v()],
+        lambda: ["LINSERT", k(), rng.choice(["BEFORE", "AFTER"]), v(), v()], lambda: ["LREM", k(), n(), v()],
+        lambda: ["LTRIM", k(), n(), n()], lambda: ["LPOS", k(), v(), *rng.choice([[], ["RANK", n()], ["COUNT", n()], ["MAXLEN", n()]])],
+        lambda: ["LMOVE", k(), k(), rng.choice(["LEFT", "RIGHT"]), rng.choice(["LEFT", "RIGHT"])], lambda: ["RPOPLPUSH", k(), k()],
+        lambda: ["LMPOP", "2", k(), k(), rng.choice(["LEFT", "RIGHT"]), *rng.choice([[], ["COUNT", n()]])],
     ]
     return rng.choice(table)()
 
@@ -346,3 +381,4 @@ def test_random_workloads_reply_exactly_like_redis(cairn, redis_server, seed):
             for key in KEYS:
                 compare(c, r, ["GET", key], context=f"seed {seed} final db{db}")
                 compare(c, r, ["TTL", key], context=f"seed {seed} final db{db}")
+                compare(c, r, ["LRANGE", key, "0", "-1"], context=f"seed {seed} final db{db}")

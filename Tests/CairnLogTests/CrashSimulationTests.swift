@@ -27,6 +27,8 @@ func contents(_ keyspace: Keyspace, now: Int64) -> [String: String] {
                 out["\(index):\(key)"] = value.description
             case .hash(let fields):
                 out["\(index):\(key)"] = "hash:" + fields.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            case .list(let elements):
+                out["\(index):\(key)"] = "list:" + elements.map(\.description).joined(separator: ",")
             }
         }
     }
@@ -97,6 +99,14 @@ func runCrashScenario(seed: UInt64) -> String? {
             case 11:
                 let hash = "h\(Int.random(in: 0..<3, using: &rng))"
                 command = Bool.random(using: &rng) ? ["HDEL", hash, "f\(Int.random(in: 0..<4, using: &rng))"] : ["HINCRBY", hash, "c", "1"]
+            case 12:
+                let list = "l\(Int.random(in: 0..<3, using: &rng))"
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: command = ["RPUSH", list, "r\(unique)", "s\(unique)"]
+                case 1: command = ["LPUSH", list, "p\(unique)"]
+                case 2: command = ["LPOP", list, "2"]
+                default: command = ["LMOVE", list, "l\(Int.random(in: 0..<3, using: &rng))", "LEFT", "RIGHT"]
+                }
             default: command = ["SET", key, "v\(unique)"]
             }
             engine.execute(Arguments(strings: command), client: client, into: &out)

@@ -34,9 +34,13 @@ import CairnLogTesting
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
                 let key = "k\(Int.random(in: 0..<20, using: &rng))"
                 let command: [String]
-                switch Int.random(in: 0..<3, using: &rng) {
+                switch Int.random(in: 0..<4, using: &rng) {
                 case 0: command = ["SET", key, "v\(clock.now)-\(Int.random(in: 0..<1000, using: &rng))", "EX", "100000"]
                 case 1: command = ["INCR", "n"]
+                case 2:
+                    // Lists long enough to span several RPUSH commands in the base.
+                    let elements = (0..<Int.random(in: 1...100, using: &rng)).map { "e\($0)-\(clock.now)" }
+                    command = ["RPUSH", "l\(Int.random(in: 0..<3, using: &rng))"] + elements
                 default:
                     // Hashes large enough to span several HSET commands in the base.
                     let pairs = (0..<Int.random(in: 1...100, using: &rng)).flatMap { ["f\($0)", "\(clock.now)"] }

@@ -8,7 +8,7 @@ import OrderedCollections
 /// Redis answers for hashes of up to 128 small fields); a hash left empty is deleted.
 /// Writes are logged as received, except HINCRBYFLOAT, logged as the HSET of its result.
 enum HashCommands {
-    typealias Fields = OrderedDictionary<ByteString, ByteString>
+    typealias Fields = HashFields
 
     static let specs: [CommandSpec] = [
         CommandSpec("hset", arity: -4, flags: [.write, .denyOOM, .fast], keys: (1, 1, 1), group: "hash", since: "2.0.0",
@@ -63,9 +63,11 @@ enum HashCommands {
     /// The hash at argument 1 (empty when the key is absent), or nil after replying
     /// WRONGTYPE. O(1): the hash is shared, not copied.
     static func read(_ c: CommandContext, _ out: inout ReplyWriter) -> Fields? {
-        guard let entry = c.lookupRead(c.key(1)) else { return [:] }
-        guard case .hash(let fields) = entry.value else { out.writeError(ErrorReplies.wrongType); return nil }
-        return fields
+        switch c.read(c.key(1), as: Fields.self, &out) {
+        case .absent: return [:]
+        case .found(let fields): return fields
+        case .refused: return nil
+        }
     }
 
     static func get(_ c: CommandContext, _ out: inout ReplyWriter) {
@@ -97,105 +99,60 @@ enum HashCommands {
 
     // MARK: Writing
 
-    enum Refusal: Error {
-        case wrongType
-        case message(String)
-    }
-
-    /// Runs `body` on the hash at argument 1, created empty when absent and `create`;
-    /// deletes the key if `body` leaves it empty. The hash is taken out of its entry
-    /// while `body` runs, so it is changed in place, not copied (unless a rewrite's
-    /// snapshot shares it). Returns nil when the key is absent and not created. The
-    /// caller calls `noteWrite` when something changed.
+    /// Runs `body` on the hash at argument 1 (see `CommandContext.modify`).
     static func modify<R>(_ c: CommandContext, create: Bool,
-                          _ body: (inout Fields) -> Result<R, Refusal>) -> Result<R, Refusal>? {
-        let key = c.key(1)
-        let outcome: Result<R, Refusal>? = c.engine.keyspace.databases[c.db].update(key, now: c.now) { slot in
-            var fields: Fields
-            if let entry = slot {
-                guard case .hash(let existing) = entry.value else { return .failure(.wrongType) }
-                fields = existing
-                slot?.value = .string(ByteString([]))  // drop the entry's reference: `fields` is unique
-            } else {
-                guard create else { return nil }
-                fields = [:]
-            }
-            let result = body(&fields)
-            if fields.isEmpty {
-                slot = nil
-            } else if slot == nil {
-                slot = Entry(value: .hash(fields))
-            } else {
-                slot?.value = .hash(fields)
-            }
-            return result
-        }
-        return outcome
-    }
-
-    /// Tells WATCH the hash at argument 1 changed (only the callers know whether it did).
-    static func noteWrite(_ c: CommandContext) {
-        c.engine.keyspace.databases[c.db].noteWrite(c.key(1))
-    }
-
-    /// Replies with `outcome`'s error, if it is one; returns the value otherwise.
-    static func unwrap<R>(_ outcome: Result<R, Refusal>, _ out: inout ReplyWriter) -> R? {
-        switch outcome {
-        case .success(let value): return value
-        case .failure(.wrongType): out.writeError(ErrorReplies.wrongType)
-        case .failure(.message(let text)): out.writeError(text)
-        }
-        return nil
+                          _ body: (inout Fields) -> Result<R, WriteRefusal>) -> Result<R, WriteRefusal>? {
+        c.modify(c.key(1), as: Fields.self, create: create, body)
     }
 
     static func set(_ c: CommandContext, _ out: inout ReplyWriter, legacyReply: Bool) {
         guard c.args.count % 2 == 0 else {
             out.writeError(ErrorReplies.wrongArity(legacyReply ? "hmset" : "hset")); return
         }
-        guard let outcome = modify(c, create: true, { fields -> Result<Int, Refusal> in
+        guard let outcome = modify(c, create: true, { fields -> Result<Int, WriteRefusal> in
             var added = 0
             for i in stride(from: 2, to: c.args.count, by: 2) {
                 if fields.updateValue(c.value(i + 1), forKey: c.value(i)) == nil { added += 1 }
             }
             return .success(added)
-        }), let added = unwrap(outcome, &out) else { return }
-        noteWrite(c)
+        }), let added = c.unwrap(outcome, &out) else { return }
+        c.signalModified(c.key(1))
         if legacyReply { out.writeOK() } else { out.writeIntegerReply(Int64(added)) }
         c.recordVerbatim()
     }
 
     static func setIfAbsent(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let outcome = modify(c, create: true, { fields -> Result<Bool, Refusal> in
+        guard let outcome = modify(c, create: true, { fields -> Result<Bool, WriteRefusal> in
             let field = c.value(2)
             guard fields[field] == nil else { return .success(false) }
             fields[field] = c.value(3)
             return .success(true)
-        }), let added = unwrap(outcome, &out) else { return }
+        }), let added = c.unwrap(outcome, &out) else { return }
         out.writeIntegerReply(added ? 1 : 0)
         if added {
-            noteWrite(c)
+            c.signalModified(c.key(1))
             c.recordVerbatim()
         }
     }
 
     /// O(fields removed × hash size): removing from the ordered table shifts the rest.
     static func delete(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let outcome = modify(c, create: false, { fields -> Result<Int, Refusal> in
+        guard let outcome = modify(c, create: false, { fields -> Result<Int, WriteRefusal> in
             var removed = 0
             for i in 2..<c.args.count where fields.removeValue(forKey: c.value(i)) != nil { removed += 1 }
             return .success(removed)
         }) else { out.writeIntegerReply(0); return }
-        guard let removed = unwrap(outcome, &out) else { return }
+        guard let removed = c.unwrap(outcome, &out) else { return }
         out.writeIntegerReply(Int64(removed))
         if removed > 0 {
-            noteWrite(c)
+            c.signalModified(c.key(1))
             c.recordVerbatim()
         }
     }
 
     static func incrBy(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let delta = c.args.int64(3) else { out.writeError(ErrorReplies.notInteger); return }
-        guard let outcome = modify(c, create: true, { fields -> Result<Int64, Refusal> in
+        guard let outcome = modify(c, create: true, { fields -> Result<Int64, WriteRefusal> in
             let field = c.value(2)
             var current: Int64 = 0
             if let value = fields[field] {
@@ -209,15 +166,15 @@ enum HashCommands {
             var digits = DecimalDigits(result)
             fields[field] = digits.withBytes { ByteString($0) }
             return .success(result)
-        }), let result = unwrap(outcome, &out) else { return }
-        noteWrite(c)
+        }), let result = c.unwrap(outcome, &out) else { return }
+        c.signalModified(c.key(1))
         out.writeIntegerReply(result)
         c.recordVerbatim()
     }
 
     static func incrByFloat(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let increment = LongDouble.parse(Array(c.args[3])) else { out.writeError(ErrorReplies.notFloat); return }
-        guard let outcome = modify(c, create: true, { fields -> Result<[UInt8], Refusal> in
+        guard let outcome = modify(c, create: true, { fields -> Result<[UInt8], WriteRefusal> in
             let field = c.value(2)
             var current: Float80 = 0
             if let value = fields[field] {
@@ -233,8 +190,8 @@ enum HashCommands {
             guard let text = LongDouble.format(result) else { return .failure(.message(ErrorReplies.notFloat)) }
             fields[field] = ByteString(text)
             return .success(text)
-        }), let text = unwrap(outcome, &out) else { return }
-        noteWrite(c)
+        }), let text = c.unwrap(outcome, &out) else { return }
+        c.signalModified(c.key(1))
         out.writeBulk(text)
         // As Redis does: the result, not the step, so a replay does not depend on rounding.
         c.record([.word("HSET"), .slice(c.args[1]), .slice(c.args[2]), .bytes(text)])

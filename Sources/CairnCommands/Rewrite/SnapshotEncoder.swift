@@ -2,6 +2,7 @@ public import NIOCore
 public import CairnKeyspace
 import CairnProtocol
 import OrderedCollections
+import DequeModule
 
 /// Turns a keyspace snapshot into the commands that rebuild it: the body of a base file.
 ///
@@ -83,7 +84,33 @@ public struct SnapshotEncoder {
         case .hash(let fields):
             let next = appendHashCommand(key, entry, fields, from: position, to: &out)
             return next < fields.count ? next : nil
+        case .list(let elements):
+            let next = appendListCommand(key, entry, elements, from: position, to: &out)
+            return next < elements.count ? next : nil
         }
+    }
+
+    /// `RPUSH key e ...` for up to `itemsPerCommand` elements from position `start`, then,
+    /// after the last, the expiry as for hashes. Returns the position after the elements
+    /// written. O(their size).
+    static func appendListCommand(_ key: Key, _ entry: Entry, _ elements: Deque<ByteString>,
+                                  from start: Int, to out: inout ByteBuffer) -> Int {
+        let end = min(start + itemsPerCommand, elements.count)
+        out.writeArrayHeader(2 + (end - start))
+        out.writeBulk("RPUSH".utf8)
+        key.withUnsafeBytes { out.writeBulk(raw: $0) }
+        for i in start..<end { elements[i].withUnsafeBytes { out.writeBulk(raw: $0) } }
+        if end == elements.count { appendExpiry(key, entry, to: &out) }
+        return end
+    }
+
+    /// `PEXPIREAT key <ms>` after the last command of a collection with an expiry.
+    static func appendExpiry(_ key: Key, _ entry: Entry, to out: inout ByteBuffer) {
+        guard entry.isVolatile else { return }
+        out.writeArrayHeader(3)
+        out.writeBulk("PEXPIREAT".utf8)
+        key.withUnsafeBytes { out.writeBulk(raw: $0) }
+        out.writeBulkDecimal(entry.expireAt)
     }
 
     /// `HSET key f v ...` for up to `itemsPerCommand` pairs from position `start`, then,
@@ -99,12 +126,7 @@ public struct SnapshotEncoder {
             fields.keys[i].withUnsafeBytes { out.writeBulk(raw: $0) }
             fields.values[i].withUnsafeBytes { out.writeBulk(raw: $0) }
         }
-        if end == fields.count && entry.isVolatile {
-            out.writeArrayHeader(3)
-            out.writeBulk("PEXPIREAT".utf8)
-            key.withUnsafeBytes { out.writeBulk(raw: $0) }
-            out.writeBulkDecimal(entry.expireAt)
-        }
+        if end == fields.count { appendExpiry(key, entry, to: &out) }
         return end
     }
 

@@ -95,6 +95,7 @@ enum CommandCommand {
         switch spec.doc.group {
         case "string": found.insert("@string")
         case "hash": found.insert("@hash")
+        case "list": found.insert("@list")
         case "generic": found.insert("@keyspace")
         case "connection": found.insert("@connection")
         case "transactions": found.insert("@transaction")

@@ -1,4 +1,5 @@
 public import OrderedCollections
+public import DequeModule
 
 /// The type of a stored value, as `TYPE` names it. Every type Redis has is listed so that
 /// type checks (WRONGTYPE) are written once, against this, for all commands.
@@ -14,11 +15,14 @@ public enum Value: Sendable, Equatable {
     /// Fields and their values in insertion order: Redis answers small hashes (up to
     /// `hash-max-listpack-entries`, 128) in that order, and order is kept on delete.
     case hash(OrderedDictionary<ByteString, ByteString>)
+    /// Elements head first: O(1) push and pop at both ends, O(1) access by index.
+    case list(Deque<ByteString>)
 
     public var type: ValueType {
         switch self {
         case .string: return .string
         case .hash: return .hash
+        case .list: return .list
         }
     }
 }
