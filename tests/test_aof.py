@@ -566,3 +566,39 @@ def test_lists_survive_restarts_and_rewrites_in_commands_of_64_elements(tmp_path
         assert r.lrange("big", 0, -1) == expected
         assert r.type("big") == "list"
         r.close()
+
+
+def test_sets_survive_restarts_and_rewrites_and_spop_replays_as_what_it_popped(tmp_path):
+    server = start_cairn(tmp_path)
+    r = redis.Redis(port=server.port, decode_responses=True)
+    r.sadd("big", *[f"m{i}" for i in range(150)])
+    popped = r.spop("big", 10)
+    r.sadd("small", "x", "y")
+    r.sunionstore("union", "small", "big")
+    expected = r.smembers("big")
+    assert len(expected) == 140 and not set(popped) & expected
+    r.close()
+    server.stop()
+    # The log holds the SREM of what was popped, not the SPOP.
+    log = incr_file(tmp_path).read_bytes()
+    assert b"SPOP" not in log and b"SREM" in log
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.smembers("big") == expected
+        assert r.scard("union") == 142
+        assert r.bgrewriteaof()
+        assert wait_rewrite_done(r)["aof_last_bgrewrite_status"] == "ok"
+        r.close()
+    base = (tmp_path / "appendonlydir" / "appendonly.aof.2.base.aof").read_bytes()
+    # 140 members: two SADDs of 64 (66 arguments) and one of 12.
+    assert base.count(b"*66\r\n$4\r\nSADD\r\n$3\r\nbig\r\n") == 2
+    assert base.count(b"*14\r\n$4\r\nSADD\r\n$3\r\nbig\r\n") == 1
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.smembers("big") == expected and r.smembers("small") == {"x", "y"}
+        r.close()
+    with redis_server(tmp_path, free_port()) as theirs:
+        r = redis.Redis(port=theirs.port, decode_responses=True)
+        assert r.smembers("big") == expected
+        assert r.type("union") == "set" and r.scard("union") == 142
+        r.close()

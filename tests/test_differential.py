@@ -10,6 +10,26 @@ import pytest
 from resp import Connection, encode
 
 FIXED_CASES = [
+    # sets
+    ["SADD", "s", "a", "b", "c", "a"], ["SADD", "s", "a"], ["SCARD", "s"], ["SMEMBERS", "s"], ["SISMEMBER", "s", "a"],
+    ["SISMEMBER", "s", "z"], ["SMISMEMBER", "s", "a", "z", "b"], ["SREM", "s", "a", "z"], ["SREM", "s", "z"], ["SMEMBERS", "s"],
+    ["SADD", "s2", "b", "x", "y"], ["SADD", "s3", "b", "c", "x"], ["SINTER", "s", "s2"], ["SINTER", "s", "s2", "s3"],
+    ["SINTER", "s", "none"], ["SUNION", "s", "s2", "none"], ["SDIFF", "s3", "s", "s2"], ["SDIFF", "none", "s"],
+    ["SINTERCARD", "2", "s", "s3"], ["SINTERCARD", "3", "s", "s2", "s3", "LIMIT", "1"], ["SINTERCARD", "1", "s", "LIMIT", "0"],
+    ["SINTERCARD", "0", "s"], ["SINTERCARD", "2", "s"], ["SINTERCARD", "1", "s", "LIMIT", "-1"], ["SINTERCARD", "1", "s", "LIMIT", "x"],
+    ["SINTERCARD", "1", "s", "FOO", "1"], ["SINTERCARD", "x", "s"], ["SINTERCARD", "9223372036854775807", "s"],
+    ["SINTERSTORE", "d", "s", "s3"], ["SMEMBERS", "d"], ["SUNIONSTORE", "d", "s", "s2"], ["SCARD", "d"], ["SDIFFSTORE", "d", "s3", "s3"],
+    ["EXISTS", "d"], ["SET", "str", "v"], ["SINTER", "s", "str"], ["SINTER", "none", "str"], ["SDIFF", "none", "str"],
+    ["SUNIONSTORE", "str", "s"], ["TYPE", "str"], ["SMEMBERS", "str"], ["SET", "str", "v"], ["SUNIONSTORE", "d", "s", "str"],
+    ["SADD", "str", "x"], ["SCARD", "str"], ["SISMEMBER", "str", "x"],
+    ["SMOVE", "s", "s2", "b"], ["SMOVE", "s", "s2", "zz"], ["SMOVE", "none", "str", "a"], ["SMOVE", "s", "str", "c"],
+    ["SMOVE", "s2", "s2", "b"], ["SMOVE", "s2", "s2", "zz"], ["SMOVE", "s2", "fresh", "x"], ["SMEMBERS", "fresh"], ["SMEMBERS", "s2"],
+    ["SADD", "one", "m"], ["SPOP", "one"], ["EXISTS", "one"], ["SPOP", "one"], ["SPOP", "none", "2"], ["SPOP", "s3", "0"],
+    ["SPOP", "s3", "-1"], ["SPOP", "s3", "x"], ["SPOP", "s3", "1", "2"], ["SPOP", "s3", "100"], ["EXISTS", "s3"],
+    ["SADD", "one", "m"], ["SRANDMEMBER", "one"], ["SRANDMEMBER", "one", "-3"], ["SRANDMEMBER", "one", "0"], ["SRANDMEMBER", "s2", "100"],
+    ["SRANDMEMBER", "none"], ["SRANDMEMBER", "none", "-3"], ["SRANDMEMBER", "s2", "x"], ["SRANDMEMBER", "s2", "-9223372036854775808"],
+    ["SRANDMEMBER", "s2", "1", "2"], ["SSCAN", "none", "0"], ["SSCAN", "s2", "x"], ["SSCAN", "s2", "0", "COUNT", "0"],
+    ["SSCAN", "s2", "0", "FOO", "1"], ["SSCAN", "s2", "0", "COUNT"], ["SSCAN", "str", "0"],
     # lists
     ["RPUSH", "l", "a", "b", "c", "a", "b", "c"], ["LPUSH", "l", "z"], ["LLEN", "l"], ["LRANGE", "l", "0", "-1"],
     ["LRANGE", "l", "-100", "100"], ["LRANGE", "l", "5", "2"], ["LRANGE", "l", "-2", "-1"], ["LRANGE", "l", "9223372036854775807", "-9223372036854775808"],
@@ -112,9 +132,15 @@ FIXED_CASES = [
 ]
 
 
+# Replies whose order is unspecified: compared as sets. SPOP and SRANDMEMBER with a
+# count are compared as sets too; the cases and workloads use them only where the
+# result does not depend on chance (a count covering the whole set).
+UNORDERED = {"KEYS", "SMEMBERS", "SINTER", "SUNION", "SDIFF", "SPOP", "SRANDMEMBER"}
+
+
 def normalize(command, reply):
     name = command[0].upper() if command else ""
-    if name == "KEYS" and isinstance(reply, list):
+    if name in UNORDERED and isinstance(reply, list):
         return ("set", tuple(sorted(reply)))
     return reply
 
@@ -130,8 +156,8 @@ def compare(cairn_conn, redis_conn, command, context=""):
         # Rounded to seconds: a few ms apart, the two servers can round differently.
         assert abs(c_parsed - r_parsed) <= 1, f"{context} {command}: TTL {c_parsed} vs {r_parsed}"
         return
-    if name == "KEYS":
-        assert normalize(command, c_parsed) == normalize(command, r_parsed), f"{context} {command}"
+    if name in UNORDERED:
+        assert normalize(command, c_parsed) == normalize(command, r_parsed), f"{context} {command}: cairn {c_raw!r} != redis {r_raw!r}"
         return
     assert c_raw == r_raw, f"{context} {command}: cairn {c_raw!r} != redis {r_raw!r}"
 
@@ -358,6 +384,12 @@ def random_command(rng):
         lambda: ["LTRIM", k(), n(), n()], lambda: ["LPOS", k(), v(), *rng.choice([[], ["RANK", n()], ["COUNT", n()], ["MAXLEN", n()]])],
         lambda: ["LMOVE", k(), k(), rng.choice(["LEFT", "RIGHT"]), rng.choice(["LEFT", "RIGHT"])], lambda: ["RPOPLPUSH", k(), k()],
         lambda: ["LMPOP", "2", k(), k(), rng.choice(["LEFT", "RIGHT"]), *rng.choice([[], ["COUNT", n()]])],
+        # Sets, on the same keys (no chance involved: SPOP only of whole sets).
+        lambda: ["SADD", k(), v(), *rng.choice([[], [v(), v()]])], lambda: ["SREM", k(), v(), v()], lambda: ["SCARD", k()],
+        lambda: ["SMEMBERS", k()], lambda: ["SISMEMBER", k(), v()], lambda: ["SMISMEMBER", k(), v(), v()],
+        lambda: [rng.choice(["SINTER", "SUNION", "SDIFF"]), k(), k()], lambda: ["SINTERCARD", "2", k(), k()],
+        lambda: [rng.choice(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]), k(), k(), k()], lambda: ["SMOVE", k(), k(), v()],
+        lambda: ["SPOP", k(), "1000"],
     ]
     return rng.choice(table)()
 
@@ -382,3 +414,4 @@ def test_random_workloads_reply_exactly_like_redis(cairn, redis_server, seed):
                 compare(c, r, ["GET", key], context=f"seed {seed} final db{db}")
                 compare(c, r, ["TTL", key], context=f"seed {seed} final db{db}")
                 compare(c, r, ["LRANGE", key, "0", "-1"], context=f"seed {seed} final db{db}")
+                compare(c, r, ["SMEMBERS", key], context=f"seed {seed} final db{db}")

@@ -37,7 +37,7 @@ import CairnConfig
         "1s", "0ms", "9999999999999999h", "9223372036854775807ms", "-1s", "100mb", "99999999999999999999gb",
         "-1gb", "1kb", "4gb", "8589934592gb", "0.5", "3", "2",
     ]
-    static let keys = ["s", "n", "h", "v", "far", "missing", "f", "{t}x", ""]
+    static let keys = ["s", "n", "h", "v", "far", "l", "set", "missing", "f", "{t}x", ""]
 
     @Test(arguments: [1, 2, 3] as [UInt64])
     func everyCommandSurvivesBoundaryArguments(seed base: UInt64) {
@@ -81,6 +81,8 @@ import CairnConfig
                 primary.run("SET", "v", "x", "PX", "150")
                 primary.run("SET", "far", "1")
                 primary.run("PEXPIREAT", "far", "9223372036854775807")
+                primary.run("RPUSH", "l", "a", "b", "c", "1", "2")
+                primary.run("SADD", "set", "a", "b", "1", "-5")
             }
             let spec = specs.randomElement(using: &rng)!
             var parts = spec.name.split(separator: "|").map(String.init)
@@ -151,7 +153,14 @@ import CairnConfig
         var out: [String] = []
         for (index, db) in engine.keyspace.databases.enumerated() where db.count > 0 {
             db.forEachLiveKey(now: now) { key, entry in
-                out.append("\(index) \(key.bytes) \(entry.value) \(entry.expireAt)")
+                // A set's members in sorted order: their positions are no part of its value.
+                let value: String
+                if case .set(let members) = entry.value {
+                    value = "set(\(members.map(\.description).sorted()))"
+                } else {
+                    value = "\(entry.value)"
+                }
+                out.append("\(index) \(key.bytes) \(value.prefix(200)) \(value.count) \(entry.expireAt)")
             }
         }
         return out.sorted()

@@ -29,6 +29,8 @@ func contents(_ keyspace: Keyspace, now: Int64) -> [String: String] {
                 out["\(index):\(key)"] = "hash:" + fields.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
             case .list(let elements):
                 out["\(index):\(key)"] = "list:" + elements.map(\.description).joined(separator: ",")
+            case .set(let members):
+                out["\(index):\(key)"] = "set:" + members.map(\.description).sorted().joined(separator: ",")
             }
         }
     }
@@ -106,6 +108,14 @@ func runCrashScenario(seed: UInt64) -> String? {
                 case 1: command = ["LPUSH", list, "p\(unique)"]
                 case 2: command = ["LPOP", list, "2"]
                 default: command = ["LMOVE", list, "l\(Int.random(in: 0..<3, using: &rng))", "LEFT", "RIGHT"]
+                }
+            case 13:
+                let set = "s\(Int.random(in: 0..<3, using: &rng))"
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: command = ["SADD", set, "m\(Int.random(in: 0..<6, using: &rng))", "n\(unique)"]
+                case 1: command = ["SREM", set, "m\(Int.random(in: 0..<6, using: &rng))"]
+                case 2: command = ["SPOP", set, "2"]   // logged as the SREM of what it popped
+                default: command = ["SUNIONSTORE", "s\(Int.random(in: 0..<3, using: &rng))", set, "s\(Int.random(in: 0..<3, using: &rng))"]
                 }
             default: command = ["SET", key, "v\(unique)"]
             }

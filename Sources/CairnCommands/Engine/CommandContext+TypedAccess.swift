@@ -42,6 +42,17 @@ extension Deque: StoredType where Element == ByteString {
     public static var empty: Self { [] }
 }
 
+/// A set (see `Value.set`).
+extension MemberSet: StoredType {
+    public static func payload(of value: CairnKeyspace.Value) -> Self? {
+        if case .set(let members) = value { return members }
+        return nil
+    }
+    public var stored: CairnKeyspace.Value { .set(self) }
+    public var isEmptyCollection: Bool { isEmpty }
+    public static var empty: Self { MemberSet() }
+}
+
 /// What a command met at a key it reads.
 public enum TypedLookup<T> {
     case absent

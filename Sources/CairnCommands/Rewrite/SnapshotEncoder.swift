@@ -87,7 +87,23 @@ public struct SnapshotEncoder {
         case .list(let elements):
             let next = appendListCommand(key, entry, elements, from: position, to: &out)
             return next < elements.count ? next : nil
+        case .set(let members):
+            let next = appendSetCommand(key, entry, members, from: position, to: &out)
+            return next < members.count ? next : nil
         }
+    }
+
+    /// `SADD key m ...` for up to `itemsPerCommand` members from position `start`, then
+    /// the expiry. Returns the position after the members written. O(their size).
+    static func appendSetCommand(_ key: Key, _ entry: Entry, _ members: MemberSet,
+                                 from start: Int, to out: inout ByteBuffer) -> Int {
+        let end = min(start + itemsPerCommand, members.count)
+        out.writeArrayHeader(2 + (end - start))
+        out.writeBulk("SADD".utf8)
+        key.withUnsafeBytes { out.writeBulk(raw: $0) }
+        for i in start..<end { members.member(at: i).withUnsafeBytes { out.writeBulk(raw: $0) } }
+        if end == members.count { appendExpiry(key, entry, to: &out) }
+        return end
     }
 
     /// `RPUSH key e ...` for up to `itemsPerCommand` elements from position `start`, then,

@@ -96,6 +96,7 @@ enum CommandCommand {
         case "string": found.insert("@string")
         case "hash": found.insert("@hash")
         case "list": found.insert("@list")
+        case "set": found.insert("@set")
         case "generic": found.insert("@keyspace")
         case "connection": found.insert("@connection")
         case "transactions": found.insert("@transaction")

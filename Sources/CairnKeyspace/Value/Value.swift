@@ -17,12 +17,15 @@ public enum Value: Sendable, Equatable {
     case hash(OrderedDictionary<ByteString, ByteString>)
     /// Elements head first: O(1) push and pop at both ends, O(1) access by index.
     case list(Deque<ByteString>)
+    /// Members in no particular order (Redis 7.0 promises none either).
+    case set(MemberSet)
 
     public var type: ValueType {
         switch self {
         case .string: return .string
         case .hash: return .hash
         case .list: return .list
+        case .set: return .set
         }
     }
 }
