@@ -602,3 +602,36 @@ def test_sets_survive_restarts_and_rewrites_and_spop_replays_as_what_it_popped(t
         assert r.smembers("big") == expected
         assert r.type("union") == "set" and r.scard("union") == 142
         r.close()
+
+
+def test_sorted_sets_survive_restarts_and_rewrites_with_exact_scores(tmp_path):
+    server = start_cairn(tmp_path)
+    r = redis.Redis(port=server.port, decode_responses=True)
+    r.zadd("board", {f"p{i}": i * 1.1 for i in range(100)})
+    r.zincrby("board", 0.1, "p7")      # logged as the ZADD of its result, to the last bit
+    r.zadd("board", {"inf": float("inf"), "ninf": float("-inf")})
+    r.zpopmin("board", 2)
+    r.pexpireat("board", 4_000_000_000_000)
+    expected = r.zrange("board", 0, -1, withscores=True)
+    assert len(expected) == 100
+    assert r.bgrewriteaof()
+    assert wait_rewrite_done(r)["aof_last_bgrewrite_status"] == "ok"
+    r.zadd("board", {"late": 5})
+    expected_after = r.zrange("board", 0, -1, withscores=True)
+    r.close()
+    server.stop()
+    base = (tmp_path / "appendonlydir" / "appendonly.aof.2.base.aof").read_bytes()
+    # 100 members: one ZADD of 64 pairs (130 arguments) and one of 36 (74), then the expiry.
+    assert base.count(b"*130\r\n$4\r\nZADD\r\n$5\r\nboard\r\n") == 1
+    assert base.count(b"*74\r\n$4\r\nZADD\r\n$5\r\nboard\r\n") == 1
+    assert b"$3\r\ninf\r\n$3\r\ninf\r\n" in base
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.zrange("board", 0, -1, withscores=True) == expected_after
+        assert r.pexpiretime("board") == 4_000_000_000_000
+        r.close()
+    with redis_server(tmp_path, free_port()) as theirs:
+        r = redis.Redis(port=theirs.port, decode_responses=True)
+        assert r.zrange("board", 0, -1, withscores=True) == expected_after
+        assert r.zscore("board", "p7") == expected_after[[m for m, _ in expected_after].index("p7")][1]
+        r.close()

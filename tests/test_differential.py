@@ -10,6 +10,47 @@ import pytest
 from resp import Connection, encode
 
 FIXED_CASES = [
+    # sorted sets
+    ["ZADD", "z", "1", "a", "2", "b", "3", "c"], ["ZADD", "z", "1.1", "d", "inf", "e", "-inf", "f", "0.1", "g", "1e20", "h"],
+    ["ZADD", "z", "3.0000000000000004", "i", "1", "a1", "1", "a0"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["ZCARD", "z"],
+    ["ZSCORE", "z", "d"], ["ZSCORE", "z", "nope"], ["ZSCORE", "none", "a"], ["ZMSCORE", "z", "a", "nope", "e"],
+    ["ZADD", "z", "NX", "5", "a", "5", "new"], ["ZADD", "z", "XX", "CH", "6", "a", "6", "nobody"], ["ZADD", "z", "GT", "CH", "1", "a", "9", "b"],
+    ["ZADD", "z", "LT", "CH", "0", "b", "1", "zz"], ["ZADD", "z", "INCR", "1.5", "a"], ["ZADD", "z", "NX", "INCR", "1", "a"],
+    ["ZADD", "z", "XX", "INCR", "1", "ghost"], ["ZADD", "z", "NX", "XX", "1", "a"], ["ZADD", "z", "GT", "LT", "1", "a"],
+    ["ZADD", "z", "NX", "GT", "1", "a"], ["ZADD", "z", "INCR", "1", "a", "2", "b"], ["ZADD", "z", "nan", "a"], ["ZADD", "z", "x", "a"],
+    ["ZADD", "z", "1", "a", "2"], ["ZADD", "z", "FOO", "1", "a"], ["ZADD", "z", "1e400", "a"], ["ZADD", "z", "0x10", "hex"],
+    ["ZADD", "none", "XX", "1", "a"], ["EXISTS", "none"], ["ZADD", "z", "INCR", "-inf", "e"],
+    ["ZINCRBY", "z", "2.5", "c"], ["ZINCRBY", "z", "1", "fresh"], ["ZINCRBY", "z", "x", "c"], ["ZINCRBY", "z", "-inf", "e"],
+    ["ZINCRBY", "z2", "0.1", "m"], ["ZINCRBY", "z2", "0.2", "m"], ["ZSCORE", "z2", "m"],
+    ["ZRANGE", "z", "0", "2"], ["ZRANGE", "z", "-3", "-1", "WITHSCORES"], ["ZRANGE", "z", "5", "2"], ["ZRANGE", "z", "0", "-1", "REV"],
+    ["ZRANGE", "z", "1", "3", "REV", "WITHSCORES"], ["ZRANGE", "z", "(1", "3", "BYSCORE"], ["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "2", "3"],
+    ["ZRANGE", "z", "+inf", "(1", "BYSCORE", "REV", "LIMIT", "1", "2", "WITHSCORES"], ["ZRANGE", "z", "3", "1", "BYSCORE"],
+    ["ZRANGE", "z", "0", "-1", "LIMIT", "0", "1"], ["ZRANGE", "z", "[a", "(c", "BYLEX"], ["ZRANGE", "z", "0", "-1", "BYLEX", "WITHSCORES"],
+    ["ZRANGE", "z", "(1", "3", "BYSCORE", "BYLEX"], ["ZRANGE", "z", "x", "1"], ["ZRANGE", "z", "a", "b", "BYSCORE"], ["ZRANGE", "none", "0", "-1"],
+    ["ZRANGE", "z", "-inf", "inf", "BYSCORE", "LIMIT", "-1", "2"], ["ZRANGE", "z", "-inf", "inf", "BYSCORE", "LIMIT", "1", "-1"],
+    ["ZRANGE", "z", "-inf", "inf", "BYSCORE", "LIMIT", "x", "1"], ["ZRANGE", "z", "0", "1", "FOO"],
+    ["ZREVRANGE", "z", "0", "2", "WITHSCORES"], ["ZREVRANGE", "z", "0", "1", "LIMIT", "0", "1"], ["ZRANGEBYSCORE", "z", "1", "3", "WITHSCORES"],
+    ["ZRANGEBYSCORE", "z", "(1", "(3", "LIMIT", "0", "2"], ["ZREVRANGEBYSCORE", "z", "3", "1", "WITHSCORES", "LIMIT", "1", "5"],
+    ["ZRANGEBYSCORE", "z", "1", "3", "WITHSCORES", "WITHSCORES"], ["ZRANGEBYSCORE", "z", "x", "3"],
+    ["ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e"], ["ZRANGEBYLEX", "lex", "-", "+"], ["ZRANGEBYLEX", "lex", "[b", "(d"],
+    ["ZRANGEBYLEX", "lex", "(a", "[c", "LIMIT", "1", "1"], ["ZREVRANGEBYLEX", "lex", "+", "[b"], ["ZRANGEBYLEX", "lex", "a", "b"],
+    ["ZRANGEBYLEX", "lex", "[b", "[a"], ["ZRANGEBYLEX", "lex", "-", "+", "WITHSCORES"], ["ZLEXCOUNT", "lex", "[b", "+"], ["ZLEXCOUNT", "lex", "b", "+"],
+    ["ZCOUNT", "z", "-inf", "+inf"], ["ZCOUNT", "z", "(1", "3"], ["ZCOUNT", "z", "a", "b"], ["ZCOUNT", "none", "0", "1"],
+    ["ZRANK", "z", "c"], ["ZREVRANK", "z", "c"], ["ZRANK", "z", "nope"], ["ZRANK", "none", "a"],
+    ["ZRANGESTORE", "dst", "z", "0", "2"], ["ZRANGE", "dst", "0", "-1", "WITHSCORES"], ["ZRANGESTORE", "dst", "z", "(1", "+inf", "BYSCORE", "LIMIT", "0", "2"],
+    ["ZRANGE", "dst", "0", "-1", "WITHSCORES"], ["ZRANGESTORE", "dst", "z", "5", "1"], ["EXISTS", "dst"], ["ZRANGESTORE", "dst", "z", "0", "1", "WITHSCORES"],
+    ["ZREM", "z", "a", "nope"], ["ZREM", "none", "a"], ["ZREMRANGEBYRANK", "z", "0", "0"], ["ZREMRANGEBYSCORE", "z", "(1", "2"],
+    ["ZREMRANGEBYLEX", "lex", "[a", "[b"], ["ZRANGE", "lex", "0", "-1"], ["ZREMRANGEBYRANK", "z", "x", "1"], ["ZREMRANGEBYSCORE", "z", "x", "1"],
+    ["ZREMRANGEBYLEX", "lex", "x", "y"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["ZPOPMIN", "z"], ["ZPOPMAX", "z"], ["ZPOPMIN", "z", "2"], ["ZPOPMAX", "z", "0"], ["ZPOPMIN", "z", "-1"], ["ZPOPMIN", "none"],
+    ["ZPOPMIN", "none", "2"], ["ZPOPMIN", "z", "1", "2"], ["ZMPOP", "2", "none", "z", "MIN"], ["ZMPOP", "1", "z", "MAX", "COUNT", "2"],
+    ["ZMPOP", "1", "none", "MIN"], ["ZMPOP", "0", "z", "MIN"], ["ZMPOP", "1", "z", "UP"], ["ZMPOP", "1", "z", "MIN", "COUNT", "0"],
+    ["ZMPOP", "2", "z", "MIN"], ["ZADD", "one", "7", "m"], ["ZRANDMEMBER", "one"], ["ZRANDMEMBER", "one", "-2", "WITHSCORES"],
+    ["ZRANDMEMBER", "one", "5"], ["ZRANDMEMBER", "one", "0"], ["ZRANDMEMBER", "none"], ["ZRANDMEMBER", "none", "3"],
+    ["ZRANDMEMBER", "one", "-9223372036854775808"], ["ZRANDMEMBER", "one", "1", "FOO"], ["ZRANDMEMBER", "one", "x"],
+    ["ZSCAN", "one", "0"], ["ZSCAN", "none", "0"], ["ZSCAN", "one", "x"], ["ZSCAN", "one", "0", "COUNT", "0"],
+    ["SET", "zstr", "v"], ["ZADD", "zstr", "1", "a"], ["ZSCORE", "zstr", "a"], ["ZRANGE", "zstr", "0", "-1"], ["ZINCRBY", "zstr", "1", "a"],
+    ["ZRANGESTORE", "zstr", "one", "0", "-1"], ["TYPE", "zstr"], ["ZMPOP", "1", "zstr", "MIN"],
     # sets
     ["SADD", "s", "a", "b", "c", "a"], ["SADD", "s", "a"], ["SCARD", "s"], ["SMEMBERS", "s"], ["SISMEMBER", "s", "a"],
     ["SISMEMBER", "s", "z"], ["SMISMEMBER", "s", "a", "z", "b"], ["SREM", "s", "a", "z"], ["SREM", "s", "z"], ["SMEMBERS", "s"],
@@ -390,6 +431,16 @@ def random_command(rng):
         lambda: [rng.choice(["SINTER", "SUNION", "SDIFF"]), k(), k()], lambda: ["SINTERCARD", "2", k(), k()],
         lambda: [rng.choice(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]), k(), k(), k()], lambda: ["SMOVE", k(), k(), v()],
         lambda: ["SPOP", k(), "1000"],
+        # Sorted sets, on the same keys.
+        lambda: ["ZADD", k(), *rng.choice([[], ["NX"], ["XX"], ["GT", "CH"], ["LT"], ["INCR"]]),
+                 rng.choice(["1", "2.5", "-inf", "inf", "0.1", n()]), rng.choice(["m1", "m2", "m3"])],
+        lambda: ["ZINCRBY", k(), rng.choice(["1", "0.1", "-2", "inf"]), rng.choice(["m1", "m2", "m3"])],
+        lambda: ["ZREM", k(), rng.choice(["m1", "m2", "m3"])], lambda: ["ZCARD", k()], lambda: ["ZSCORE", k(), "m1"],
+        lambda: ["ZRANGE", k(), n(), n(), *rng.choice([[], ["WITHSCORES"], ["REV"]])],
+        lambda: ["ZRANGEBYSCORE", k(), rng.choice(["-inf", "(1", "0"]), rng.choice(["+inf", "2", "(2.5"]), *rng.choice([[], ["WITHSCORES"]])],
+        lambda: ["ZRANK", k(), "m2"], lambda: [rng.choice(["ZPOPMIN", "ZPOPMAX"]), k(), *rng.choice([[], ["2"]])],
+        lambda: ["ZREMRANGEBYRANK", k(), n(), n()], lambda: ["ZCOUNT", k(), "-inf", rng.choice(["1", "+inf"])],
+        lambda: ["ZRANGESTORE", k(), k(), "0", "-1"], lambda: ["ZMPOP", "2", k(), k(), rng.choice(["MIN", "MAX"])],
     ]
     return rng.choice(table)()
 
@@ -415,3 +466,4 @@ def test_random_workloads_reply_exactly_like_redis(cairn, redis_server, seed):
                 compare(c, r, ["TTL", key], context=f"seed {seed} final db{db}")
                 compare(c, r, ["LRANGE", key, "0", "-1"], context=f"seed {seed} final db{db}")
                 compare(c, r, ["SMEMBERS", key], context=f"seed {seed} final db{db}")
+                compare(c, r, ["ZRANGE", key, "0", "-1", "WITHSCORES"], context=f"seed {seed} final db{db}")

@@ -54,6 +54,15 @@ public struct ReplyWriter {
         buffer.writeStaticString("\r\n")
     }
 
+    /// A floating-point number already formatted (`%.17g`, `inf`, `-inf`): a bulk string
+    /// in RESP2, `,text` in RESP3.
+    @inlinable public mutating func writeDouble(_ text: [UInt8]) {
+        guard resp3 else { buffer.writeBulk(text); return }
+        buffer.writeInteger(UInt8(ascii: ","))
+        buffer.writeBytes(text)
+        buffer.writeStaticString("\r\n")
+    }
+
     /// Human-readable text (INFO, CLIENT LIST): a bulk string in RESP2, a verbatim
     /// string of format `txt` in RESP3.
     @inlinable public mutating func writeVerbatim(_ text: String) {

@@ -32,12 +32,13 @@ import CairnConfig
         "NX", "XX", "GT", "LT", "EX", "PX", "EXAT", "PXAT", "KEEPTTL", "GET", "PERSIST", "COUNT", "MATCH",
         "TYPE", "ID", "ADDR", "LADDR", "USER", "SKIPME", "YES", "NO", "ON", "OFF", "SKIP", "NORMAL", "MASTER",
         "REPLICA", "SLAVE", "PUBSUB", "REPLACE", "DB", "ASYNC", "SYNC", "WITHVALUES", "LIMIT", "SETNAME",
-        "AUTH", "default", "string", "hash", "list", "*", "?", "[", "[a-", "\\", "*a*b*c*d*e*", "server",
+        "AUTH", "default", "string", "hash", "list", "BYSCORE", "BYLEX", "REV", "WITHSCORES", "CH", "INCR",
+        "MIN", "MAX", "(1", "[a", "(a", "-", "+", "(inf", "AGGREGATE", "WEIGHTS", "LEFT", "RIGHT", "*", "?", "[", "[a-", "\\", "*a*b*c*d*e*", "server",
         "keyspace", "all", "everything", "persistence", "appendfsync", "always", "everysec", "no",
         "1s", "0ms", "9999999999999999h", "9223372036854775807ms", "-1s", "100mb", "99999999999999999999gb",
         "-1gb", "1kb", "4gb", "8589934592gb", "0.5", "3", "2",
     ]
-    static let keys = ["s", "n", "h", "v", "far", "l", "set", "missing", "f", "{t}x", ""]
+    static let keys = ["s", "n", "h", "v", "far", "l", "set", "z", "missing", "f", "{t}x", ""]
 
     @Test(arguments: [1, 2, 3] as [UInt64])
     func everyCommandSurvivesBoundaryArguments(seed base: UInt64) {
@@ -83,6 +84,7 @@ import CairnConfig
                 primary.run("PEXPIREAT", "far", "9223372036854775807")
                 primary.run("RPUSH", "l", "a", "b", "c", "1", "2")
                 primary.run("SADD", "set", "a", "b", "1", "-5")
+                primary.run("ZADD", "z", "1", "a", "2.5", "b", "-inf", "c", "1", "d")
             }
             let spec = specs.randomElement(using: &rng)!
             var parts = spec.name.split(separator: "|").map(String.init)
@@ -157,6 +159,8 @@ import CairnConfig
                 let value: String
                 if case .set(let members) = entry.value {
                     value = "set(\(members.map(\.description).sorted()))"
+                } else if case .zset(let members) = entry.value {
+                    value = "zset(\(members.allEntries.map { "\($0.member)=\($0.score)" }))"
                 } else {
                     value = "\(entry.value)"
                 }

@@ -31,6 +31,8 @@ func contents(_ keyspace: Keyspace, now: Int64) -> [String: String] {
                 out["\(index):\(key)"] = "list:" + elements.map(\.description).joined(separator: ",")
             case .set(let members):
                 out["\(index):\(key)"] = "set:" + members.map(\.description).sorted().joined(separator: ",")
+            case .zset(let members):
+                out["\(index):\(key)"] = "zset:" + members.allEntries.map { "\($0.member)=\($0.score)" }.joined(separator: ",")
             }
         }
     }
@@ -116,6 +118,14 @@ func runCrashScenario(seed: UInt64) -> String? {
                 case 1: command = ["SREM", set, "m\(Int.random(in: 0..<6, using: &rng))"]
                 case 2: command = ["SPOP", set, "2"]   // logged as the SREM of what it popped
                 default: command = ["SUNIONSTORE", "s\(Int.random(in: 0..<3, using: &rng))", set, "s\(Int.random(in: 0..<3, using: &rng))"]
+                }
+            case 14:
+                let zset = "z\(Int.random(in: 0..<3, using: &rng))"
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: command = ["ZADD", zset, "\(Int.random(in: -5..<5, using: &rng)).5", "m\(Int.random(in: 0..<6, using: &rng))"]
+                case 1: command = ["ZINCRBY", zset, "0.1", "m\(Int.random(in: 0..<6, using: &rng))"]   // logged as ZADD of the result
+                case 2: command = ["ZPOPMIN", zset, "2"]
+                default: command = ["ZREMRANGEBYSCORE", zset, "-inf", "(0"]
                 }
             default: command = ["SET", key, "v\(unique)"]
             }

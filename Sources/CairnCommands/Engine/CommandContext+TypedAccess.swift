@@ -53,6 +53,17 @@ extension MemberSet: StoredType {
     public static var empty: Self { MemberSet() }
 }
 
+/// A sorted set (see `Value.zset`).
+extension SortedSet: StoredType {
+    public static func payload(of value: CairnKeyspace.Value) -> Self? {
+        if case .zset(let members) = value { return members }
+        return nil
+    }
+    public var stored: CairnKeyspace.Value { .zset(self) }
+    public var isEmptyCollection: Bool { isEmpty }
+    public static var empty: Self { SortedSet() }
+}
+
 /// What a command met at a key it reads.
 public enum TypedLookup<T> {
     case absent

@@ -90,7 +90,27 @@ public struct SnapshotEncoder {
         case .set(let members):
             let next = appendSetCommand(key, entry, members, from: position, to: &out)
             return next < members.count ? next : nil
+        case .zset(let members):
+            let next = appendSortedSetCommand(key, entry, members, from: position, to: &out)
+            return next < members.count ? next : nil
         }
+    }
+
+    /// `ZADD key score member ...` for up to `itemsPerCommand` pairs from position `start`
+    /// (scores as `%.17g`, which reads back to the same double), then the expiry.
+    /// O(log n + n / chunk + what it writes).
+    static func appendSortedSetCommand(_ key: Key, _ entry: Entry, _ members: SortedSet,
+                                       from start: Int, to out: inout ByteBuffer) -> Int {
+        let end = min(start + itemsPerCommand, members.count)
+        out.writeArrayHeader(2 + 2 * (end - start))
+        out.writeBulk("ZADD".utf8)
+        key.withUnsafeBytes { out.writeBulk(raw: $0) }
+        for e in members.entries(in: start..<end) {
+            out.writeBulk(Score.format(e.score))
+            e.member.withUnsafeBytes { out.writeBulk(raw: $0) }
+        }
+        if end == members.count { appendExpiry(key, entry, to: &out) }
+        return end
     }
 
     /// `SADD key m ...` for up to `itemsPerCommand` members from position `start`, then

@@ -97,6 +97,7 @@ enum CommandCommand {
         case "hash": found.insert("@hash")
         case "list": found.insert("@list")
         case "set": found.insert("@set")
+        case "sorted_set": found.insert("@sortedset")
         case "generic": found.insert("@keyspace")
         case "connection": found.insert("@connection")
         case "transactions": found.insert("@transaction")
@@ -107,8 +108,8 @@ enum CommandCommand {
         return categoryOrder.filter(found.contains)
     }
 
-    static let categoryOrder = ["@keyspace", "@read", "@write", "@hash", "@string", "@admin", "@fast", "@slow",
-                                "@dangerous", "@connection", "@transaction"]
+    static let categoryOrder = ["@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string",
+                                "@admin", "@fast", "@slow", "@dangerous", "@connection", "@transaction"]
 
     /// The documentation map (flattened for RESP2): summary, since, group, complexity,
     /// the argument syntax as Cairn's own `syntax` field, and subcommands.

@@ -19,6 +19,8 @@ public enum Value: Sendable, Equatable {
     case list(Deque<ByteString>)
     /// Members in no particular order (Redis 7.0 promises none either).
     case set(MemberSet)
+    /// Members ordered by score, then by member.
+    case zset(SortedSet)
 
     public var type: ValueType {
         switch self {
@@ -26,6 +28,7 @@ public enum Value: Sendable, Equatable {
         case .hash: return .hash
         case .list: return .list
         case .set: return .set
+        case .zset: return .zset
         }
     }
 }
