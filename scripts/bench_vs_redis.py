@@ -58,7 +58,8 @@ def main():
     ap.add_argument("--cairn", required=True)
     ap.add_argument("--workdir", default=None, help="where the servers keep their files (a real disk for fsync figures)")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--tests", default="set,get,incr")
+    ap.add_argument("--tests", default="set,get,incr", help="redis-benchmark -t names, comma-separated; 'types' adds "
+                    "LPUSH LPOP RPOP SADD SPOP ZADD ZPOPMIN LRANGE_100 LRANGE_600")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--pipelines", default="1,16")
     ap.add_argument("--requests", type=int, default=200000, help="per test at -P 1; x5 at deeper pipelines")
@@ -66,6 +67,8 @@ def main():
     ap.add_argument("--modes", default="off",
                     help="comma-separated: off (no persistence), always, everysec, no (appendfsync with the AOF on)")
     args = ap.parse_args()
+    # "types": redis-benchmark's tests of lists, sets and sorted sets.
+    args.tests = args.tests.replace("types", "lpush,lpop,rpop,sadd,spop,zadd,zpopmin,lrange_100,lrange_600")
     pipelines = [int(p) for p in args.pipelines.split(",")]
 
     modes = args.modes.split(",")

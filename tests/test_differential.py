@@ -49,6 +49,24 @@ FIXED_CASES = [
     ["ZRANDMEMBER", "one", "5"], ["ZRANDMEMBER", "one", "0"], ["ZRANDMEMBER", "none"], ["ZRANDMEMBER", "none", "3"],
     ["ZRANDMEMBER", "one", "-9223372036854775808"], ["ZRANDMEMBER", "one", "1", "FOO"], ["ZRANDMEMBER", "one", "x"],
     ["ZSCAN", "one", "0"], ["ZSCAN", "none", "0"], ["ZSCAN", "one", "x"], ["ZSCAN", "one", "0", "COUNT", "0"],
+    ["ZADD", "za", "1", "a", "2", "b"], ["ZADD", "zb", "3", "b", "4", "c"], ["SADD", "sa", "a", "c"],
+    ["ZUNION", "2", "za", "zb", "WITHSCORES"], ["ZUNION", "2", "za", "sa", "WITHSCORES"], ["ZUNION", "3", "za", "zb", "none"],
+    ["ZINTER", "2", "za", "zb", "WEIGHTS", "2", "3", "AGGREGATE", "MAX", "WITHSCORES"], ["ZINTER", "2", "za", "zb", "AGGREGATE", "MIN"],
+    ["ZUNION", "2", "za", "zb", "WEIGHTS", "inf", "-inf", "WITHSCORES"], ["ZDIFF", "2", "za", "zb", "WITHSCORES"], ["ZDIFF", "1", "none"],
+    ["ZUNION", "0", "za"], ["ZUNION", "-1", "za"], ["ZUNION", "3", "za", "zb"], ["ZUNION", "2", "za", "zb", "WEIGHTS", "1"],
+    ["ZUNION", "2", "za", "zb", "WEIGHTS", "1", "x"], ["ZUNION", "2", "za", "zb", "WEIGHTS", "nan", "1"], ["ZUNION", "2", "za", "zb", "AGGREGATE", "foo"],
+    ["ZUNION", "x", "za"], ["ZUNION", "9223372036854775807", "za"], ["ZDIFF", "2", "za", "zb", "WEIGHTS", "1", "1"],
+    ["ZUNIONSTORE", "zd", "2", "za", "zb"], ["ZRANGE", "zd", "0", "-1", "WITHSCORES"], ["ZINTERSTORE", "zd", "2", "za", "zb", "WEIGHTS", "1", "0.5"],
+    ["ZRANGE", "zd", "0", "-1", "WITHSCORES"], ["ZDIFFSTORE", "zd", "2", "za", "za"], ["EXISTS", "zd"], ["ZUNIONSTORE", "zd", "2", "za", "zb", "WITHSCORES"],
+    ["ZDIFFSTORE", "zd", "0", "za"], ["ZINTERSTORE", "zd", "1", "none"], ["ZINTERCARD", "2", "za", "zb"], ["ZINTERCARD", "2", "za", "zb", "LIMIT", "0"],
+    ["ZINTERCARD", "0", "za"], ["ZINTERCARD", "2", "za"], ["ZINTERCARD", "2", "za", "zb", "LIMIT", "-1"], ["ZINTERCARD", "1", "za", "WITHSCORES"],
+    ["SET", "zs2", "v"], ["ZUNION", "2", "za", "zs2"], ["ZUNIONSTORE", "zs2", "1", "za"], ["TYPE", "zs2"],
+    ["HSET", "hh", "a", "1", "b", "2"], ["HRANDFIELD", "hh", "0"], ["HRANDFIELD", "missing"], ["HRANDFIELD", "missing", "2"],
+    ["HRANDFIELD", "hh", "x"], ["HRANDFIELD", "hh", "1", "FOO"], ["HRANDFIELD", "hh", "-9223372036854775808"], ["HSCAN", "hh", "0"],
+    ["HSCAN", "hh", "0", "COUNT", "0"], ["HSCAN", "missing", "0"], ["HSCAN", "hh", "0", "MATCH", "a*"], ["HSCAN", "hh", "x"],
+    ["SET", "mv", "1", "EX", "1000"], ["MOVE", "mv", "0"], ["MOVE", "mv", "16"], ["MOVE", "mv", "x"], ["MOVE", "mv", "4294967296"],
+    ["MOVE", "missing", "1"], ["MOVE", "mv", "1"], ["MOVE", "mv", "1"], ["EXISTS", "mv"], ["SELECT", "1"], ["TTL", "mv"], ["SET", "mv2", "x"],
+    ["SELECT", "0"], ["SET", "mv2", "y"], ["MOVE", "mv2", "1"], ["GET", "mv2"],
     ["SET", "zstr", "v"], ["ZADD", "zstr", "1", "a"], ["ZSCORE", "zstr", "a"], ["ZRANGE", "zstr", "0", "-1"], ["ZINCRBY", "zstr", "1", "a"],
     ["ZRANGESTORE", "zstr", "one", "0", "-1"], ["TYPE", "zstr"], ["ZMPOP", "1", "zstr", "MIN"],
     # sets
@@ -441,6 +459,8 @@ def random_command(rng):
         lambda: ["ZRANK", k(), "m2"], lambda: [rng.choice(["ZPOPMIN", "ZPOPMAX"]), k(), *rng.choice([[], ["2"]])],
         lambda: ["ZREMRANGEBYRANK", k(), n(), n()], lambda: ["ZCOUNT", k(), "-inf", rng.choice(["1", "+inf"])],
         lambda: ["ZRANGESTORE", k(), k(), "0", "-1"], lambda: ["ZMPOP", "2", k(), k(), rng.choice(["MIN", "MAX"])],
+        lambda: [rng.choice(["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"]), k(), "2", k(), k()],
+        lambda: [rng.choice(["ZUNION", "ZINTER"]), "2", k(), k(), *rng.choice([[], ["WITHSCORES"], ["AGGREGATE", "MAX", "WITHSCORES"]])],
     ]
     return rng.choice(table)()
 

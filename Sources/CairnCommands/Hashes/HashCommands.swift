@@ -56,6 +56,13 @@ enum HashCommands {
         CommandSpec("hincrbyfloat", arity: 4, flags: [.write, .denyOOM, .fast], keys: (1, 1, 1), group: "hash", since: "2.6.0",
                     summary: "Increment the float value of a hash field by the given amount", syntax: "key field increment",
                     run: incrByFloat),
+        CommandSpec("hrandfield", arity: -2, flags: [.readonly], keys: (1, 1, 1), group: "hash", since: "6.2.0",
+                    complexity: "O(N) where N is the number of fields returned",
+                    summary: "Get one or multiple random fields from a hash", syntax: "key [count [WITHVALUES]]", run: randomField),
+        CommandSpec("hscan", arity: -3, flags: [.readonly], keys: (1, 1, 1), group: "hash", since: "2.8.0",
+                    complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+                    summary: "Incrementally iterate hash fields and associated values", syntax: "key cursor [MATCH pattern] [COUNT count]",
+                    run: scan),
     ]
 
     // MARK: Reading
@@ -87,6 +94,89 @@ enum HashCommands {
         guard let fields = read(c, &out) else { return }
         out.writeMapHeader(fields.count)
         for (field, value) in fields {
+            out.writeBulk(field)
+            out.writeBulk(value)
+        }
+    }
+
+    /// HRANDFIELD key [count [WITHVALUES]], with SRANDMEMBER's rules for the count.
+    static func randomField(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard c.args.count <= 4 else { out.writeError(ErrorReplies.syntax); return }
+        guard c.args.count >= 3 else {
+            guard let fields = read(c, &out) else { return }
+            if fields.isEmpty { out.writeNull(); return }
+            out.writeBulk(fields.keys[Int.random(in: 0..<fields.count, using: &c.engine.random)])
+            return
+        }
+        guard let count = c.args.int64(2) else { out.writeError(ErrorReplies.notInteger); return }
+        var withValues = false
+        if c.args.count == 4 {
+            guard c.args.equals(3, lowercase: "withvalues") else { out.writeError(ErrorReplies.syntax); return }
+            withValues = true
+        }
+        guard count != Int64.min else {
+            out.writeError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"); return
+        }
+        guard count >= -SetCommands.maxRandomMembers else {
+            out.writeError("ERR value is out of range, value must between -\(SetCommands.maxRandomMembers) and 9223372036854775807"); return
+        }
+        guard let fields = read(c, &out) else { return }
+        if fields.isEmpty || count == 0 { out.writeArrayHeader(0); return }
+        var picked: [Int] = []
+        if count < 0 {
+            for _ in 0..<Int(-count) { picked.append(Int.random(in: 0..<fields.count, using: &c.engine.random)) }
+        } else {
+            var positions = Array(0..<fields.count)
+            for n in 0..<min(Int(clamping: count), fields.count) {
+                positions.swapAt(n, Int.random(in: n..<positions.count, using: &c.engine.random))
+                picked.append(positions[n])
+            }
+        }
+        if withValues && out.resp3 {
+            out.writeArrayHeader(picked.count)
+            for i in picked {
+                out.writeArrayHeader(2)
+                out.writeBulk(fields.keys[i])
+                out.writeBulk(fields.values[i])
+            }
+        } else {
+            out.writeArrayHeader(picked.count * (withValues ? 2 : 1))
+            for i in picked {
+                out.writeBulk(fields.keys[i])
+                if withValues { out.writeBulk(fields.values[i]) }
+            }
+        }
+    }
+
+    /// HSCAN: the whole hash in one reply, cursor 0 — what Redis does for small hashes;
+    /// COUNT is a hint.
+    static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard KeyCommands.parseCursor(c.args[2]) != nil else { out.writeError(ErrorReplies.invalidCursor); return }
+        var pattern: ArraySlice<UInt8>? = nil
+        var i = 3
+        while i < c.args.count {
+            guard i + 1 < c.args.count else { out.writeError(ErrorReplies.syntax); return }
+            if c.args.equals(i, lowercase: "count") {
+                guard let n = c.args.int64(i + 1) else { out.writeError(ErrorReplies.notInteger); return }
+                guard n >= 1 else { out.writeError(ErrorReplies.syntax); return }
+            } else if c.args.equals(i, lowercase: "match") {
+                let p = c.args[i + 1]
+                pattern = GlobPattern.matchesEverything(p) ? nil : p
+            } else {
+                out.writeError(ErrorReplies.syntax); return
+            }
+            i += 2
+        }
+        guard let fields = read(c, &out) else { return }
+        var found: [(ByteString, ByteString)] = []
+        for (field, value) in fields {
+            if let pattern, !GlobPattern.matches(pattern, field.bytes) { continue }
+            found.append((field, value))
+        }
+        out.writeArrayHeader(2)
+        out.writeBulk("0")
+        out.writeArrayHeader(found.count * 2)
+        for (field, value) in found {
             out.writeBulk(field)
             out.writeBulk(value)
         }

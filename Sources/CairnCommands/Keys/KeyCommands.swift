@@ -26,6 +26,8 @@ enum KeyCommands {
                     summary: "Renames a key and overwrites the destination.", syntax: "key newkey", run: { c, o in rename(c, &o, onlyIfAbsent: false) }),
         CommandSpec("renamenx", arity: 3, flags: [.write, .fast], keys: (1, 2, 1), group: "generic",
                     summary: "Renames a key only when the target key name doesn't exist.", syntax: "key newkey", run: { c, o in rename(c, &o, onlyIfAbsent: true) }),
+        CommandSpec("move", arity: 3, flags: [.write, .fast], keys: (1, 1, 1), group: "generic",
+                    summary: "Move a key to another database", syntax: "key db", run: move),
         CommandSpec("copy", arity: -3, flags: [.write, .denyOOM], keys: (1, 2, 1), group: "generic", since: "6.2.0", complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
                     summary: "Copies the value of a key to a new key.", syntax: "source destination [DB destination-db] [REPLACE]", run: copy),
     ]
@@ -134,6 +136,29 @@ enum KeyCommands {
         c.engine.keyspace.databases[c.db].remove(source)
         c.engine.keyspace.databases[c.db].set(target, entry)
         if onlyIfAbsent { out.writeIntegerReply(1) } else { out.writeOK() }
+        c.recordVerbatim()
+    }
+
+    /// MOVE key db: the key, with its expiry, to another database unless the name is
+    /// taken there. Logged as received (it replays under the same SELECT).
+    static func move(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let n = c.args.int64(2) else { out.writeError(ErrorReplies.notInteger); return }
+        guard n >= Int64(Int32.min), n <= Int64(Int32.max) else { out.writeError(ErrorReplies.outOfInt32Range); return }
+        guard n >= 0, n < Int64(c.engine.keyspace.databases.count) else { out.writeError(ErrorReplies.dbIndexOutOfRange); return }
+        let target = Int(n)
+        guard target != c.db else { out.writeError(ErrorReplies.sameObject); return }
+        let key = c.key(1)
+        guard let entry = c.lookupWrite(key) else { out.writeIntegerReply(0); return }
+        if c.engine.keyspace.databases[target].lookup(key, now: c.now) != nil {
+            c.engine.flushExpirations(db: target)
+            out.writeIntegerReply(0); return
+        }
+        c.engine.flushExpirations(db: target)
+        c.engine.keyspace.databases[c.db].remove(key)
+        c.engine.keyspace.databases[target].set(key, entry)
+        c.signalModified(key)
+        c.engine.keyspace.databases[target].noteWrite(key)
+        out.writeIntegerReply(1)
         c.recordVerbatim()
     }
 

@@ -117,6 +117,36 @@ enum SortedSetCommands {
         CommandSpec("zrandmember", arity: -2, flags: [.readonly], keys: (1, 1, 1), group: "sorted_set", since: "6.2.0",
                     complexity: "O(N) where N is the number of members returned",
                     summary: "Get one or multiple random elements from a sorted set", syntax: "key [count [WITHSCORES]]", run: randomMember),
+        CommandSpec("zunion", arity: -3, flags: [.readonly], keys: (0, 0, 0), group: "sorted_set", since: "6.2.0",
+                    complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+                    summary: "Add multiple sorted sets", syntax: "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]",
+                    run: { c, o in algebra(c, &o, .union, name: "zunion", store: nil) }),
+        CommandSpec("zinter", arity: -3, flags: [.readonly], keys: (0, 0, 0), group: "sorted_set", since: "6.2.0",
+                    complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+                    summary: "Intersect multiple sorted sets", syntax: "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]",
+                    run: { c, o in algebra(c, &o, .intersection, name: "zinter", store: nil) }),
+        CommandSpec("zdiff", arity: -3, flags: [.readonly], keys: (0, 0, 0), group: "sorted_set", since: "6.2.0",
+                    complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+                    summary: "Subtract multiple sorted sets", syntax: "numkeys key [key ...] [WITHSCORES]",
+                    run: { c, o in algebra(c, &o, .difference, name: "zdiff", store: nil) }),
+        CommandSpec("zunionstore", arity: -4, flags: [.write, .denyOOM], keys: (1, 1, 1), group: "sorted_set", since: "2.0.0",
+                    complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+                    summary: "Add multiple sorted sets and store the resulting sorted set in a new key",
+                    syntax: "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]",
+                    run: { c, o in algebra(c, &o, .union, name: "zunionstore", store: c.key(1)) }),
+        CommandSpec("zinterstore", arity: -4, flags: [.write, .denyOOM], keys: (1, 1, 1), group: "sorted_set", since: "2.0.0",
+                    complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+                    summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+                    syntax: "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]",
+                    run: { c, o in algebra(c, &o, .intersection, name: "zinterstore", store: c.key(1)) }),
+        CommandSpec("zdiffstore", arity: -4, flags: [.write, .denyOOM], keys: (1, 1, 1), group: "sorted_set", since: "6.2.0",
+                    complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+                    summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", syntax: "destination numkeys key [key ...]",
+                    run: { c, o in algebra(c, &o, .difference, name: "zdiffstore", store: c.key(1)) }),
+        CommandSpec("zintercard", arity: -3, flags: [.readonly], keys: (0, 0, 0), group: "sorted_set", since: "7.0.0",
+                    complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
+                    summary: "Intersect multiple sorted sets and return the cardinality of the result", syntax: "numkeys key [key ...] [LIMIT limit]",
+                    run: { c, o in algebra(c, &o, .intersection, name: "zintercard", store: nil, cardinality: true) }),
         CommandSpec("zscan", arity: -3, flags: [.readonly], keys: (1, 1, 1), group: "sorted_set", since: "2.8.0",
                     complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
                     summary: "Incrementally iterate sorted sets elements and associated scores", syntax: "key cursor [MATCH pattern] [COUNT count]",
@@ -525,6 +555,130 @@ enum SortedSetCommands {
             }
         }
         out.writeNullArray()
+    }
+
+    // MARK: Union, intersection, difference
+
+    enum Algebra { case union, intersection, difference }
+    enum Aggregate { case sum, min, max }
+
+    /// The scores of the set at `key` as a sorted set's: a plain set counts, every member
+    /// with score 1, as in Redis. Nil after replying WRONGTYPE.
+    static func readScores(_ c: CommandContext, _ key: Key, _ out: inout ReplyWriter) -> [(ByteString, Double)]? {
+        guard let entry = c.lookupRead(key) else { return [] }
+        switch entry.value {
+        case .zset(let z): return z.allEntries.map { ($0.member, $0.score) }
+        case .set(let members): return members.map { ($0, 1) }
+        default: out.writeError(ErrorReplies.wrongType); return nil
+        }
+    }
+
+    /// ZUNION/ZINTER/ZDIFF, their STORE forms and ZINTERCARD. NaN from weights or sums
+    /// becomes 0, as Redis makes it. A STORE replaces the destination (deleted when the
+    /// result is empty) and is logged as DEL plus the ZADD of the result.
+    static func algebra(_ c: CommandContext, _ out: inout ReplyWriter, _ operation: Algebra, name: String,
+                        store: Key?, cardinality: Bool = false) {
+        let numkeysIndex = store == nil ? 1 : 2
+        guard let numkeys = c.args.int64(numkeysIndex) else { out.writeError(ErrorReplies.notInteger); return }
+        guard numkeys >= 1 else { out.writeError("ERR at least 1 input key is needed for '\(name)' command"); return }
+        guard numkeys <= Int64(c.args.count - numkeysIndex - 1) else { out.writeError(ErrorReplies.syntax); return }
+        let keys = (numkeysIndex + 1)..<(numkeysIndex + 1 + Int(numkeys))
+        var weights = [Double](repeating: 1, count: keys.count)
+        var aggregate = Aggregate.sum
+        var withScores = false
+        var limit = Int.max
+        var i = keys.upperBound
+        while i < c.args.count {
+            let more = c.args.count - i - 1
+            if cardinality && c.args.equals(i, lowercase: "limit") && more >= 1 {
+                guard let n = c.args.int64(i + 1), n >= 0 else { out.writeError("ERR LIMIT can't be negative"); return }
+                limit = n == 0 ? Int.max : Int(clamping: n)
+                i += 2
+            } else if !cardinality && operation != .difference && c.args.equals(i, lowercase: "weights") && more >= keys.count {
+                for w in 0..<keys.count {
+                    guard let weight = Score.parse(c.args[i + 1 + w]) else { out.writeError("ERR weight value is not a float"); return }
+                    weights[w] = weight
+                }
+                i += 1 + keys.count
+            } else if !cardinality && operation != .difference && c.args.equals(i, lowercase: "aggregate") && more >= 1 {
+                if c.args.equals(i + 1, lowercase: "sum") { aggregate = .sum }
+                else if c.args.equals(i + 1, lowercase: "min") { aggregate = .min }
+                else if c.args.equals(i + 1, lowercase: "max") { aggregate = .max }
+                else { out.writeError(ErrorReplies.syntax); return }
+                i += 2
+            } else if !cardinality && store == nil && c.args.equals(i, lowercase: "withscores") {
+                withScores = true
+                i += 1
+            } else {
+                out.writeError(ErrorReplies.syntax); return
+            }
+        }
+        var inputs: [[(ByteString, Double)]] = []
+        for k in keys {
+            guard let scores = readScores(c, c.key(k), &out) else { return }
+            inputs.append(scores)
+        }
+        func weighted(_ score: Double, _ w: Int) -> Double {
+            let value = score * weights[w]
+            return value.isNaN ? 0 : value
+        }
+        func combine(_ a: Double, _ b: Double) -> Double {
+            switch aggregate {
+            case .sum: let s = a + b; return s.isNaN ? 0 : s
+            case .min: return Swift.min(a, b)
+            case .max: return Swift.max(a, b)
+            }
+        }
+        var result: [ByteString: Double] = [:]
+        switch operation {
+        case .union:
+            for (w, input) in inputs.enumerated() {
+                for (member, score) in input {
+                    let value = weighted(score, w)
+                    result[member] = result[member].map { combine($0, value) } ?? value
+                }
+            }
+        case .intersection:
+            let lookups = inputs.map { Dictionary($0, uniquingKeysWith: { a, _ in a }) }
+            guard let smallest = inputs.indices.min(by: { inputs[$0].count < inputs[$1].count }) else { break }
+            for (member, _) in inputs[smallest] where result.count < limit {
+                var value: Double? = nil
+                for w in inputs.indices {
+                    guard let score = lookups[w][member] else { value = nil; break }
+                    let v = weighted(score, w)
+                    value = value.map { combine($0, v) } ?? v
+                }
+                if let value { result[member] = value }
+            }
+        case .difference:
+            let others = inputs.dropFirst().map { Set($0.map(\.0)) }
+            for (member, score) in inputs[0] where !others.contains(where: { $0.contains(member) }) {
+                result[member] = score
+            }
+        }
+        if cardinality { out.writeIntegerReply(Int64(result.count)); return }
+        var z = SortedSet()
+        for (member, score) in result { z.set(member, score: score) }
+        guard let destination = store else {
+            writeEntries(z.allEntries, withScores: withScores, &out)
+            return
+        }
+        let existed = c.engine.keyspace.databases[c.db].remove(destination) != nil
+        if !z.isEmpty { c.store(destination, .zset(z)) }
+        out.writeIntegerReply(Int64(z.count))
+        guard existed || !z.isEmpty else { return }
+        c.signalModified(destination)
+        guard c.isRecording else { return }
+        c.record([.word("DEL"), .bytes(destination.bytes)])
+        let entries = z.allEntries
+        for chunk in stride(from: 0, to: entries.count, by: SnapshotEncoder.itemsPerCommand) {
+            var parts: [Propagation.Part] = [.word("ZADD"), .bytes(destination.bytes)]
+            for e in entries[chunk..<Swift.min(chunk + SnapshotEncoder.itemsPerCommand, entries.count)] {
+                parts.append(.bytes(Score.format(e.score)))
+                parts.append(.bytes(e.member.bytes))
+            }
+            c.record(parts)
+        }
     }
 
     /// ZRANDMEMBER key [count [WITHSCORES]], with SRANDMEMBER's rules for the count.
