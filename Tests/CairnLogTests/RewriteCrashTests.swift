@@ -34,9 +34,15 @@ import CairnLogTesting
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
                 let key = "k\(Int.random(in: 0..<20, using: &rng))"
                 let command: [String]
-                switch Int.random(in: 0..<4, using: &rng) {
+                switch Int.random(in: 0..<6, using: &rng) {
                 case 0: command = ["SET", key, "v\(clock.now)-\(Int.random(in: 0..<1000, using: &rng))", "EX", "100000"]
                 case 1: command = ["INCR", "n"]
+                case 3:
+                    // Sets and sorted sets spanning several SADD/ZADD commands in the base.
+                    command = ["SADD", "s\(Int.random(in: 0..<2, using: &rng))"] + (0..<Int.random(in: 1...90, using: &rng)).map { "m\($0)-\(clock.now)" }
+                case 4:
+                    command = ["ZADD", "z\(Int.random(in: 0..<2, using: &rng))"]
+                        + (0..<Int.random(in: 1...90, using: &rng)).flatMap { ["\(Double($0) / 3)", "m\($0)"] }
                 case 2:
                     // Lists long enough to span several RPUSH commands in the base.
                     let elements = (0..<Int.random(in: 1...100, using: &rng)).map { "e\($0)-\(clock.now)" }
