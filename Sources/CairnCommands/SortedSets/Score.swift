@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CairnKeyspace
+import CairnProtocol
 
 /// Sorted-set scores as Redis reads and writes them.
 enum Score {
@@ -31,6 +32,12 @@ enum Score {
     /// so a score logged this way replays to the same double.
     static func format(_ value: Double) -> [UInt8] {
         if value.isInfinite { return Array((value > 0 ? "inf" : "-inf").utf8) }
+        // Whole numbers below 10^17 print as their digits under %.17g: skip the C call
+        // (most scores are counters and timestamps). -0 keeps its sign, as %.17g does.
+        if value.magnitude < 1e17, value == value.rounded(.towardZero), !(value == 0 && value.sign == .minus) {
+            var digits = DecimalDigits(Int64(value))
+            return digits.withBytes { Array($0) }
+        }
         var buffer = [CChar](repeating: 0, count: 64)
         let count = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.17g", $0) }
         guard count > 0, Int(count) < buffer.count else { return Array("0".utf8) }
