@@ -108,30 +108,15 @@ enum HashCommands {
             out.writeBulk(fields.keys[Int.random(in: 0..<fields.count, using: &c.engine.random)])
             return
         }
-        guard let count = c.args.int64(2) else { out.writeError(ErrorReplies.notInteger); return }
+        // As Redis: the count is checked before the option.
+        guard let count = CollectionArguments.randomCount(c, at: 2, &out) else { return }
         var withValues = false
         if c.args.count == 4 {
             guard c.args.equals(3, lowercase: "withvalues") else { out.writeError(ErrorReplies.syntax); return }
             withValues = true
         }
-        guard count != Int64.min else {
-            out.writeError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"); return
-        }
-        guard count >= -SetCommands.maxRandomMembers else {
-            out.writeError("ERR value is out of range, value must between -\(SetCommands.maxRandomMembers) and 9223372036854775807"); return
-        }
         guard let fields = read(c, &out) else { return }
-        if fields.isEmpty || count == 0 { out.writeArrayHeader(0); return }
-        var picked: [Int] = []
-        if count < 0 {
-            for _ in 0..<Int(-count) { picked.append(Int.random(in: 0..<fields.count, using: &c.engine.random)) }
-        } else {
-            var positions = Array(0..<fields.count)
-            for n in 0..<min(Int(clamping: count), fields.count) {
-                positions.swapAt(n, Int.random(in: n..<positions.count, using: &c.engine.random))
-                picked.append(positions[n])
-            }
-        }
+        let picked = CollectionArguments.randomPositions(count: count, size: fields.count, using: &c.engine.random)
         if withValues && out.resp3 {
             out.writeArrayHeader(picked.count)
             for i in picked {
@@ -152,21 +137,7 @@ enum HashCommands {
     /// COUNT is a hint.
     static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard KeyCommands.parseCursor(c.args[2]) != nil else { out.writeError(ErrorReplies.invalidCursor); return }
-        var pattern: ArraySlice<UInt8>? = nil
-        var i = 3
-        while i < c.args.count {
-            guard i + 1 < c.args.count else { out.writeError(ErrorReplies.syntax); return }
-            if c.args.equals(i, lowercase: "count") {
-                guard let n = c.args.int64(i + 1) else { out.writeError(ErrorReplies.notInteger); return }
-                guard n >= 1 else { out.writeError(ErrorReplies.syntax); return }
-            } else if c.args.equals(i, lowercase: "match") {
-                let p = c.args[i + 1]
-                pattern = GlobPattern.matchesEverything(p) ? nil : p
-            } else {
-                out.writeError(ErrorReplies.syntax); return
-            }
-            i += 2
-        }
+        guard let (pattern, _) = CollectionArguments.scan(c, from: 3, &out) else { return }
         guard let fields = read(c, &out) else { return }
         var found: [(ByteString, ByteString)] = []
         for (field, value) in fields {

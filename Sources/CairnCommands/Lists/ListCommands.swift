@@ -349,37 +349,17 @@ enum ListCommands {
     /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first
     /// non-empty list; logged as the LPOP/RPOP key count it became.
     static func mpop(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let numkeys = c.args.int64(1), numkeys > 0 else { out.writeError("ERR numkeys should be greater than 0"); return }
-        // Compared without adding: numkeys may be anything up to Int64.max.
-        guard numkeys <= Int64(c.args.count - 3) else { out.writeError(ErrorReplies.syntax); return }
-        let sideIndex = 2 + Int(numkeys)
+        guard let (keys, sideIndex, count) = CollectionArguments.multiPop(c, &out) else { return }
         guard let head = side(c.args, sideIndex) else { out.writeError(ErrorReplies.syntax); return }
-        var count = 1
-        var i = sideIndex + 1
-        while i < c.args.count {
-            guard c.args.equals(i, lowercase: "count"), i + 1 < c.args.count else { out.writeError(ErrorReplies.syntax); return }
-            guard let n = c.args.int64(i + 1), n > 0 else { out.writeError("ERR count should be greater than 0"); return }
-            count = Int(clamping: n)
-            i += 2
+        switch c.popFirst(keys, as: Elements.self, &out, { popElements(&$0, head: head, count: count) }) {
+        case .refused: return
+        case .none: out.writeNullArray()
+        case .popped(let key, let popped):
+            out.writeArrayHeader(2)
+            out.writeBulk(key.bytes)
+            out.writeArrayHeader(popped.count)
+            for element in popped { out.writeBulk(element) }
+            c.record([.word(head ? "LPOP" : "RPOP"), .bytes(key.bytes), .integer(Int64(popped.count))])
         }
-        for k in 2..<sideIndex {
-            let key = c.key(k)
-            switch c.read(key, as: Elements.self, &out) {
-            case .refused: return
-            case .absent: continue
-            case .found:
-                guard let outcome = c.modify(key, as: Elements.self, create: false, { list -> Result<[ByteString], WriteRefusal> in
-                    .success(popElements(&list, head: head, count: count))
-                }), let popped = c.unwrap(outcome, &out) else { return }
-                c.signalModified(key)
-                out.writeArrayHeader(2)
-                out.writeBulk(key.bytes)
-                out.writeArrayHeader(popped.count)
-                for element in popped { out.writeBulk(element) }
-                c.record([.word(head ? "LPOP" : "RPOP"), .bytes(key.bytes), .integer(Int64(popped.count))])
-                return
-            }
-        }
-        out.writeNullArray()
     }
 }

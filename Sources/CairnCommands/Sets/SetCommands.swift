@@ -73,10 +73,6 @@ enum SetCommands {
                     summary: "Incrementally iterate Set elements", syntax: "key cursor [MATCH pattern] [COUNT count]", run: scan),
     ]
 
-    /// Most members a negative SRANDMEMBER count may ask for: Redis would loop as many
-    /// times as asked (up to 2^63), holding the server; Cairn refuses past this.
-    static let maxRandomMembers: Int64 = 1 << 24
-
     // MARK: Reading
 
     /// The set at `key` (empty when absent), or nil after replying WRONGTYPE. O(1).
@@ -101,32 +97,11 @@ enum SetCommands {
             out.writeBulk(members.member(at: Int.random(in: 0..<members.count, using: &c.engine.random)))
             return
         }
-        guard let count = c.args.int64(2) else { out.writeError(ErrorReplies.notInteger); return }
-        guard count != Int64.min else {
-            out.writeError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"); return
-        }
-        guard count >= -maxRandomMembers else {
-            out.writeError("ERR value is out of range, value must between -\(maxRandomMembers) and 9223372036854775807"); return
-        }
+        guard let count = CollectionArguments.randomCount(c, at: 2, &out) else { return }
         guard let members = read(c, c.key(1), &out) else { return }
-        if members.isEmpty || count == 0 { out.writeArrayHeader(0); return }
-        if count < 0 {
-            // Repeats allowed: each pick independent.
-            out.writeArrayHeader(Int(-count))
-            for _ in 0..<Int(-count) {
-                out.writeBulk(members.member(at: Int.random(in: 0..<members.count, using: &c.engine.random)))
-            }
-            return
-        }
-        // Distinct members: a partial shuffle of the positions.
-        let n = min(Int(clamping: count), members.count)
-        var positions = Array(0..<members.count)
-        out.writeArrayHeader(n)
-        for i in 0..<n {
-            let j = Int.random(in: i..<positions.count, using: &c.engine.random)
-            positions.swapAt(i, j)
-            out.writeBulk(members.member(at: positions[i]))
-        }
+        let picked = CollectionArguments.randomPositions(count: count, size: members.count, using: &c.engine.random)
+        out.writeArrayHeader(picked.count)
+        for at in picked { out.writeBulk(members.member(at: at)) }
     }
 
     /// SINTERCARD numkeys key [key ...] [LIMIT limit]. O(N*M).
@@ -190,40 +165,16 @@ enum SetCommands {
         }
         if existed || !result.isEmpty { c.signalModified(destination) }
         out.writeIntegerReply(Int64(result.count))
-        guard c.isRecording, existed || !result.isEmpty else { return }
+        guard existed || !result.isEmpty else { return }
         c.record([.word("DEL"), .bytes(destination.bytes)])
-        if !result.isEmpty {
-            for chunk in stride(from: 0, to: result.count, by: SnapshotEncoder.itemsPerCommand) {
-                var parts: [Propagation.Part] = [.word("SADD"), .bytes(destination.bytes)]
-                for member in result[chunk..<min(chunk + SnapshotEncoder.itemsPerCommand, result.count)] {
-                    parts.append(.bytes(member.bytes))
-                }
-                c.record(parts)
-            }
-        }
+        c.recordChunked("SADD", destination, result.map { [.bytes($0.bytes)] })
     }
 
     /// SSCAN key cursor [MATCH pattern] [COUNT count]: positions walked from the end
     /// (see `MemberSet`); the cursor is how many positions remain. O(count).
     static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let cursor = KeyCommands.parseCursor(c.args[2]) else { out.writeError(ErrorReplies.invalidCursor); return }
-        var count = 10
-        var pattern: ArraySlice<UInt8>? = nil
-        var i = 3
-        while i < c.args.count {
-            guard i + 1 < c.args.count else { out.writeError(ErrorReplies.syntax); return }
-            if c.args.equals(i, lowercase: "count") {
-                guard let n = c.args.int64(i + 1) else { out.writeError(ErrorReplies.notInteger); return }
-                guard n >= 1 else { out.writeError(ErrorReplies.syntax); return }
-                count = Int(clamping: n)
-            } else if c.args.equals(i, lowercase: "match") {
-                let p = c.args[i + 1]
-                pattern = GlobPattern.matchesEverything(p) ? nil : p
-            } else {
-                out.writeError(ErrorReplies.syntax); return
-            }
-            i += 2
-        }
+        guard let (pattern, count) = CollectionArguments.scan(c, from: 3, &out) else { return }
         guard let members = read(c, c.key(1), &out) else { return }
         var remaining = cursor == 0 || cursor > UInt64(members.count) ? members.count : Int(cursor)
         var found: [ByteString] = []
@@ -257,17 +208,7 @@ enum SetCommands {
     }
 
     static func remove(_ c: CommandContext, _ out: inout ReplyWriter) {
-        let key = c.key(1)
-        guard let outcome = c.modify(key, as: MemberSet.self, create: false, { members -> Result<Int, WriteRefusal> in
-            var removed = 0
-            for i in 2..<c.args.count where members.remove(c.value(i)) { removed += 1 }
-            return .success(removed)
-        }) else { out.writeIntegerReply(0); return }
-        guard let removed = c.unwrap(outcome, &out) else { return }
-        out.writeIntegerReply(Int64(removed))
-        guard removed > 0 else { return }
-        c.signalModified(key)
-        c.recordVerbatim()
+        c.removeMembers(as: MemberSet.self, &out) { $0.remove($1) }
     }
 
     /// SPOP key [count]: random members removed; logged as the SREM of them.
@@ -302,13 +243,7 @@ enum SetCommands {
         }
         guard !popped.isEmpty else { return }
         c.signalModified(key)
-        for chunk in stride(from: 0, to: popped.count, by: SnapshotEncoder.itemsPerCommand) where c.isRecording {
-            var parts: [Propagation.Part] = [.word("SREM"), .bytes(key.bytes)]
-            for member in popped[chunk..<min(chunk + SnapshotEncoder.itemsPerCommand, popped.count)] {
-                parts.append(.bytes(member.bytes))
-            }
-            c.record(parts)
-        }
+        c.recordChunked("SREM", key, popped.map { [.bytes($0.bytes)] })
     }
 
     /// SMOVE source destination member. Both types are checked first, as Redis does.

@@ -468,17 +468,7 @@ enum SortedSetCommands {
     }
 
     static func remove(_ c: CommandContext, _ out: inout ReplyWriter) {
-        let key = c.key(1)
-        guard let outcome = c.modify(key, as: SortedSet.self, create: false, { z -> Result<Int, WriteRefusal> in
-            var removed = 0
-            for i in 2..<c.args.count where z.remove(c.value(i)) { removed += 1 }
-            return .success(removed)
-        }) else { out.writeIntegerReply(0); return }
-        guard let removed = c.unwrap(outcome, &out) else { return }
-        out.writeIntegerReply(Int64(removed))
-        guard removed > 0 else { return }
-        c.signalModified(key)
-        c.recordVerbatim()
+        c.removeMembers(as: SortedSet.self, &out) { $0.remove($1) }
     }
 
     /// Takes up to `count` entries from the low (or high) end, in the order they come off.
@@ -517,44 +507,25 @@ enum SortedSetCommands {
 
     /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: logged as the ZPOPMIN/ZPOPMAX it became.
     static func multiPop(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let numkeys = c.args.int64(1), numkeys > 0 else { out.writeError("ERR numkeys should be greater than 0"); return }
-        guard numkeys <= Int64(c.args.count - 3) else { out.writeError(ErrorReplies.syntax); return }
-        let sideIndex = 2 + Int(numkeys)
+        guard let (keys, sideIndex, count) = CollectionArguments.multiPop(c, &out) else { return }
         let max: Bool
         if c.args.equals(sideIndex, lowercase: "min") { max = false }
         else if c.args.equals(sideIndex, lowercase: "max") { max = true }
         else { out.writeError(ErrorReplies.syntax); return }
-        var count = 1
-        var i = sideIndex + 1
-        while i < c.args.count {
-            guard c.args.equals(i, lowercase: "count"), i + 1 < c.args.count else { out.writeError(ErrorReplies.syntax); return }
-            guard let n = c.args.int64(i + 1), n > 0 else { out.writeError("ERR count should be greater than 0"); return }
-            count = Int(clamping: n)
-            i += 2
-        }
-        for k in 2..<sideIndex {
-            let key = c.key(k)
-            switch c.read(key, as: SortedSet.self, &out) {
-            case .refused: return
-            case .absent: continue
-            case .found:
-                guard let outcome = c.modify(key, as: SortedSet.self, create: false, { z -> Result<[Entry], WriteRefusal> in
-                    .success(popEntries(&z, max: max, count: count))
-                }), let popped = c.unwrap(outcome, &out) else { return }
-                c.signalModified(key)
+        switch c.popFirst(keys, as: SortedSet.self, &out, { popEntries(&$0, max: max, count: count) }) {
+        case .refused: return
+        case .none: out.writeNullArray()
+        case .popped(let key, let popped):
+            out.writeArrayHeader(2)
+            out.writeBulk(key.bytes)
+            out.writeArrayHeader(popped.count)
+            for e in popped {
                 out.writeArrayHeader(2)
-                out.writeBulk(key.bytes)
-                out.writeArrayHeader(popped.count)
-                for e in popped {
-                    out.writeArrayHeader(2)
-                    out.writeBulk(e.member)
-                    out.writeDouble(Score.format(e.score))
-                }
-                c.record([.word(max ? "ZPOPMAX" : "ZPOPMIN"), .bytes(key.bytes), .integer(Int64(popped.count))])
-                return
+                out.writeBulk(e.member)
+                out.writeDouble(Score.format(e.score))
             }
+            c.record([.word(max ? "ZPOPMAX" : "ZPOPMIN"), .bytes(key.bytes), .integer(Int64(popped.count))])
         }
-        out.writeNullArray()
     }
 
     // MARK: Union, intersection, difference
@@ -668,17 +639,8 @@ enum SortedSetCommands {
         out.writeIntegerReply(Int64(z.count))
         guard existed || !z.isEmpty else { return }
         c.signalModified(destination)
-        guard c.isRecording else { return }
         c.record([.word("DEL"), .bytes(destination.bytes)])
-        let entries = z.allEntries
-        for chunk in stride(from: 0, to: entries.count, by: SnapshotEncoder.itemsPerCommand) {
-            var parts: [Propagation.Part] = [.word("ZADD"), .bytes(destination.bytes)]
-            for e in entries[chunk..<Swift.min(chunk + SnapshotEncoder.itemsPerCommand, entries.count)] {
-                parts.append(.bytes(Score.format(e.score)))
-                parts.append(.bytes(e.member.bytes))
-            }
-            c.record(parts)
-        }
+        c.recordChunked("ZADD", destination, z.allEntries.map { [.bytes(Score.format($0.score)), .bytes($0.member.bytes)] })
     }
 
     /// ZRANDMEMBER key [count [WITHSCORES]], with SRANDMEMBER's rules for the count.
@@ -691,32 +653,16 @@ enum SortedSetCommands {
             out.writeBulk(z.entries(in: at..<(at + 1))[0].member)
             return
         }
-        guard let count = c.args.int64(2) else { out.writeError(ErrorReplies.notInteger); return }
+        // As Redis: the count is checked before the option.
+        guard let count = CollectionArguments.randomCount(c, at: 2, &out) else { return }
         var withScores = false
         if c.args.count == 4 {
             guard c.args.equals(3, lowercase: "withscores") else { out.writeError(ErrorReplies.syntax); return }
             withScores = true
         }
-        guard count != Int64.min else {
-            out.writeError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"); return
-        }
-        guard count >= -SetCommands.maxRandomMembers else {
-            out.writeError("ERR value is out of range, value must between -\(SetCommands.maxRandomMembers) and 9223372036854775807"); return
-        }
         guard let z = read(c, c.key(1), &out) else { return }
-        if z.isEmpty || count == 0 { out.writeArrayHeader(0); return }
         let all = z.allEntries
-        var picked: [Entry] = []
-        if count < 0 {
-            for _ in 0..<Int(-count) { picked.append(all[Int.random(in: 0..<all.count, using: &c.engine.random)]) }
-        } else {
-            var positions = Array(all.indices)
-            for n in 0..<min(Int(clamping: count), all.count) {
-                let j = Int.random(in: n..<positions.count, using: &c.engine.random)
-                positions.swapAt(n, j)
-                picked.append(all[positions[n]])
-            }
-        }
+        let picked = CollectionArguments.randomPositions(count: count, size: all.count, using: &c.engine.random).map { all[$0] }
         writeEntries(picked, withScores: withScores, &out)
     }
 
@@ -724,21 +670,7 @@ enum SortedSetCommands {
     /// sets; COUNT is a hint. Members and scores alternate, scores as bulk strings.
     static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard KeyCommands.parseCursor(c.args[2]) != nil else { out.writeError(ErrorReplies.invalidCursor); return }
-        var pattern: ArraySlice<UInt8>? = nil
-        var i = 3
-        while i < c.args.count {
-            guard i + 1 < c.args.count else { out.writeError(ErrorReplies.syntax); return }
-            if c.args.equals(i, lowercase: "count") {
-                guard let n = c.args.int64(i + 1) else { out.writeError(ErrorReplies.notInteger); return }
-                guard n >= 1 else { out.writeError(ErrorReplies.syntax); return }
-            } else if c.args.equals(i, lowercase: "match") {
-                let p = c.args[i + 1]
-                pattern = GlobPattern.matchesEverything(p) ? nil : p
-            } else {
-                out.writeError(ErrorReplies.syntax); return
-            }
-            i += 2
-        }
+        guard let (pattern, _) = CollectionArguments.scan(c, from: 3, &out) else { return }
         guard let z = read(c, c.key(1), &out) else { return }
         var found = z.allEntries
         if let pattern { found = found.filter { GlobPattern.matches(pattern, $0.member.bytes) } }
