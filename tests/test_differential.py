@@ -89,6 +89,8 @@ FIXED_CASES = [
     ["SRANDMEMBER", "none"], ["SRANDMEMBER", "none", "-3"], ["SRANDMEMBER", "s2", "x"], ["SRANDMEMBER", "s2", "-9223372036854775808"],
     ["SRANDMEMBER", "s2", "1", "2"], ["SSCAN", "none", "0"], ["SSCAN", "s2", "x"], ["SSCAN", "s2", "0", "COUNT", "0"],
     ["SSCAN", "s2", "0", "FOO", "1"], ["SSCAN", "s2", "0", "COUNT"], ["SSCAN", "str", "0"],
+    ["SSCAN", "str", "0", "FOO"], ["SSCAN", "none", "0", "FOO"], ["HSCAN", "str", "10", "str", "n"], ["ZSCAN", "none", "0", "COUNT", "0"],
+    ["SSCAN", "none", "x", "FOO"],
     # lists
     ["RPUSH", "l", "a", "b", "c", "a", "b", "c"], ["LPUSH", "l", "z"], ["LLEN", "l"], ["LRANGE", "l", "0", "-1"],
     ["LRANGE", "l", "-100", "100"], ["LRANGE", "l", "5", "2"], ["LRANGE", "l", "-2", "-1"], ["LRANGE", "l", "9223372036854775807", "-9223372036854775808"],
@@ -174,7 +176,7 @@ FIXED_CASES = [
     ["HEXISTS", "h", "zz"], ["HEXISTS", "h", "a"], ["HKEYS", "h"], ["HVALS", "h"], ["HINCRBY", "h", "a", "5"],
     ["HINCRBY", "h", "a", "x"], ["HINCRBY", "h", "b", "9223372036854775807"], ["HINCRBY", "h", "b", "9223372036854775807"],
     ["HSET", "h", "s", "abc"], ["HINCRBY", "h", "s", "1"], ["HINCRBYFLOAT", "h", "s", "1"], ["HINCRBYFLOAT", "h", "f", "1.5"],
-    ["HINCRBYFLOAT", "h", "f", "x"], ["HINCRBYFLOAT", "h", "f", "1e400"], ["HINCRBYFLOAT", "h", "f", "-1.5"], ["HGET", "h", "f"],
+    ["HINCRBYFLOAT", "h", "f", "x"], ["HINCRBYFLOAT", "h", "f", "1e400"], ["HINCRBYFLOAT", "h", "f", "inf"], ["HINCRBYFLOAT", "k", "f", "-inf"], ["HINCRBYFLOAT", "h", "f", "-1.5"], ["HGET", "h", "f"],
     ["HSET", "h", "odd"], ["HSET", "h"], ["HMSET", "h", "x", "1"], ["HMSET", "h", "x"], ["HSETNX", "h", "x", "2"],
     ["HSETNX", "h", "y", "2"], ["HGET", "h", "x"], ["HGET", "nokey", "f"], ["HGETALL", "nokey"], ["HMGET", "nokey", "a"],
     ["HLEN", "nokey"], ["HDEL", "nokey", "a"], ["GET", "h"], ["TYPE", "h"], ["APPEND", "h", "x"], ["INCR", "h"],

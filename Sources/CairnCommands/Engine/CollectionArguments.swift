@@ -136,3 +136,25 @@ extension CommandContext {
         return .none
     }
 }
+
+extension CommandContext {
+    /// What SSCAN, HSCAN and ZSCAN scan: parsed in Redis's order — the cursor, then the
+    /// key (absent: an empty scan is replied and the options are not read; another type:
+    /// WRONGTYPE), then MATCH and COUNT. Nil when a reply was already written.
+    func scanTarget<T: StoredType>(as type: T.Type, _ out: inout ReplyWriter)
+        -> (cursor: UInt64, value: T, pattern: ArraySlice<UInt8>?, count: Int)? {
+        guard let cursor = KeyCommands.parseCursor(args[2]) else { out.writeError(ErrorReplies.invalidCursor); return nil }
+        let value: T
+        switch read(key(1), as: T.self, &out) {
+        case .refused: return nil
+        case .absent:
+            out.writeArrayHeader(2)
+            out.writeBulk("0")
+            out.writeArrayHeader(0)
+            return nil
+        case .found(let found): value = found
+        }
+        guard let (pattern, count) = CollectionArguments.scan(self, from: 3, &out) else { return nil }
+        return (cursor, value, pattern, count)
+    }
+}

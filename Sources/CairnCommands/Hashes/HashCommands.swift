@@ -136,9 +136,7 @@ enum HashCommands {
     /// HSCAN: the whole hash in one reply, cursor 0 — what Redis does for small hashes;
     /// COUNT is a hint.
     static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard KeyCommands.parseCursor(c.args[2]) != nil else { out.writeError(ErrorReplies.invalidCursor); return }
-        guard let (pattern, _) = CollectionArguments.scan(c, from: 3, &out) else { return }
-        guard let fields = read(c, &out) else { return }
+        guard let (_, fields, pattern, _) = c.scanTarget(as: Fields.self, &out) else { return }
         var found: [(ByteString, ByteString)] = []
         for (field, value) in fields {
             if let pattern, !GlobPattern.matches(pattern, field.bytes) { continue }
@@ -235,6 +233,8 @@ enum HashCommands {
 
     static func incrByFloat(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let increment = LongDouble.parse(Array(c.args[3])) else { out.writeError(ErrorReplies.notFloat); return }
+        // Redis 7.0 refuses an infinite increment before it looks at the key.
+        guard increment.isFinite else { out.writeError("ERR value is NaN or Infinity"); return }
         guard let outcome = modify(c, create: true, { fields -> Result<[UInt8], WriteRefusal> in
             let field = c.value(2)
             var current: Float80 = 0

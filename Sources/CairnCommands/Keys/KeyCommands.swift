@@ -112,7 +112,9 @@ enum KeyCommands {
             negative = sign == UInt8(ascii: "-")
             digits = digits.dropFirst()
         }
-        guard !digits.isEmpty, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+        // An empty cursor is 0, as strtoul reads it in Redis.
+        if digits.isEmpty { return 0 }
+        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }),
               let magnitude = UInt64(String(decoding: digits, as: UTF8.self)) else { return nil }
         return negative ? 0 &- magnitude : magnitude
     }

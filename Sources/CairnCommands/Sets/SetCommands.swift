@@ -173,9 +173,7 @@ enum SetCommands {
     /// SSCAN key cursor [MATCH pattern] [COUNT count]: positions walked from the end
     /// (see `MemberSet`); the cursor is how many positions remain. O(count).
     static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let cursor = KeyCommands.parseCursor(c.args[2]) else { out.writeError(ErrorReplies.invalidCursor); return }
-        guard let (pattern, count) = CollectionArguments.scan(c, from: 3, &out) else { return }
-        guard let members = read(c, c.key(1), &out) else { return }
+        guard let (cursor, members, pattern, count) = c.scanTarget(as: MemberSet.self, &out) else { return }
         var remaining = cursor == 0 || cursor > UInt64(members.count) ? members.count : Int(cursor)
         var found: [ByteString] = []
         var visited = 0

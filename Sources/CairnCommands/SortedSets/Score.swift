@@ -54,7 +54,8 @@ enum Score {
             var text = bytes
             var exclusive = false
             if text.first == UInt8(ascii: "(") { exclusive = true; text = text.dropFirst() }
-            guard !text.isEmpty else { return nil }
+            guard !text.contains(0) else { return nil }
+            // Plain strtod, as Redis: an empty text is 0, leading space is skipped.
             var cString = text.map { CChar(bitPattern: $0) }
             cString.append(0)
             let value: Double? = cString.withUnsafeMutableBufferPointer { buffer in

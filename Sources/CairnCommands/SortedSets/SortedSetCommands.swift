@@ -554,6 +554,12 @@ enum SortedSetCommands {
         guard numkeys >= 1 else { out.writeError("ERR at least 1 input key is needed for '\(name)' command"); return }
         guard numkeys <= Int64(c.args.count - numkeysIndex - 1) else { out.writeError(ErrorReplies.syntax); return }
         let keys = (numkeysIndex + 1)..<(numkeysIndex + 1 + Int(numkeys))
+        // As Redis: every key's type is checked before the options are read.
+        var inputs: [[(ByteString, Double)]] = []
+        for k in keys {
+            guard let scores = readScores(c, c.key(k), &out) else { return }
+            inputs.append(scores)
+        }
         var weights = [Double](repeating: 1, count: keys.count)
         var aggregate = Aggregate.sum
         var withScores = false
@@ -583,11 +589,6 @@ enum SortedSetCommands {
             } else {
                 out.writeError(ErrorReplies.syntax); return
             }
-        }
-        var inputs: [[(ByteString, Double)]] = []
-        for k in keys {
-            guard let scores = readScores(c, c.key(k), &out) else { return }
-            inputs.append(scores)
         }
         func weighted(_ score: Double, _ w: Int) -> Double {
             let value = score * weights[w]
@@ -669,9 +670,7 @@ enum SortedSetCommands {
     /// ZSCAN: the whole sorted set in one reply, cursor 0 — what Redis does for small
     /// sets; COUNT is a hint. Members and scores alternate, scores as bulk strings.
     static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard KeyCommands.parseCursor(c.args[2]) != nil else { out.writeError(ErrorReplies.invalidCursor); return }
-        guard let (pattern, _) = CollectionArguments.scan(c, from: 3, &out) else { return }
-        guard let z = read(c, c.key(1), &out) else { return }
+        guard let (_, z, pattern, _) = c.scanTarget(as: SortedSet.self, &out) else { return }
         var found = z.allEntries
         if let pattern { found = found.filter { GlobPattern.matches(pattern, $0.member.bytes) } }
         out.writeArrayHeader(2)
