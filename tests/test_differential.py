@@ -67,6 +67,8 @@ FIXED_CASES = [
     ["SET", "mv", "1", "EX", "1000"], ["MOVE", "mv", "0"], ["MOVE", "mv", "16"], ["MOVE", "mv", "x"], ["MOVE", "mv", "4294967296"],
     ["MOVE", "missing", "1"], ["MOVE", "mv", "1"], ["MOVE", "mv", "1"], ["EXISTS", "mv"], ["SELECT", "1"], ["TTL", "mv"], ["SET", "mv2", "x"],
     ["SELECT", "0"], ["SET", "mv2", "y"], ["MOVE", "mv2", "1"], ["GET", "mv2"],
+    ["SWAPDB", "0", "1"], ["GET", "mv2"], ["TTL", "mv"], ["SWAPDB", "1", "0"], ["GET", "mv2"], ["SWAPDB", "0", "0"],
+    ["SWAPDB", "0", "x"], ["SWAPDB", "x", "0"], ["SWAPDB", "0", "16"], ["SWAPDB", "-1", "0"], ["SWAPDB", "0", "4294967296"],
     ["SET", "zstr", "v"], ["ZADD", "zstr", "1", "a"], ["ZSCORE", "zstr", "a"], ["ZRANGE", "zstr", "0", "-1"], ["ZINCRBY", "zstr", "1", "a"],
     ["ZRANGESTORE", "zstr", "one", "0", "-1"], ["TYPE", "zstr"], ["ZMPOP", "1", "zstr", "MIN"],
     # sets
@@ -302,6 +304,8 @@ def test_client_reply_streams_are_identical_to_redis(cairn, redis_server):
 # WATCH scenarios: (client 0 or 1, command), or ("sleep", seconds). Client 1 changes (or
 # only reads) what client 0 watches; EXEC must fail exactly when Redis's does.
 WATCH_SCENARIOS = [
+    [(0, "SET sw 1"), (0, "WATCH sw"), (1, "SWAPDB 0 1"), (0, "MULTI"), (0, "PING"), (0, "EXEC")],
+    [(0, "WATCH nothing-here"), (1, "SWAPDB 0 1"), (0, "MULTI"), (0, "PING"), (0, "EXEC")],
     [(0, "SET w 1"), (0, "WATCH w"), (1, "SET w 2"), (0, "MULTI"), (0, "SET x 1"), (0, "EXEC"), (0, "GET x")],
     [(0, "WATCH w2"), (0, "MULTI"), (0, "SET w2 1"), (0, "EXEC"), (0, "GET w2")],
     [(0, "WATCH w3"), (0, "SET w3 own"), (0, "MULTI"), (0, "GET w3"), (0, "EXEC")],

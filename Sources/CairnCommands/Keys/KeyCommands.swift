@@ -26,6 +26,9 @@ enum KeyCommands {
                     summary: "Renames a key and overwrites the destination.", syntax: "key newkey", run: { c, o in rename(c, &o, onlyIfAbsent: false) }),
         CommandSpec("renamenx", arity: 3, flags: [.write, .fast], keys: (1, 2, 1), group: "generic",
                     summary: "Renames a key only when the target key name doesn't exist.", syntax: "key newkey", run: { c, o in rename(c, &o, onlyIfAbsent: true) }),
+        CommandSpec("swapdb", arity: 3, flags: [.write, .fast], group: "server", since: "4.0.0",
+                    complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+                    summary: "Swaps two Redis databases", syntax: "index1 index2", run: swapdb),
         CommandSpec("move", arity: 3, flags: [.write, .fast], keys: (1, 1, 1), group: "generic",
                     summary: "Move a key to another database", syntax: "key db", run: move),
         CommandSpec("copy", arity: -3, flags: [.write, .denyOOM], keys: (1, 2, 1), group: "generic", since: "6.2.0", complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
@@ -161,6 +164,23 @@ enum KeyCommands {
         c.signalModified(key)
         c.engine.keyspace.databases[target].noteWrite(key)
         out.writeIntegerReply(1)
+        c.recordVerbatim()
+    }
+
+    /// SWAPDB index1 index2: logged as received (it replays the same).
+    static func swapdb(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let a = c.args.int64(1), a >= Int64(Int32.min), a <= Int64(Int32.max) else {
+            out.writeError("ERR invalid first DB index"); return
+        }
+        guard let b = c.args.int64(2), b >= Int64(Int32.min), b <= Int64(Int32.max) else {
+            out.writeError("ERR invalid second DB index"); return
+        }
+        let count = Int64(c.engine.keyspace.databases.count)
+        guard a >= 0, a < count, b >= 0, b < count else { out.writeError(ErrorReplies.dbIndexOutOfRange); return }
+        c.engine.flushExpirations(db: Int(a))
+        c.engine.flushExpirations(db: Int(b))
+        c.engine.keyspace.swapDatabases(Int(a), Int(b))
+        out.writeOK()
         c.recordVerbatim()
     }
 

@@ -17,6 +17,26 @@ public struct Keyspace: Sendable {
     /// Keys removed by expiry since start. O(databases).
     public var expiredTotal: Int { databases.reduce(0) { $0 + $1.expiredTotal } }
 
+    /// SWAPDB: databases `a` and `b` exchange their data. Each keeps its own watches (a
+    /// WATCH names a database by number), and every watched key present in either database
+    /// is noted as changed, as Redis's `touchAllWatchedKeysInDb` does. Expired keys not yet
+    /// drained must be drained first. O(watched keys in both).
+    public mutating func swapDatabases(_ a: Int, _ b: Int) {
+        guard a != b, databases.indices.contains(a), databases.indices.contains(b) else { return }
+        databases.swapAt(a, b)
+        let watchedA = databases[a].watched, touchedA = databases[a].touchedWatched
+        databases[a].watched = databases[b].watched
+        databases[a].touchedWatched = databases[b].touchedWatched
+        databases[b].watched = watchedA
+        databases[b].touchedWatched = touchedA
+        for (mine, other) in [(a, b), (b, a)] where !databases[mine].watched.isEmpty {
+            for key in databases[mine].watched.keys
+            where databases[mine].peek(key) != nil || databases[other].peek(key) != nil {
+                databases[mine].touchedWatched.append(key)
+            }
+        }
+    }
+
     /// Empties every database. O(n) to release the keys.
     public mutating func removeAll() {
         for i in databases.indices { databases[i].removeAll() }
