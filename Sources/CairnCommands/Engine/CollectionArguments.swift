@@ -22,6 +22,16 @@ enum CollectionArguments {
         return (2..<whereIndex, whereIndex, count)
     }
 
+    /// The optional `count` of LPOP, RPOP, SPOP, ZPOPMIN and ZPOPMAX (argument 2): `.some(nil)`
+    /// when absent, `nil` after replying an error (more arguments, or a count that is not a
+    /// non-negative integer, in Redis's words).
+    static func popCount(_ c: CommandContext, _ out: inout ReplyWriter) -> Int?? {
+        guard c.args.count <= 3 else { out.writeError(ErrorReplies.syntax); return nil }
+        guard c.args.count == 3 else { return .some(nil) }
+        guard let n = c.args.int64(2), n >= 0 else { out.writeError("ERR value is out of range, must be positive"); return nil }
+        return .some(Int(clamping: n))
+    }
+
     /// `[MATCH pattern] [COUNT count]` from argument `first` of SSCAN/HSCAN/ZSCAN: the
     /// pattern (nil when it matches everything) and the count. Nil after replying an error.
     static func scan(_ c: CommandContext, from first: Int, _ out: inout ReplyWriter) -> (pattern: ArraySlice<UInt8>?, count: Int)? {

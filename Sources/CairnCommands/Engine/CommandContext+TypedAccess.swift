@@ -92,6 +92,16 @@ extension CommandContext {
         return .found(payload)
     }
 
+    /// The value at `key` as a `T`, an absent key read as an empty one (what every read
+    /// command of a collection answers for it); nil after replying WRONGTYPE. O(1).
+    public func readOrEmpty<T: StoredType>(_ key: Key, as type: T.Type, _ out: inout ReplyWriter) -> T? {
+        switch read(key, as: T.self, &out) {
+        case .absent: return T.empty
+        case .found(let value): return value
+        case .refused: return nil
+        }
+    }
+
     /// Runs `body` on the value at `key` as a `T`: created empty when absent and `create`,
     /// deleted when `body` leaves it empty, taken out of its entry while `body` runs so it
     /// is changed in place rather than copied (unless a rewrite's snapshot shares it).

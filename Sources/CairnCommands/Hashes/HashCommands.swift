@@ -70,11 +70,7 @@ enum HashCommands {
     /// The hash at argument 1 (empty when the key is absent), or nil after replying
     /// WRONGTYPE. O(1): the hash is shared, not copied.
     static func read(_ c: CommandContext, _ out: inout ReplyWriter) -> Fields? {
-        switch c.read(c.key(1), as: Fields.self, &out) {
-        case .absent: return [:]
-        case .found(let fields): return fields
-        case .refused: return nil
-        }
+        c.readOrEmpty(c.key(1), as: Fields.self, &out)
     }
 
     static func get(_ c: CommandContext, _ out: inout ReplyWriter) {

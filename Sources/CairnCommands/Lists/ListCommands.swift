@@ -76,11 +76,7 @@ enum ListCommands {
 
     /// The list at argument 1 (empty when absent), or nil after replying WRONGTYPE. O(1).
     static func read(_ c: CommandContext, _ out: inout ReplyWriter) -> Elements? {
-        switch c.read(c.key(1), as: Elements.self, &out) {
-        case .absent: return []
-        case .found(let list): return list
-        case .refused: return nil
-        }
+        c.readOrEmpty(c.key(1), as: Elements.self, &out)
     }
 
     /// Redis's range rules: negative indexes count from the end, `start` is raised to 0,
@@ -193,11 +189,7 @@ enum ListCommands {
     /// (empty for 0) or a null array when the key is absent.
     static func pop(_ c: CommandContext, _ out: inout ReplyWriter, head: Bool) {
         guard c.args.count <= 3 else { out.writeError(ErrorReplies.wrongArity(head ? "lpop" : "rpop")); return }
-        var count: Int? = nil
-        if c.args.count == 3 {
-            guard let n = c.args.int64(2), n >= 0 else { out.writeError("ERR value is out of range, must be positive"); return }
-            count = Int(clamping: n)
-        }
+        guard let count = CollectionArguments.popCount(c, &out) else { return }
         let key = c.key(1)
         guard let outcome = c.modify(key, as: Elements.self, create: false, { list -> Result<[ByteString], WriteRefusal> in
             .success(popElements(&list, head: head, count: count ?? 1))

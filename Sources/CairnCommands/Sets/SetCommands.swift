@@ -77,11 +77,7 @@ enum SetCommands {
 
     /// The set at `key` (empty when absent), or nil after replying WRONGTYPE. O(1).
     static func read(_ c: CommandContext, _ key: Key, _ out: inout ReplyWriter) -> MemberSet? {
-        switch c.read(key, as: MemberSet.self, &out) {
-        case .absent: return MemberSet()
-        case .found(let members): return members
-        case .refused: return nil
-        }
+        c.readOrEmpty(key, as: MemberSet.self, &out)
     }
 
     static func writeMembers(_ members: MemberSet, _ out: inout ReplyWriter) {
@@ -211,12 +207,7 @@ enum SetCommands {
 
     /// SPOP key [count]: random members removed; logged as the SREM of them.
     static func pop(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard c.args.count <= 3 else { out.writeError(ErrorReplies.syntax); return }
-        var count: Int? = nil
-        if c.args.count == 3 {
-            guard let n = c.args.int64(2), n >= 0 else { out.writeError("ERR value is out of range, must be positive"); return }
-            count = Int(clamping: n)
-        }
+        guard let count = CollectionArguments.popCount(c, &out) else { return }
         let key = c.key(1)
         guard let outcome = c.modify(key, as: MemberSet.self, create: false, { members -> Result<[ByteString], WriteRefusal> in
             var popped: [ByteString] = []

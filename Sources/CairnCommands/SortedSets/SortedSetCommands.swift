@@ -157,11 +157,7 @@ enum SortedSetCommands {
 
     /// The sorted set at `key` (empty when absent), or nil after replying WRONGTYPE. O(1).
     static func read(_ c: CommandContext, _ key: Key, _ out: inout ReplyWriter) -> SortedSet? {
-        switch c.read(key, as: SortedSet.self, &out) {
-        case .absent: return SortedSet()
-        case .found(let z): return z
-        case .refused: return nil
-        }
+        c.readOrEmpty(key, as: SortedSet.self, &out)
     }
 
     /// Entries with or without scores: flat in RESP2, pairs in RESP3 (Redis 7.0's shapes).
@@ -482,12 +478,7 @@ enum SortedSetCommands {
     /// ZPOPMIN/ZPOPMAX key [count]: flat [member, score] without a count; with one, the
     /// entries (pairs in RESP3).
     static func pop(_ c: CommandContext, _ out: inout ReplyWriter, max: Bool) {
-        guard c.args.count <= 3 else { out.writeError(ErrorReplies.syntax); return }
-        var count: Int? = nil
-        if c.args.count == 3 {
-            guard let n = c.args.int64(2), n >= 0 else { out.writeError("ERR value is out of range, must be positive"); return }
-            count = Int(clamping: n)
-        }
+        guard let count = CollectionArguments.popCount(c, &out) else { return }
         let key = c.key(1)
         guard let outcome = c.modify(key, as: SortedSet.self, create: false, { z -> Result<[Entry], WriteRefusal> in
             .success(popEntries(&z, max: max, count: count ?? 1))
