@@ -205,11 +205,13 @@ func string(_ s: String) -> Value { .string(ByteString(s)) }
 }
 
 @Suite struct EntryLayoutTests {
-    /// Every key's entry sits in its segment's table; a hash case that made the enum
-    /// larger would cost every string key memory. 40 bytes: a 25-byte inline string,
-    /// padding and the expiry time.
-    @Test func entriesStayFortyBytes() {
-        #expect(MemoryLayout<Value>.size <= 32)
-        #expect(MemoryLayout<Entry>.stride == 40)
+    /// Every key sits in its segment as a key and an entry; a value case that made the
+    /// enum larger would cost every string key memory. 32 + 32 bytes: a 24-byte string
+    /// (22 bytes inline) with the key's hash, and a 24-byte value with the expiry time.
+    @Test func keysAndEntriesStayThirtyTwoBytes() {
+        #expect(MemoryLayout<ByteString>.size == 24)
+        #expect(MemoryLayout<Value>.size == 24)
+        #expect(MemoryLayout<Key>.stride == 32)
+        #expect(MemoryLayout<Entry>.stride == 32)
     }
 }

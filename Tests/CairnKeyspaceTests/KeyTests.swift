@@ -3,12 +3,12 @@ import Testing
 
 @Suite struct ByteStringTests {
     @Test func shortValuesAreInlineAndLongOnesAreNot() {
-        for length in [0, 1, 22, 23, 24, 200] {
+        for length in [0, 1, 21, 22, 23, 24, 200] {
             let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
             let value = ByteString(bytes)
             #expect(value.bytes == bytes)
             #expect(value.count == length)
-            if case .inline = value.storage { #expect(length <= 23) } else { #expect(length > 23) }
+            if case .inline = value.storage { #expect(length <= 22) } else { #expect(length > 22) }
         }
     }
 
@@ -55,3 +55,4 @@ import Testing
         #expect(sorted.map(\.description) == ["", "a", String(repeating: "a", count: 30), "ab", "b"])
     }
 }
+

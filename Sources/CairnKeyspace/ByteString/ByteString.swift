@@ -1,32 +1,48 @@
-/// Bytes with a small-string optimisation: up to 23 bytes live inline in three words,
-/// longer ones in an array. Keys and string values both use it, so most keys and values
-/// cost no allocation of their own and reading them touches no memory outside the hash
-/// table's slot (Redis gets the same from its embedded strings).
+/// Bytes with a small-string optimisation: up to 22 bytes live inline, longer ones in an
+/// array, and either way the value is 24 bytes (the enum's tag takes the 24th byte, so a
+/// `Value` holding one and a `Key` are 24 and 32 bytes with no padding). Keys and string
+/// values both use it, so most keys and values cost no allocation of their own and
+/// reading them touches no memory outside the hash table's slot (Redis gets the same from
+/// its embedded strings).
 ///
 /// Invariant: a value of up to `inlineCapacity` bytes is always stored inline, so two
 /// equal values always have the same representation.
 public struct ByteString: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public static let inlineCapacity = 23
+    public static let inlineCapacity = 22
+
+    /// 23 bytes: 22 of data, zero-padded, then the length. Fields sized so that the
+    /// struct has no padding and the enum around it needs only one more byte.
+    @usableFromInline struct InlineBytes: Sendable, Equatable {
+        @usableFromInline var w0: UInt64 = 0
+        @usableFromInline var w1: UInt64 = 0
+        @usableFromInline var w2: UInt32 = 0
+        @usableFromInline var w3: UInt16 = 0
+        @usableFromInline var length: UInt8 = 0
+
+        @inlinable init() {}
+    }
 
     @usableFromInline enum Storage: Sendable {
-        /// Bytes in order; the top byte of the third word is the length.
-        case inline(UInt64, UInt64, UInt64)
+        case inline(InlineBytes)
         case heap([UInt8])
     }
 
     @usableFromInline var storage: Storage
 
+    /// The empty string. O(1).
+    @inlinable public init() { storage = .inline(InlineBytes()) }
+
     /// O(n); no allocation up to `inlineCapacity` bytes.
     @inlinable public init(_ raw: UnsafeRawBufferPointer) {
         if raw.count <= Self.inlineCapacity {
-            var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            withUnsafeMutableBytes(of: &words) { dst in
+            var inline = InlineBytes()
+            withUnsafeMutableBytes(of: &inline) { dst in
                 if let base = raw.baseAddress, raw.count > 0 {
                     dst.baseAddress?.copyMemory(from: base, byteCount: raw.count)
                 }
-                dst[23] = UInt8(truncatingIfNeeded: raw.count)
             }
-            storage = .inline(words.0, words.1, words.2)
+            inline.length = UInt8(truncatingIfNeeded: raw.count)
+            storage = .inline(inline)
         } else {
             storage = .heap(Array(raw))
         }
@@ -54,7 +70,7 @@ public struct ByteString: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// Length in bytes. O(1).
     @inlinable public var count: Int {
         switch storage {
-        case .inline(_, _, let w2): return Int(w2 >> 56)
+        case .inline(let inline): return Int(inline.length)
         case .heap(let array): return array.count
         }
     }
@@ -64,9 +80,9 @@ public struct ByteString: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// Calls `body` with the bytes, without copying them. O(1) plus the body.
     @inlinable public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         switch storage {
-        case .inline(let w0, let w1, let w2):
-            let n = Int(w2 >> 56)
-            return try Swift.withUnsafeBytes(of: (w0, w1, w2)) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        case .inline(let inline):
+            let n = Int(inline.length)
+            return try Swift.withUnsafeBytes(of: inline) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         case .heap(let array):
             return try array.withUnsafeBytes(body)
         }
@@ -88,7 +104,7 @@ public struct ByteString: Sendable, Hashable, Comparable, CustomStringConvertibl
         case .heap(let existing):
             array = existing
             // Drop this value's reference so `array` is the only one and mutates in place.
-            storage = .inline(0, 0, 0)
+            storage = .inline(InlineBytes())
         }
         let result = try body(&array)
         self = ByteString(array)
@@ -97,8 +113,8 @@ public struct ByteString: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     @inlinable public static func == (lhs: ByteString, rhs: ByteString) -> Bool {
         switch (lhs.storage, rhs.storage) {
-        case let (.inline(a0, a1, a2), .inline(b0, b1, b2)):
-            return a0 == b0 && a1 == b1 && a2 == b2
+        case let (.inline(a), .inline(b)):
+            return a == b
         case let (.heap(a), .heap(b)):
             return a == b
         default:

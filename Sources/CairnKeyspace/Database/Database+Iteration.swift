@@ -1,3 +1,5 @@
+public import OrderedCollections
+
 /// Walking a database: KEYS, SCAN, RANDOMKEY and the rewrite.
 extension Database {
     /// Calls `body` for every live key (expired-but-not-removed keys are skipped).
@@ -16,7 +18,7 @@ extension Database {
     /// snapshot this way so each segment is released as soon as it is written: a writer
     /// that has not touched that segment yet then finds it unshared and copies nothing.
     /// O(1).
-    public mutating func takeSegment(_ index: Int) -> [Key: Entry] {
+    public mutating func takeSegment(_ index: Int) -> OrderedDictionary<Key, Entry> {
         guard index < segments.count else { return [:] }
         let entries = segments[index].entries
         segments[index] = Segment()
@@ -60,8 +62,7 @@ extension Database {
             }
             let entries = segments[s].entries
             let offset = Int.random(in: 0..<entries.count, using: &generator)
-            let index = entries.index(entries.startIndex, offsetBy: offset)
-            let (key, entry) = entries[index]
+            let (key, entry) = entries.elements[offset]
             if entry.isExpired(at: now) {
                 expire(key, segment: s)
                 continue

@@ -56,7 +56,7 @@ public struct Database: Sendable {
     @inlinable public mutating func lookup(_ key: Key, now: Int64) -> Entry? {
         guard !segments.isEmpty else { return nil }
         let s = Self.segmentIndex(key)
-        guard let entry = segments[s].entries[key] else { return nil }
+        guard let entry = segments[s].entry(for: key) else { return nil }
         if entry.isExpired(at: now) {
             expire(key, segment: s)
             return nil
@@ -72,7 +72,7 @@ public struct Database: Sendable {
     /// The entry for `key` without expiring it, as a snapshot reader sees it. O(1) average.
     @inlinable public func peek(_ key: Key) -> Entry? {
         guard !segments.isEmpty else { return nil }
-        return segments[Self.segmentIndex(key)].entries[key]
+        return segments[Self.segmentIndex(key)].entry(for: key)
     }
 
     // MARK: Writing
@@ -82,7 +82,7 @@ public struct Database: Sendable {
         noteChange(key)
         allocateSegments()
         let s = Self.segmentIndex(key)
-        let old = segments[s].entries.updateValue(entry, forKey: key)
+        let old = segments[s].store(entry, for: key)
         if let old {
             if old.isVolatile { adjustVolatile(s, -1) }
         } else {
@@ -97,10 +97,10 @@ public struct Database: Sendable {
         noteChange(key)
         allocateSegments()
         let s = Self.segmentIndex(key)
-        if let index = segments[s].entries.index(forKey: key) {
-            segments[s].entries.values[index].value = value
+        if let index = segments[s].index(of: key) {
+            segments[s][position: index].value = value
         } else {
-            segments[s].entries[key] = Entry(value: value)
+            _ = segments[s].store(Entry(value: value), for: key)
             storedCount += 1
         }
     }
@@ -110,7 +110,7 @@ public struct Database: Sendable {
     @inlinable public mutating func remove(_ key: Key) -> Entry? {
         guard !segments.isEmpty else { return nil }
         let s = Self.segmentIndex(key)
-        guard let old = segments[s].entries.removeValue(forKey: key) else { return nil }
+        guard let old = segments[s].remove(key) else { return nil }
         noteChange(key)
         storedCount -= 1
         if old.isVolatile { adjustVolatile(s, -1) }
@@ -123,10 +123,10 @@ public struct Database: Sendable {
     @inlinable public mutating func setExpiry(_ key: Key, at time: Int64) -> Bool {
         guard !segments.isEmpty else { return false }
         let s = Self.segmentIndex(key)
-        guard let index = segments[s].entries.index(forKey: key) else { return false }
+        guard let index = segments[s].index(of: key) else { return false }
         noteChange(key)
-        let wasVolatile = segments[s].entries.values[index].isVolatile
-        segments[s].entries.values[index].expireAt = time
+        let wasVolatile = segments[s][position: index].isVolatile
+        segments[s][position: index].expireAt = time
         let isVolatile = time != 0
         if wasVolatile != isVolatile { adjustVolatile(s, isVolatile ? 1 : -1) }
         return true
@@ -144,7 +144,7 @@ public struct Database: Sendable {
         var expired = false
         var wasVolatile = false, existed = false
         var isVolatile = false, exists = false
-        let result: R = Self.withSlot(&segments[s].entries[key]) { slot in
+        let result: R = segments[s].withEntry(for: key) { slot in
             if let entry = slot, entry.isExpired(at: now) {
                 slot = nil
                 expired = true
@@ -166,10 +166,6 @@ public struct Database: Sendable {
         if wasVolatile != isVolatile { adjustVolatile(s, isVolatile ? 1 : -1) }
         if expired { noteChange(key) }
         return result
-    }
-
-    @inlinable static func withSlot<R>(_ slot: inout Entry?, _ body: (inout Entry?) -> R) -> R {
-        body(&slot)
     }
 
     /// Removes every key. O(n) to release them.
@@ -196,7 +192,7 @@ public struct Database: Sendable {
     }
 
     @usableFromInline mutating func expire(_ key: Key, segment s: Int) {
-        if segments[s].entries.removeValue(forKey: key) != nil {
+        if segments[s].remove(key) != nil {
             noteChange(key)
             storedCount -= 1
             adjustVolatile(s, -1)
