@@ -248,6 +248,121 @@ def test_fixed_cases_reply_exactly_like_redis(cairn, redis_server):
             compare(c, r, command)
 
 
+# OBJECT ENCODING at Redis's thresholds, including thresholds changed by CONFIG SET; the
+# conversions are one-way in both servers. SMEMBERS of an intset is compared in order
+# (ascending, as Redis keeps intsets).
+def _many(prefix, n, width=0):
+    return [f"{prefix}{i:0{width}d}" if width else f"{prefix}{i}" for i in range(n)]
+
+
+ENCODING_CASES = [
+    ["SET", "e1", "123"], ["OBJECT", "ENCODING", "e1"], ["OBJECT", "REFCOUNT", "e1"],
+    ["SET", "e2", "x" * 44], ["OBJECT", "ENCODING", "e2"], ["SET", "e3", "x" * 45], ["OBJECT", "ENCODING", "e3"],
+    ["SET", "e4", "-0"], ["OBJECT", "ENCODING", "e4"], ["SET", "e5", "007"], ["OBJECT", "ENCODING", "e5"],
+    ["SET", "e6", "12345678901234567890"], ["OBJECT", "ENCODING", "e6"],
+    ["SET", "e7", "-9223372036854775808"], ["OBJECT", "ENCODING", "e7"], ["OBJECT", "REFCOUNT", "e7"],
+    ["SET", "e8", "9999"], ["OBJECT", "REFCOUNT", "e8"], ["SET", "e8", "10000"], ["OBJECT", "REFCOUNT", "e8"],
+    ["SET", "e8", "-1"], ["OBJECT", "REFCOUNT", "e8"], ["OBJECT", "ENCODING", "nokey"], ["OBJECT", "REFCOUNT", "nokey"],
+    ["OBJECT", "FREQ", "e8"], ["OBJECT", "FREQ", "nokey"], ["OBJECT", "HELP"], ["OBJECT", "HELP", "x"], ["OBJECT"],
+    ["OBJECT", "ENCODING"], ["OBJECT", "ENCODING", "e1", "e2"], ["OBJECT", "NOSUCH", "e1"],
+    ["RPUSH", "el", "a"], ["OBJECT", "ENCODING", "el"],
+    ["SADD", "es", "5", "-3", "100", "0", "-9223372036854775808", "9223372036854775807"], ["OBJECT", "ENCODING", "es"],
+    ["SMEMBERS", "es"], ["SREM", "es", "100"], ["SMEMBERS", "es"], ["SISMEMBER", "es", "-3"], ["SISMEMBER", "es", "007"],
+    ["SADD", "es", "x"], ["OBJECT", "ENCODING", "es"], ["SREM", "es", "x"], ["OBJECT", "ENCODING", "es"],
+    ["SADD", "es2", *_many("", 512)], ["OBJECT", "ENCODING", "es2"], ["SADD", "es2", "512"], ["OBJECT", "ENCODING", "es2"],
+    ["SADD", "es3", "1", "2"], ["SINTERSTORE", "es4", "es3", "es2"], ["OBJECT", "ENCODING", "es4"], ["SMEMBERS", "es4"],
+    ["SUNIONSTORE", "es5", "es3", "es"], ["OBJECT", "ENCODING", "es5"],
+    ["CONFIG", "SET", "set-max-intset-entries", "3"], ["SADD", "es6", "1", "2", "3"], ["OBJECT", "ENCODING", "es6"],
+    ["SADD", "es6", "4"], ["OBJECT", "ENCODING", "es6"], ["CONFIG", "SET", "set-max-intset-entries", "512"],
+    ["ZADD", "ez", *[x for i in range(128) for x in (str(i), f"m{i}")]], ["OBJECT", "ENCODING", "ez"],
+    ["ZADD", "ez", "1", "another"], ["OBJECT", "ENCODING", "ez"], ["ZREM", "ez", "another", "m1", "m2"], ["OBJECT", "ENCODING", "ez"],
+    ["ZADD", "ez2", "1", "y" * 64], ["OBJECT", "ENCODING", "ez2"], ["ZADD", "ez3", "1", "y" * 65], ["OBJECT", "ENCODING", "ez3"],
+    ["ZUNIONSTORE", "ez4", "2", "ez2", "ez3"], ["OBJECT", "ENCODING", "ez4"],
+    ["ZRANGESTORE", "ez5", "ez", "0", "3"], ["OBJECT", "ENCODING", "ez5"],
+    ["CONFIG", "SET", "zset-max-ziplist-entries", "2"], ["CONFIG", "GET", "zset-max-listpack-entries"],
+    ["ZADD", "ez6", "1", "a", "2", "b"], ["OBJECT", "ENCODING", "ez6"], ["ZADD", "ez6", "3", "c"], ["OBJECT", "ENCODING", "ez6"],
+    ["CONFIG", "SET", "zset-max-listpack-entries", "128"],
+    ["HSET", "eh", *[x for i in range(512) for x in (f"f{i}", "v")]], ["OBJECT", "ENCODING", "eh"],
+    ["HSET", "eh", "f512", "v"], ["OBJECT", "ENCODING", "eh"],
+    ["HSET", "eh2", "f", "v" * 64], ["OBJECT", "ENCODING", "eh2"], ["HSET", "eh2", "g", "v" * 65], ["OBJECT", "ENCODING", "eh2"],
+    ["HSET", "eh3", "f" * 65, "v"], ["OBJECT", "ENCODING", "eh3"],
+    ["CONFIG", "SET", "hash-max-listpack-value", "1kb"], ["CONFIG", "GET", "hash-max-ziplist-value"],
+    ["HSET", "eh4", "f", "v" * 1000], ["OBJECT", "ENCODING", "eh4"], ["CONFIG", "SET", "hash-max-listpack-value", "64"],
+    ["CONFIG", "SET", "hash-max-listpack-value", "-1"], ["CONFIG", "SET", "set-max-intset-entries", "-1"],
+    ["CONFIG", "SET", "list-max-listpack-size", "99999999999"], ["CONFIG", "SET", "list-max-ziplist-size", "-3"],
+    ["CONFIG", "GET", "list-max-listpack-size"], ["CONFIG", "SET", "list-max-listpack-size", "-2"],
+    ["CONFIG", "GET", "*max-listpack*"], ["CONFIG", "GET", "*ziplist*"], ["CONFIG", "GET", "set-max*"],
+]
+
+
+def test_object_encoding_follows_redis_thresholds(cairn, redis_server):
+    with Connection(cairn.port) as c, Connection(redis_server.port) as r:
+        for command in ENCODING_CASES:
+            if command[:2] == ["CONFIG", "GET"] and "*" in command[2]:
+                # Cairn also has 7.2's set-max-listpack-* (Redis 7.0 does not): compare as maps
+                # of the names Redis knows.
+                c_reply, r_reply = send(c, command)[0], send(r, command)[0]
+                c_map = dict(zip(c_reply[::2], c_reply[1::2]))
+                r_map = dict(zip(r_reply[::2], r_reply[1::2]))
+                assert {k: c_map.get(k) for k in r_map} == r_map, command
+                continue
+            c_raw, r_raw = send(c, command)[1], send(r, command)[1]
+            assert c_raw == r_raw, f"{command}: cairn {c_raw!r} != redis {r_raw!r}"
+        for conn in (c, r):
+            send(conn, ["FLUSHALL"])
+
+
+# SORT and SORT_RO: numeric and ALPHA, BY (string keys, hash fields, missing keys,
+# constant patterns), GET (#, strings, hash fields, missing), LIMIT clamping, STORE (and
+# the stored list read back), errors in Redis's order.
+SORT_CASES = [
+    ["RPUSH", "sl", "3", "1", "2", "10", "-5", "2.5", "1e2"], ["SORT", "sl"], ["SORT", "sl", "DESC"], ["SORT", "sl", "ALPHA"],
+    ["SORT", "sl", "ALPHA", "DESC"], ["SORT", "sl", "LIMIT", "1", "3"], ["SORT", "sl", "LIMIT", "-5", "2"],
+    ["SORT", "sl", "LIMIT", "2", "-1"], ["SORT", "sl", "LIMIT", "100", "5"], ["SORT", "sl", "LIMIT", "0", "0"],
+    ["SORT", "sl", "LIMIT", "9223372036854775807", "9223372036854775807"], ["SORT", "sl", "LIMIT", "-9223372036854775808", "3"],
+    ["SORT", "sl", "LIMIT", "1"], ["SORT", "sl", "LIMIT", "x", "1"], ["SORT", "sl", "LIMIT", "1", "1.5"],
+    ["SORT", "sl", "BY", "nosort"], ["SORT", "sl", "BY", "nosort", "DESC"], ["SORT", "sl", "BY", "nosort", "LIMIT", "1", "2"],
+    ["SORT", "sl", "BY", "nosort", "DESC", "LIMIT", "1", "2"], ["SORT", "sl", "BY", "nosort", "LIMIT", "50", "2"],
+    ["MSET", "w_3", "30", "w_1", "10", "w_2", "20", "w_10", "-1", "w_-5", "7", "w_2.5", "abc"],
+    ["HSET", "o_1", "name", "one", "rank", "3"], ["HSET", "o_2", "name", "two", "rank", "1"], ["HSET", "o_3", "name", "three"],
+    ["SET", "n_1", "uno"], ["SET", "n_3", "tres"],
+    ["SORT", "sl", "BY", "w_*"], ["RPUSH", "ids", "1", "2", "3", "10"], ["SORT", "ids", "BY", "w_*"], ["SORT", "ids", "BY", "w_*", "DESC"],
+    ["SORT", "ids", "BY", "w_*", "GET", "#", "GET", "n_*", "GET", "o_*->name", "GET", "o_*->rank", "GET", "nopattern"],
+    ["SORT", "ids", "BY", "o_*->rank"], ["SORT", "ids", "BY", "o_*->rank", "ALPHA"], ["SORT", "ids", "BY", "n_*", "ALPHA"],
+    ["SORT", "ids", "BY", "n_*", "ALPHA", "DESC"], ["SORT", "ids", "BY", "w_*", "LIMIT", "1", "2", "GET", "o_*->name"],
+    ["SORT", "ids", "BY", "o_*->"], ["SORT", "ids", "GET", "o_*->"], ["SORT", "ids", "BY", "w_*->rank"], ["SORT", "ids", "GET", "ids"],
+    ["SORT", "ids", "BY", "n_*"], ["SORT", "ids", "GET"], ["SORT", "ids", "FOO"], ["SORT", "ids", "STORE"],
+    ["SORT", "ids", "BY", "w_*", "STORE", "dst"], ["LRANGE", "dst", "0", "-1"], ["TYPE", "dst"],
+    ["SORT", "ids", "GET", "n_*", "STORE", "dst"], ["LRANGE", "dst", "0", "-1"],
+    ["SORT", "nokey", "STORE", "dst"], ["EXISTS", "dst"], ["SORT", "nokey", "STORE", "dst"], ["SORT", "nokey"],
+    ["SORT_RO", "ids", "STORE", "dst"], ["SORT_RO", "ids", "BY", "w_*", "GET", "#"], ["SORT_RO", "ids"],
+    ["SET", "str", "x"], ["SORT", "str"], ["SORT", "str", "FOO"], ["SORT", "str", "LIMIT", "a", "b"], ["HSET", "hh", "a", "b"], ["SORT", "hh"],
+    ["RPUSH", "bad", "1", "x", "3"], ["SORT", "bad"], ["SORT", "bad", "ALPHA"], ["SORT", "bad", "BY", "nosort"],
+    ["RPUSH", "odd", "", " 5", "inf", "-inf", "0x10"], ["SORT", "odd"], ["SORT", "odd", "DESC"],
+    ["RPUSH", "odd", "nan"], ["SORT", "odd"],
+    ["SADD", "si", "5", "3", "-1", "100"], ["SORT", "si"], ["SORT", "si", "BY", "nosort"], ["SORT", "si", "BY", "nosort", "DESC"],
+    ["SORT", "si", "BY", "nosort", "STORE", "dst"], ["LRANGE", "dst", "0", "-1"],
+    ["SADD", "ss", "b", "a", "c", "B"], ["SORT", "ss", "ALPHA"], ["SORT", "ss", "ALPHA", "DESC", "LIMIT", "1", "2"], ["SORT", "ss"],
+    ["SORT", "ss", "BY", "nosort", "STORE", "dst"], ["LRANGE", "dst", "0", "-1"],
+    ["ZADD", "sz", "1", "10", "2", "3", "3", "1", "4", "2"], ["SORT", "sz"], ["SORT", "sz", "BY", "nosort"],
+    ["SORT", "sz", "BY", "nosort", "DESC"], ["SORT", "sz", "BY", "nosort", "LIMIT", "1", "2"],
+    ["SORT", "sz", "BY", "nosort", "DESC", "LIMIT", "1", "2"], ["SORT", "sz", "BY", "nosort", "LIMIT", "3", "10"],
+    ["SORT", "sz", "BY", "w_*", "GET", "#", "GET", "w_*"], ["SORT", "sz", "ALPHA", "STORE", "dst"], ["LRANGE", "dst", "0", "-1"],
+    ["RPUSH", "ties", "b", "a", "c"], ["SORT", "ties", "BY", "missing_*"], ["SORT", "ties", "BY", "missing_*", "DESC"],
+    # Last: Redis 7.0 does not clear errno before strtod, so after an out-of-range weight
+    # its next numeric SORT on the same thread can fail too.
+    ["RPUSH", "huge", "1", "1e400"], ["SORT", "huge"],
+]
+
+
+def test_sort_replies_exactly_like_redis(cairn, redis_server):
+    with Connection(cairn.port) as c, Connection(redis_server.port) as r:
+        for command in SORT_CASES:
+            compare(c, r, command)
+        for conn in (c, r):
+            send(conn, ["FLUSHALL"])
+
+
 # MULTI / EXEC / DISCARD: queueing, refusals that doom a transaction, runtime errors
 # inside EXEC, SELECT inside a transaction, nesting.
 TRANSACTION_CASES = [

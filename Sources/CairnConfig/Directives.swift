@@ -22,6 +22,24 @@ public enum Directives {
         .integer("auto-aof-rewrite-percentage", \.autoAofRewritePercentage, 0...Int(Int32.max), mutable: true),
         .memory("auto-aof-rewrite-min-size", \.autoAofRewriteMinSize, minimum: 0, mutable: true),
         .duration("auto-aof-rewrite-min-age", \.autoAofRewriteMinAge, range: 0...(366 * 24 * 3_600_000), mutable: true),
+    ] + encodingThresholds
+
+    /// Each under its Redis 7 name and its older `ziplist` alias (Redis accepts both).
+    private static let encodingThresholds: [Directive] = [
+        ("hash-max-listpack-entries", "hash-max-ziplist-entries", \Settings.hashMaxListpackEntries, false),
+        ("hash-max-listpack-value", "hash-max-ziplist-value", \Settings.hashMaxListpackValue, true),
+        ("zset-max-listpack-entries", "zset-max-ziplist-entries", \Settings.zsetMaxListpackEntries, false),
+        ("zset-max-listpack-value", "zset-max-ziplist-value", \Settings.zsetMaxListpackValue, true),
+    ].flatMap { name, alias, path, isMemory -> [Directive] in
+        [name, alias].map { n in
+            isMemory ? .memory(n, path, minimum: 0, mutable: true) : .integer(n, path, 0...Int.max, mutable: true)
+        }
+    } + [
+        .integer("set-max-intset-entries", \.setMaxIntsetEntries, 0...Int.max, mutable: true),
+        .integer("set-max-listpack-entries", \.setMaxListpackEntries, 0...Int.max, mutable: true),
+        .memory("set-max-listpack-value", \.setMaxListpackValue, minimum: 0, mutable: true),
+        .integer("list-max-listpack-size", \.listMaxListpackSize, Int(Int32.min)...Int(Int32.max), mutable: true),
+        .integer("list-max-ziplist-size", \.listMaxListpackSize, Int(Int32.min)...Int(Int32.max), mutable: true),
     ]
 
     private static let byName: [String: Directive] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -32,6 +32,20 @@ public struct Settings: Sendable, Equatable {
     /// Do not rewrite more often than this, and rewrite a log older than this if it grew
     /// at all; in ms, 0: off.
     public var autoAofRewriteMinAge = 0
+    /// Redis's thresholds for its compact encodings (OBJECT ENCODING follows them, and
+    /// sorted sets and sets below them keep no member index).
+    public var hashMaxListpackEntries = 512
+    public var hashMaxListpackValue = 64
+    public var zsetMaxListpackEntries = 128
+    public var zsetMaxListpackValue = 64
+    public var setMaxIntsetEntries = 512
+    /// Redis 7.2's names, accepted so its config files load; they bound the sets kept
+    /// without a member index (Cairn reports Redis 7.0's set encodings, intset/hashtable).
+    public var setMaxListpackEntries = 128
+    public var setMaxListpackValue = 64
+    /// Redis's quicklist node size; accepted and shown. Cairn's lists are one deque, so
+    /// it changes nothing here (Redis 7.0 reports every list as `quicklist`, as Cairn does).
+    public var listMaxListpackSize = -2
 
     public init() {}
 

@@ -37,6 +37,7 @@ import CairnConfig
         "keyspace", "all", "everything", "persistence", "appendfsync", "always", "everysec", "no",
         "1s", "0ms", "9999999999999999h", "9223372036854775807ms", "-1s", "100mb", "99999999999999999999gb",
         "-1gb", "1kb", "4gb", "8589934592gb", "0.5", "3", "2",
+        "BY", "ALPHA", "DESC", "ASC", "STORE", "#", "n*", "h*->f", "*->", "nosort", "ENCODING", "REFCOUNT",
     ]
     static let keys = ["s", "n", "h", "v", "far", "l", "set", "z", "missing", "f", "{t}x", ""]
 

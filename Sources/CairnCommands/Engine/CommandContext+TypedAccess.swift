@@ -149,3 +149,17 @@ extension CommandContext {
         return nil
     }
 }
+
+extension CommandContext {
+    /// `zset-max-listpack-*`: how large a sorted set stays compact.
+    var zsetLimits: CompactLimits {
+        CompactLimits(entries: engine.settings.zsetMaxListpackEntries, bytes: engine.settings.zsetMaxListpackValue)
+    }
+
+    /// `set-max-intset-entries` and `set-max-listpack-*`: how large a set stays compact.
+    var setLimits: SetLimits {
+        SetLimits(intsetEntries: engine.settings.setMaxIntsetEntries,
+                  compact: CompactLimits(entries: engine.settings.setMaxListpackEntries,
+                                         bytes: engine.settings.setMaxListpackValue))
+    }
+}

@@ -23,6 +23,7 @@ enum ServerCommands {
                     run: bgrewriteaof),
         InfoCommand.spec,
         ConfigCommand.spec,
+        ObjectCommand.spec,
         CommandCommand.spec,
     ]
 

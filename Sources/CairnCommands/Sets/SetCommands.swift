@@ -157,7 +157,7 @@ enum SetCommands {
         }
         let existed = c.engine.keyspace.databases[c.db].remove(destination) != nil
         if !result.isEmpty {
-            c.store(destination, .set(MemberSet(result)))
+            c.store(destination, .set(MemberSet(result, limits: c.setLimits)))
         }
         if existed || !result.isEmpty { c.signalModified(destination) }
         out.writeIntegerReply(Int64(result.count))
@@ -167,13 +167,17 @@ enum SetCommands {
     }
 
     /// SSCAN key cursor [MATCH pattern] [COUNT count]: positions walked from the end
-    /// (see `MemberSet`); the cursor is how many positions remain. O(count).
+    /// (see `MemberSet`); the cursor is how many positions remain. O(count); an intset
+    /// whole, O(n ≤ set-max-intset-entries).
     static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard let (cursor, members, pattern, count) = c.scanTarget(as: MemberSet.self, &out) else { return }
         var remaining = cursor == 0 || cursor > UInt64(members.count) ? members.count : Int(cursor)
+        // An intset answers whole, as Redis does for its compact encodings: its inserts
+        // shift members, so positions are no cursor.
+        let budget = members.encoding == .intset ? Int.max : count
         var found: [ByteString] = []
         var visited = 0
-        while remaining > 0 && visited < count {
+        while remaining > 0 && visited < budget {
             remaining -= 1
             visited += 1
             let member = members.member(at: remaining)
@@ -192,7 +196,7 @@ enum SetCommands {
         let key = c.key(1)
         guard let outcome = c.modify(key, as: MemberSet.self, create: true, { members -> Result<Int, WriteRefusal> in
             var added = 0
-            for i in 2..<c.args.count where members.insert(c.value(i)) { added += 1 }
+            for i in 2..<c.args.count where members.insert(c.value(i), limits: c.setLimits) { added += 1 }
             return .success(added)
         }), let added = c.unwrap(outcome, &out) else { return }
         out.writeIntegerReply(Int64(added))
@@ -252,7 +256,7 @@ enum SetCommands {
             return .success(())
         }
         _ = c.modify(destination, as: MemberSet.self, create: true) { members -> Result<Void, WriteRefusal> in
-            members.insert(member)
+            members.insert(member, limits: c.setLimits)
             return .success(())
         }
         c.signalModified(source)

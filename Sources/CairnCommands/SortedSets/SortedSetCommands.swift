@@ -345,7 +345,7 @@ enum SortedSetCommands {
         let existed = c.engine.keyspace.databases[c.db].remove(destination) != nil
         if !entries.isEmpty {
             var result = SortedSet()
-            for e in entries { result.set(e.member, score: e.score) }
+            for e in entries { result.set(e.member, score: e.score, limits: c.zsetLimits) }
             c.store(destination, .zset(result))
         }
         if existed || !entries.isEmpty {
@@ -419,11 +419,11 @@ enum SortedSetCommands {
                     if new.isNaN { return .failure(.message("ERR resulting score is not a number (NaN)")) }
                     if (gt && new <= current) || (lt && new >= current) { continue }
                     last = new
-                    if new != current { z.set(member, score: new); changed += 1 }
+                    if new != current { z.set(member, score: new, limits: c.zsetLimits); changed += 1 }
                 } else {
                     if xx { continue }
                     if score.isNaN { return .failure(.message("ERR resulting score is not a number (NaN)")) }
-                    z.set(member, score: score)
+                    z.set(member, score: score, limits: c.zsetLimits)
                     added += 1
                     last = score
                 }
@@ -455,7 +455,7 @@ enum SortedSetCommands {
         guard let outcome = c.modify(key, as: SortedSet.self, create: true, { z -> Result<Double, WriteRefusal> in
             let new = (z.score(of: member) ?? 0) + increment
             if new.isNaN { return .failure(.message("ERR resulting score is not a number (NaN)")) }
-            z.set(member, score: new)
+            z.set(member, score: new, limits: c.zsetLimits)
             return .success(new)
         }), let score = c.unwrap(outcome, &out) else { return }
         c.signalModified(key)
@@ -621,7 +621,7 @@ enum SortedSetCommands {
         }
         if cardinality { out.writeIntegerReply(Int64(result.count)); return }
         var z = SortedSet()
-        for (member, score) in result { z.set(member, score: score) }
+        for (member, score) in result { z.set(member, score: score, limits: c.zsetLimits) }
         guard let destination = store else {
             writeEntries(z.allEntries, withScores: withScores, &out)
             return

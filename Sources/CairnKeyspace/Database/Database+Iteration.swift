@@ -5,7 +5,7 @@ extension Database {
     /// Calls `body` for every live key (expired-but-not-removed keys are skipped).
     /// O(keys + segments).
     public func forEachLiveKey(now: Int64, _ body: (Key, Entry) -> Void) {
-        for page in segments.pages {
+        for (p, page) in segments.pages.enumerated() where pageCounts[p] > 0 {
             for segment in page where !segment.entries.isEmpty {
                 for (key, entry) in segment.entries where !entry.isExpired(at: now) {
                     body(key, entry)
@@ -22,6 +22,8 @@ extension Database {
         guard index < segments.count else { return [:] }
         let entries = segments[index].entries
         segments[index] = Segment()
+        pageCounts[index >> SegmentTable.pageShift] -= entries.count
+        storedCount -= entries.count
         return entries
     }
 
@@ -35,6 +37,12 @@ extension Database {
         var s = Int(cursor)
         var visited = 0
         while s < segments.count {
+            if pageCounts[s >> SegmentTable.pageShift] == 0 {
+                // A page without keys: on to the next page's first segment.
+                s = (s | (SegmentTable.pageSize - 1)) + 1
+                if visited >= count { break }
+                continue
+            }
             if !segments[s].entries.isEmpty {
                 for (key, entry) in segments[s].entries {
                     visited += 1

@@ -17,6 +17,9 @@ public struct Database: Sendable {
     /// Allocated on the first write so that idle databases cost nothing.
     @usableFromInline var segments = SegmentTable()
     @usableFromInline var storedCount = 0
+    /// Keys per page of segments, so walks skip empty pages (256 segments) without
+    /// touching them: a small database is not a walk over 65,536 segments.
+    @usableFromInline var pageCounts: [Int] = []
     @usableFromInline var storedVolatileCount = 0
     @usableFromInline var expiredSinceDrain: [Key] = []
     @usableFromInline var expiredCount = 0
@@ -47,6 +50,7 @@ public struct Database: Sendable {
     @inlinable mutating func allocateSegments() {
         if segments.isEmpty {
             segments = SegmentTable(count: Self.segmentCount)
+            pageCounts = Array(repeating: 0, count: Self.segmentCount >> SegmentTable.pageShift)
         }
     }
 
@@ -86,7 +90,7 @@ public struct Database: Sendable {
         if let old {
             if old.isVolatile { adjustVolatile(s, -1) }
         } else {
-            storedCount += 1
+            adjustCount(s, 1)
         }
         if entry.isVolatile { adjustVolatile(s, 1) }
     }
@@ -101,7 +105,7 @@ public struct Database: Sendable {
             segments[s][position: index].value = value
         } else {
             _ = segments[s].store(Entry(value: value), for: key)
-            storedCount += 1
+            adjustCount(s, 1)
         }
     }
 
@@ -112,7 +116,7 @@ public struct Database: Sendable {
         let s = Self.segmentIndex(key)
         guard let old = segments[s].remove(key) else { return nil }
         noteChange(key)
-        storedCount -= 1
+        adjustCount(s, -1)
         if old.isVolatile { adjustVolatile(s, -1) }
         return old
     }
@@ -157,12 +161,12 @@ public struct Database: Sendable {
             return r
         }
         if expired {
-            storedCount -= 1
+            adjustCount(s, -1)
             adjustVolatile(s, -1)
             expiredSinceDrain.append(key)
             expiredCount += 1
         }
-        if existed != exists { storedCount += exists ? 1 : -1 }
+        if existed != exists { adjustCount(s, exists ? 1 : -1) }
         if wasVolatile != isVolatile { adjustVolatile(s, isVolatile ? 1 : -1) }
         if expired { noteChange(key) }
         return result
@@ -173,6 +177,7 @@ public struct Database: Sendable {
         for key in watched.keys where peek(key) != nil { touchedWatched.append(key) }
         segments = SegmentTable()
         storedCount = 0
+        pageCounts = []
         storedVolatileCount = 0
         sweepCursor = 0
     }
@@ -186,6 +191,11 @@ public struct Database: Sendable {
 
     // MARK: Internals
 
+    @inlinable mutating func adjustCount(_ s: Int, _ delta: Int) {
+        storedCount += delta
+        pageCounts[s >> SegmentTable.pageShift] += delta
+    }
+
     @inlinable mutating func adjustVolatile(_ s: Int, _ delta: Int) {
         segments[s].volatileCount += delta
         storedVolatileCount += delta
@@ -194,7 +204,7 @@ public struct Database: Sendable {
     @usableFromInline mutating func expire(_ key: Key, segment s: Int) {
         if segments[s].remove(key) != nil {
             noteChange(key)
-            storedCount -= 1
+            adjustCount(s, -1)
             adjustVolatile(s, -1)
             expiredSinceDrain.append(key)
             expiredCount += 1

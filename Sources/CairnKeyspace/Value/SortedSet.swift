@@ -1,13 +1,19 @@
 /// A sorted set: members with scores, ordered by score and then by member bytes, as
 /// Redis orders them.
 ///
-/// Members map to scores in a dictionary (ZSCORE, membership: O(1)); the order lives in
-/// a list of sorted chunks of at most `chunkCapacity` entries — a flat, cache-friendly
-/// relative of a B+tree (Dragonfly moved Redis's skiplist to a B+tree to save memory).
-/// Finding a position is a binary search over the chunks' last entries, then inside one
-/// chunk: O(log n). Insert and remove move at most one chunk's entries: O(chunk). Rank
-/// (ZRANK) and position (ZRANGE by index) add up the sizes of the chunks before:
-/// O(n / chunkCapacity), a few hundred additions at a million members.
+/// The order lives in a list of sorted chunks of at most `chunkCapacity` entries — a
+/// flat, cache-friendly relative of a B+tree (Dragonfly moved Redis's skiplist to a
+/// B+tree to save memory). Finding a position is a binary search over the chunks' last
+/// entries, then inside one chunk: O(log n). Insert and remove move at most one chunk's
+/// entries: O(chunk). Rank (ZRANK) and position (ZRANGE by index) add up the sizes of the
+/// chunks before: O(n / chunkCapacity), a few hundred additions at a million members.
+///
+/// How a member finds its score depends on the set's size, as in Redis: a small set
+/// (within `CompactLimits`, by default 128 members of at most 64 bytes — Redis's
+/// `zset-max-listpack-*`) has only its chunk and scans it, O(n) like Redis's listpack;
+/// past the limits a dictionary from member to score is added (O(1)) and kept from
+/// then on, as Redis keeps a set converted to a skiplist. `isCompact` tells which, for
+/// OBJECT ENCODING.
 public struct SortedSet: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var score: Double
@@ -26,41 +32,93 @@ public struct SortedSet: Sendable, Equatable {
 
     public static let chunkCapacity = 256
 
-    @usableFromInline var scores: [ByteString: Double] = [:]
+    /// How members are found: by scanning the chunks, or through a dictionary.
+    @usableFromInline enum MemberIndex: Sendable {
+        case scan
+        case hashed([ByteString: Double])
+    }
+
+    @usableFromInline var index = MemberIndex.scan
+    @usableFromInline var storedCount = 0
     @usableFromInline var chunks: [[Entry]] = []
 
     public init() {}
 
     /// O(1).
-    @inlinable public var count: Int { scores.count }
-    @inlinable public var isEmpty: Bool { scores.isEmpty }
+    @inlinable public var count: Int { storedCount }
+    @inlinable public var isEmpty: Bool { storedCount == 0 }
 
-    /// The score of `member`, or nil. O(1) average.
-    @inlinable public func score(of member: ByteString) -> Double? { scores[member] }
+    /// Whether members are found by scanning (Redis's `listpack`) rather than hashing
+    /// (Redis's `skiplist`). O(1).
+    @inlinable public var isCompact: Bool {
+        if case .scan = index { return true }
+        return false
+    }
 
-    /// Sets `member`'s score, adding it if absent; returns the previous score. O(log n + chunk).
+    /// The score of `member`, or nil. O(1) average; O(n) for a compact set.
+    @inlinable public func score(of member: ByteString) -> Double? {
+        switch index {
+        case .hashed(let scores): return scores[member]
+        case .scan:
+            for chunk in chunks {
+                for entry in chunk where entry.member == member { return entry.score }
+            }
+            return nil
+        }
+    }
+
+    /// Sets `member`'s score, adding it if absent; returns the previous score. Adds the
+    /// member dictionary once the set outgrows `limits`. O(log n + chunk); O(n) while compact.
     @discardableResult
-    public mutating func set(_ member: ByteString, score: Double) -> Double? {
-        let previous = scores.updateValue(score, forKey: member)
+    public mutating func set(_ member: ByteString, score: Double, limits: CompactLimits = .redisDefault) -> Double? {
+        let previous: Double?
+        switch index {
+        case .scan:
+            previous = self.score(of: member)
+        case .hashed(var scores):
+            index = .scan  // drop the enum's reference so the dictionary mutates in place
+            previous = scores.updateValue(score, forKey: member)
+            index = .hashed(scores)
+        }
         if let previous {
             if previous == score { return previous }
             removeEntry(Entry(score: previous, member: member))
+        } else {
+            storedCount += 1
         }
         insertEntry(Entry(score: score, member: member))
+        if case .scan = index, !limits.admits(count: storedCount, length: member.count) {
+            var scores: [ByteString: Double] = [:]
+            scores.reserveCapacity(storedCount)
+            for chunk in chunks { for entry in chunk { scores[entry.member] = entry.score } }
+            index = .hashed(scores)
+        }
         return previous
     }
 
-    /// Removes `member`; returns whether it was there. O(log n + chunk).
+    /// Removes `member`; returns whether it was there. O(log n + chunk); O(n) while compact.
     @discardableResult
     public mutating func remove(_ member: ByteString) -> Bool {
-        guard let score = scores.removeValue(forKey: member) else { return false }
+        let score: Double
+        switch index {
+        case .scan:
+            guard let found = self.score(of: member) else { return false }
+            score = found
+        case .hashed(var scores):
+            index = .scan
+            let removed = scores.removeValue(forKey: member)
+            index = .hashed(scores)
+            guard let removed else { return false }
+            score = removed
+        }
+        storedCount -= 1
         removeEntry(Entry(score: score, member: member))
         return true
     }
 
     /// The 0-based position of `member` in ascending order, or nil. O(log n + n / chunk).
     public func rank(of member: ByteString) -> Int? {
-        guard let score = scores[member] else { return nil }
+        guard let score = score(of: member) else { return nil }
         return firstIndex { !($0 < Entry(score: score, member: member)) }
     }
 
@@ -96,7 +154,10 @@ public struct SortedSet: Sendable, Equatable {
     /// All entries in ascending order. O(n).
     public var allEntries: [Entry] { chunks.flatMap { $0 } }
 
-    public static func == (lhs: SortedSet, rhs: SortedSet) -> Bool { lhs.scores == rhs.scores }
+    /// Equal when they hold the same members with the same scores, however indexed.
+    public static func == (lhs: SortedSet, rhs: SortedSet) -> Bool {
+        lhs.count == rhs.count && lhs.chunks.lazy.joined().elementsEqual(rhs.chunks.lazy.joined())
+    }
 
     // MARK: Chunks
 
@@ -143,5 +204,26 @@ public struct SortedSet: Sendable, Equatable {
             chunks[c].append(contentsOf: chunks[c + 1])
             chunks.remove(at: c + 1)
         }
+    }
+}
+
+/// Redis's thresholds for its compact encodings (`listpack`, `intset`): at most
+/// `entries` elements, each at most `bytes` long. Collections within them stay compact;
+/// Redis's `*-max-listpack-*` and `set-max-intset-entries` settings set them.
+public struct CompactLimits: Sendable, Equatable {
+    public var entries: Int
+    public var bytes: Int
+
+    public init(entries: Int, bytes: Int) {
+        self.entries = entries
+        self.bytes = bytes
+    }
+
+    /// `zset-max-listpack-*` defaults.
+    public static let redisDefault = CompactLimits(entries: 128, bytes: 64)
+
+    /// Whether a collection of `count` elements, the latest `length` bytes long, stays compact.
+    @inlinable public func admits(count: Int, length: Int) -> Bool {
+        count <= entries && length <= bytes
     }
 }
