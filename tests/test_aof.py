@@ -638,23 +638,24 @@ def test_sorted_sets_survive_restarts_and_rewrites_with_exact_scores(tmp_path):
 
 
 def test_sort_store_is_logged_as_the_list_it_stored(tmp_path):
-    server = start_cairn(tmp_path)
-    r = redis.Redis(port=server.port, decode_responses=True)
-    r.rpush("ids", *range(1, 101))
-    r.mset({f"w_{i}": (i * 37) % 101 for i in range(1, 101)})
-    r.hset("obj_7", "name", "seven")
-    assert r.sort("ids", by="w_*", get=["#", "obj_*->name"], store="sorted") == 200
-    assert r.lrange("sorted", 0, 3) == ["11", "", "22", ""]
-    # Changing the weights afterwards must not change what replay rebuilds.
-    r.flushdb()
-    r.rpush("ids", 3, 1, 2)
-    r.sort("ids", store="sorted")
-    r.sort("ids", by="w_*", get=["#", "obj_*->name"], store="sorted")  # weights gone: 0 each
-    expected = r.lrange("sorted", 0, -1)
-    assert expected == ["1", "", "2", "", "3", ""]
-    r.sort("nokey", store="gone")
-    r.close()
-    server.stop()
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.rpush("ids", *range(1, 101))
+        r.mset({f"w_{i}": (i * 37) % 101 for i in range(1, 101)})
+        r.hset("obj_7", "name", "seven")
+        assert r.sort("ids", by="w_*", get=["#", "obj_*->name"], store="sorted") == 200
+        by_weight = sorted(range(1, 101), key=lambda i: (i * 37) % 101)
+        assert r.lrange("sorted", 0, -1)[::2] == [str(i) for i in by_weight]
+        assert r.lrange("sorted", 0, -1)[1::2] == ["seven" if i == 7 else "" for i in by_weight]
+        # Changing the weights afterwards must not change what replay rebuilds.
+        r.flushdb()
+        r.rpush("ids", 3, 1, 2)
+        r.sort("ids", store="sorted")
+        r.sort("ids", by="w_*", get=["#", "obj_*->name"], store="sorted")  # weights gone: 0 each
+        expected = r.lrange("sorted", 0, -1)
+        assert expected == ["1", "", "2", "", "3", ""]
+        r.sort("nokey", store="gone")
+        r.close()
     log = incr_file(tmp_path).read_bytes()
     assert b"SORT" not in log and b"RPUSH" in log
     with start_cairn(tmp_path) as server:
