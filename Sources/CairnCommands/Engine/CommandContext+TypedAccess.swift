@@ -21,6 +21,24 @@ public protocol StoredType {
 /// A hash: fields in insertion order (see `Value.hash`).
 public typealias HashFields = OrderedDictionary<ByteString, ByteString>
 
+extension OrderedDictionary where Key == ByteString, Value == ByteString {
+    /// Removes a hash field. Within `limit` fields (hash-max-listpack-entries, where Redis
+    /// keeps insertion order and so do HGETALL's replies) the rest keep their order, O(n);
+    /// beyond it the last field fills the hole, O(1), as order is unspecified there.
+    /// Either way only fields after the hole move, which is what HSCAN's walk relies on.
+    mutating func removeField(_ field: ByteString, keepingOrderUpTo limit: Int) -> Bool {
+        guard let i = index(forKey: field) else { return false }
+        if count <= limit {
+            remove(at: i)
+        } else {
+            let last = count - 1
+            if i != last { swapAt(i, last) }
+            removeLast()
+        }
+        return true
+    }
+}
+
 extension OrderedDictionary: StoredType where Key == ByteString, Value == ByteString {
     public static func payload(of value: CairnKeyspace.Value) -> Self? {
         if case .hash(let fields) = value { return fields }

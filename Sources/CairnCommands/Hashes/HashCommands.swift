@@ -129,17 +129,33 @@ enum HashCommands {
         }
     }
 
-    /// HSCAN: the whole hash in one reply, cursor 0 — what Redis does for small hashes;
-    /// COUNT is a hint.
+    /// HSCAN. A hash Redis would keep as a listpack is answered whole, in field order,
+    /// cursor 0, as Redis does; a larger one a page of about COUNT fields at a time,
+    /// walking positions from the end (the cursor is how many remain), which returns
+    /// every field present for the whole scan at least once: removals only move fields
+    /// from the part already walked (`removeField`). O(COUNT) per call.
     static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let (_, fields, pattern, _) = c.scanTarget(as: Fields.self, &out) else { return }
+        guard let (cursor, fields, pattern, count) = c.scanTarget(as: Fields.self, &out) else { return }
+        let whole = ObjectCommand.encoding(of: .hash(fields), c) == "listpack"
+        var remaining = cursor == 0 || cursor > UInt64(fields.count) ? fields.count : Int(cursor)
         var found: [(ByteString, ByteString)] = []
-        for (field, value) in fields {
-            if let pattern, !GlobPattern.matches(pattern, field.bytes) { continue }
-            found.append((field, value))
+        if whole {
+            remaining = 0
+            for (field, value) in fields where pattern.map({ GlobPattern.matches($0, field.bytes) }) ?? true {
+                found.append((field, value))
+            }
+        } else {
+            var visited = 0
+            while remaining > 0 && visited < count {
+                remaining -= 1
+                visited += 1
+                let (field, value) = fields.elements[remaining]
+                if let pattern, !GlobPattern.matches(pattern, field.bytes) { continue }
+                found.append((field, value))
+            }
         }
         out.writeArrayHeader(2)
-        out.writeBulk("0")
+        out.writeBulk(String(remaining))
         out.writeArrayHeader(found.count * 2)
         for (field, value) in found {
             out.writeBulk(field)
@@ -190,11 +206,13 @@ enum HashCommands {
         }
     }
 
-    /// O(fields removed × hash size): removing from the ordered table shifts the rest.
+    /// O(fields removed), O(fields removed × hash size) for a hash within
+    /// hash-max-listpack-entries (see `removeField`).
     static func delete(_ c: CommandContext, _ out: inout ReplyWriter) {
+        let orderedUpTo = c.engine.settings.hashMaxListpackEntries
         guard let outcome = modify(c, create: false, { fields -> Result<Int, WriteRefusal> in
             var removed = 0
-            for i in 2..<c.args.count where fields.removeValue(forKey: c.value(i)) != nil { removed += 1 }
+            for i in 2..<c.args.count where fields.removeField(c.value(i), keepingOrderUpTo: orderedUpTo) { removed += 1 }
             return .success(removed)
         }) else { out.writeIntegerReply(0); return }
         guard let removed = c.unwrap(outcome, &out) else { return }

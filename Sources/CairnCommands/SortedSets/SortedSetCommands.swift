@@ -660,12 +660,30 @@ enum SortedSetCommands {
 
     /// ZSCAN: the whole sorted set in one reply, cursor 0 — what Redis does for small
     /// sets; COUNT is a hint. Members and scores alternate, scores as bulk strings.
+    /// ZSCAN. A compact set (Redis's listpack) is answered whole, in order, cursor 0, as
+    /// Redis does; a larger one a page of about COUNT members at a time, walking the
+    /// member table from the end (the cursor is how many positions remain; see
+    /// `SortedSet.scanEntry`). O(COUNT) per call; O(n) for a compact set.
     static func scan(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let (_, z, pattern, _) = c.scanTarget(as: SortedSet.self, &out) else { return }
-        var found = z.allEntries
-        if let pattern { found = found.filter { GlobPattern.matches(pattern, $0.member.bytes) } }
+        guard let (cursor, z, pattern, count) = c.scanTarget(as: SortedSet.self, &out) else { return }
+        var found: [SortedSet.Entry] = []
+        var remaining = 0
+        if z.isCompact {
+            found = z.allEntries
+            if let pattern { found = found.filter { GlobPattern.matches(pattern, $0.member.bytes) } }
+        } else {
+            remaining = cursor == 0 || cursor > UInt64(z.count) ? z.count : Int(cursor)
+            var visited = 0
+            while remaining > 0 && visited < count {
+                remaining -= 1
+                visited += 1
+                guard let e = z.scanEntry(at: remaining) else { break }
+                if let pattern, !GlobPattern.matches(pattern, e.member.bytes) { continue }
+                found.append(e)
+            }
+        }
         out.writeArrayHeader(2)
-        out.writeBulk("0")
+        out.writeBulk(String(remaining))
         out.writeArrayHeader(found.count * 2)
         for e in found {
             out.writeBulk(e.member)

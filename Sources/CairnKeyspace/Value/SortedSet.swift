@@ -1,3 +1,5 @@
+public import OrderedCollections
+
 /// A sorted set: members with scores, ordered by score and then by member bytes, as
 /// Redis orders them.
 ///
@@ -35,7 +37,9 @@ public struct SortedSet: Sendable, Equatable {
     /// How members are found: by scanning the chunks, or through a dictionary.
     @usableFromInline enum MemberIndex: Sendable {
         case scan
-        case hashed([ByteString: Double])
+        /// Members and scores in a dense table whose removals fill the hole with the last
+        /// member, so positions double as a scan cursor (ZSCAN), as in `MemberSet`.
+        case hashed(OrderedDictionary<ByteString, Double>)
     }
 
     @usableFromInline var index = MemberIndex.scan
@@ -88,8 +92,7 @@ public struct SortedSet: Sendable, Equatable {
         }
         insertEntry(Entry(score: score, member: member))
         if case .scan = index, !limits.admits(count: storedCount, length: member.count) {
-            var scores: [ByteString: Double] = [:]
-            scores.reserveCapacity(storedCount)
+            var scores = OrderedDictionary<ByteString, Double>(minimumCapacity: storedCount)
             for chunk in chunks { for entry in chunk { scores[entry.member] = entry.score } }
             index = .hashed(scores)
         }
@@ -106,10 +109,12 @@ public struct SortedSet: Sendable, Equatable {
             score = found
         case .hashed(var scores):
             index = .scan
-            let removed = scores.removeValue(forKey: member)
+            guard let at = scores.index(forKey: member) else { index = .hashed(scores); return false }
+            score = scores.values[at]
+            let last = scores.count - 1
+            if at != last { scores.swapAt(at, last) }
+            scores.removeLast()
             index = .hashed(scores)
-            guard let removed else { return false }
-            score = removed
         }
         storedCount -= 1
         removeEntry(Entry(score: score, member: member))
@@ -153,6 +158,16 @@ public struct SortedSet: Sendable, Equatable {
 
     /// All entries in ascending order. O(n).
     public var allEntries: [Entry] { chunks.flatMap { $0 } }
+
+    /// For ZSCAN of a set that is not compact: the member and score at `position` of the
+    /// member table (0 ..< count). Removals move only the last member into the hole, so a
+    /// walk from the end returns every member present throughout at least once, whatever
+    /// scores change meanwhile. O(1).
+    public func scanEntry(at position: Int) -> Entry? {
+        guard case .hashed(let scores) = index, position >= 0, position < scores.count else { return nil }
+        let (member, score) = scores.elements[position]
+        return Entry(score: score, member: member)
+    }
 
     /// Equal when they hold the same members with the same scores, however indexed.
     public static func == (lhs: SortedSet, rhs: SortedSet) -> Bool {
