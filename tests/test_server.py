@@ -241,3 +241,23 @@ def test_every_bind_address_listens(tmp_path):
             r.close()
     finally:
         server.stop()
+
+
+def test_object_idletime_counts_seconds_since_the_last_access(cairn):
+    r = redis.Redis(port=cairn.port)
+    r.set("idle:read", "1")
+    r.set("idle:typed", "1")
+    r.rpush("idle:list", "a")
+    time.sleep(2.2)
+    r.get("idle:read")
+    r.type("idle:typed")
+    r.exists("idle:typed")
+    r.ttl("idle:typed")
+    assert r.object("idletime", "idle:read") == 0
+    # TYPE, EXISTS, TTL and OBJECT itself do not count as accesses (Redis's NOTOUCH).
+    assert r.object("idletime", "idle:typed") >= 2
+    assert r.object("idletime", "idle:list") >= 2
+    r.touch("idle:list")
+    assert r.object("idletime", "idle:list") == 0
+    assert r.object("idletime", "idle:missing") is None
+    r.close()

@@ -32,7 +32,7 @@ var rng = SystemRandomNumberGenerator()
 let keys = (0..<keyCount).map(key)
 let value = Value.string(ByteString(Array(repeating: UInt8(ascii: "v"), count: 16)))
 var db = Database()
-let fill = clock.measure { for k in keys { db.set(k, Entry(value: value)) } }
+let fill = clock.measure { for k in keys { db.set(k, Entry(value: value), now: 0) } }
 print("keys: \(keyCount), 16-byte keys and values")
 print("fill: \(rounded(nanoseconds(fill) / Double(keyCount))) ns/key")
 
@@ -40,7 +40,7 @@ let probes = (0..<1_000_000).map { _ in keys[Int.random(in: 0..<keyCount, using:
 var found = 0
 let lookups = clock.measure { for k in probes where db.lookup(k, now: 0) != nil { found += 1 } }
 print("lookup: \(rounded(nanoseconds(lookups) / Double(probes.count))) ns/op (found \(found))")
-let updates = clock.measure { for k in probes { db.set(k, Entry(value: value)) } }
+let updates = clock.measure { for k in probes { db.set(k, Entry(value: value), now: 0) } }
 print("update: \(rounded(nanoseconds(updates) / Double(probes.count))) ns/op")
 
 /// Times each write of `probes` separately; returns the durations in ns, sorted.
@@ -48,7 +48,7 @@ func timedWrites(_ db: inout Database) -> [Double] {
     var times: [Double] = []
     times.reserveCapacity(probes.count)
     for k in probes {
-        let d = clock.measure { db.set(k, Entry(value: value)) }
+        let d = clock.measure { db.set(k, Entry(value: value), now: 0) }
         times.append(nanoseconds(d))
     }
     return times.sorted()

@@ -138,8 +138,10 @@ import CairnConfig
     func checkInvariants(_ engine: Engine, now: Int64) {
         for (index, db) in engine.keyspace.databases.enumerated() {
             var count = 0, volatile = 0
-            for page in db.segments.pages {
+            for (p, page) in db.segments.pages.enumerated() {
+                #expect(page.reduce(0) { $0 + $1.entries.count } == db.pageCounts[p], "db \(index): page \(p)'s key count")
                 for segment in page {
+                    #expect(segment.clocks.count == segment.entries.count, "db \(index): access clocks out of step")
                     for (_, entry) in segment.entries {
                         count += 1
                         if entry.isVolatile { volatile += 1 }

@@ -20,10 +20,10 @@ import CairnKeyspace
 
     @Test func writesEachLiveKeyAsOneCommandWithAbsoluteExpiry() {
         var keyspace = Keyspace(databaseCount: 4)
-        keyspace.databases[0].set(Key("plain"), Entry(value: .string(ByteString("v"))))
-        keyspace.databases[0].set(Key("gone"), Entry(value: .string(ByteString("x")), expireAt: Self.now - 1))
+        keyspace.databases[0].set(Key("plain"), Entry(value: .string(ByteString("v"))), now: Self.now)
+        keyspace.databases[0].set(Key("gone"), Entry(value: .string(ByteString("x")), expireAt: Self.now - 1), now: Self.now)
         keyspace.databases[3].set(Key("ttl"), Entry(value: .string(ByteString(String(repeating: "z", count: 12))),
-                                                    expireAt: Self.now + 5000))
+                                                    expireAt: Self.now + 5000), now: Self.now)
         let (text, _, keys) = encode(keyspace)
         #expect(keys == 2)
         #expect(text == "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$5\r\nplain\r\n$1\r\nv\r\n"
@@ -34,7 +34,7 @@ import CairnKeyspace
     @Test func splitsLargeKeyspacesIntoChunksOfAboutChunkSize() {
         var keyspace = Keyspace(databaseCount: 1)
         let value = ByteString(String(repeating: "v", count: 100))
-        for i in 0..<5000 { keyspace.databases[0].set(Key("key:\(i)"), Entry(value: .string(value))) }
+        for i in 0..<5000 { keyspace.databases[0].set(Key("key:\(i)"), Entry(value: .string(value)), now: Self.now) }
         let (text, chunks, keys) = encode(keyspace)
         #expect(keys == 5000)
         #expect(chunks.count > 5)

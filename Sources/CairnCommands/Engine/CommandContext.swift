@@ -22,9 +22,11 @@ public struct CommandContext {
 
     // MARK: Keyspace access
 
-    /// Reads `key` for a read command, counting a hit or a miss. O(1) average.
-    public func lookupRead(_ key: Key) -> Entry? {
-        let entry = engine.keyspace.databases[db].lookup(key, now: now)
+    /// Reads `key` for a read command, counting a hit or a miss, and noting the access
+    /// for OBJECT IDLETIME unless `touch` is false (TYPE, EXISTS, TTL, OBJECT: Redis's
+    /// LOOKUP_NOTOUCH). O(1) average.
+    public func lookupRead(_ key: Key, touch: Bool = true) -> Entry? {
+        let entry = engine.keyspace.databases[db].lookup(key, now: now, touch: touch)
         if entry == nil { engine.stats.keyspaceMisses += 1 } else { engine.stats.keyspaceHits += 1 }
         return entry
     }
@@ -36,7 +38,7 @@ public struct CommandContext {
 
     /// Stores `value` under `key` with the given absolute expiry (0: none). O(1) average.
     public func store(_ key: Key, _ value: Value, expireAt: Int64 = 0) {
-        engine.keyspace.databases[db].set(key, Entry(value: value, expireAt: expireAt))
+        engine.keyspace.databases[db].set(key, Entry(value: value, expireAt: expireAt), now: now)
     }
 
     // MARK: Propagation

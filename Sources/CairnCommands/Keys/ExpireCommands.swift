@@ -73,7 +73,7 @@ enum ExpireCommands {
     }
 
     static func ttl(_ c: CommandContext, _ out: inout ReplyWriter, milliseconds: Bool, absolute: Bool) {
-        guard let entry = c.lookupRead(c.key(1)) else { out.writeIntegerReply(-2); return }
+        guard let entry = c.lookupRead(c.key(1), touch: false) else { out.writeIntegerReply(-2); return }
         guard entry.isVolatile else { out.writeIntegerReply(-1); return }
         var value = absolute ? entry.expireAt : entry.expireAt - c.now
         if value < 0 { value = 0 }

@@ -10,10 +10,10 @@ enum KeyCommands {
         CommandSpec("unlink", arity: -2, flags: [.write, .fast], keys: (1, -1, 1), group: "generic", since: "4.0.0", complexity: "O(1) for each key removed regardless of its size.",
                     summary: "Asynchronously deletes one or more keys.", syntax: "key [key ...]", run: del),
         CommandSpec("exists", arity: -2, flags: [.readonly, .fast], keys: (1, -1, 1), group: "generic", complexity: "O(N) where N is the number of keys to check.",
-                    summary: "Determines whether one or more keys exist.", syntax: "key [key ...]", run: exists),
+                    summary: "Determines whether one or more keys exist.", syntax: "key [key ...]", run: { c, o in exists(c, &o, touch: false) }),
         CommandSpec("touch", arity: -2, flags: [.readonly, .fast], keys: (1, -1, 1), group: "generic", since: "3.2.1", complexity: "O(N) where N is the number of keys that will be touched.",
                     summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
-                    syntax: "key [key ...]", run: exists),
+                    syntax: "key [key ...]", run: { c, o in exists(c, &o, touch: true) }),
         CommandSpec("type", arity: 2, flags: [.readonly, .fast], keys: (1, 1, 1), group: "generic",
                     summary: "Determines the type of value stored at a key.", syntax: "key", run: type),
         CommandSpec("keys", arity: 2, flags: [.readonly], group: "generic", complexity: "O(N) with N being the number of keys in the database",
@@ -50,14 +50,15 @@ enum KeyCommands {
         }
     }
 
-    static func exists(_ c: CommandContext, _ out: inout ReplyWriter) {
+    /// EXISTS, and TOUCH, which is EXISTS noting the access.
+    static func exists(_ c: CommandContext, _ out: inout ReplyWriter, touch: Bool) {
         var found: Int64 = 0
-        for i in 1..<c.args.count where c.lookupRead(c.key(i)) != nil { found += 1 }
+        for i in 1..<c.args.count where c.lookupRead(c.key(i), touch: touch) != nil { found += 1 }
         out.writeIntegerReply(found)
     }
 
     static func type(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let entry = c.lookupRead(c.key(1)) else { out.writeSimpleString("none"); return }
+        guard let entry = c.lookupRead(c.key(1), touch: false) else { out.writeSimpleString("none"); return }
         out.writeSimpleString(entry.value.type.rawValue)
     }
 
@@ -139,7 +140,7 @@ enum KeyCommands {
         }
         if c.lookupWrite(target) != nil && onlyIfAbsent { out.writeIntegerReply(0); return }
         c.engine.keyspace.databases[c.db].remove(source)
-        c.engine.keyspace.databases[c.db].set(target, entry)
+        c.engine.keyspace.databases[c.db].set(target, entry, now: c.now)
         if onlyIfAbsent { out.writeIntegerReply(1) } else { out.writeOK() }
         c.recordVerbatim()
     }
@@ -160,7 +161,7 @@ enum KeyCommands {
         }
         c.engine.flushExpirations(db: target)
         c.engine.keyspace.databases[c.db].remove(key)
-        c.engine.keyspace.databases[target].set(key, entry)
+        c.engine.keyspace.databases[target].set(key, entry, now: c.now)
         c.signalModified(key)
         c.engine.keyspace.databases[target].noteWrite(key)
         out.writeIntegerReply(1)
@@ -219,7 +220,7 @@ enum KeyCommands {
             }
         }
         c.engine.flushExpirations(db: targetDB)
-        c.engine.keyspace.databases[targetDB].set(target, entry)
+        c.engine.keyspace.databases[targetDB].set(target, entry, now: c.now)
         out.writeIntegerReply(1)
         c.recordVerbatim()
     }

@@ -89,7 +89,7 @@ enum CounterCommands {
         }
         guard let text = LongDouble.format(result) else { out.writeError(ErrorReplies.notFloat); return }
         if entry != nil {
-            c.engine.keyspace.databases[c.db].setKeepingTTL(key, .string(ByteString(text)))
+            c.engine.keyspace.databases[c.db].setKeepingTTL(key, .string(ByteString(text)), now: c.now)
         } else {
             c.store(key, .string(ByteString(text)))
         }

@@ -86,7 +86,7 @@ enum StringCommands {
         }
         let value = c.value(2)
         if options.keepTTL {
-            c.engine.keyspace.databases[c.db].setKeepingTTL(key, .string(value))
+            c.engine.keyspace.databases[c.db].setKeepingTTL(key, .string(value), now: c.now)
         } else {
             c.store(key, .string(value), expireAt: expireAt)
         }

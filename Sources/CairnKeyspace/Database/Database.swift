@@ -40,6 +40,10 @@ public struct Database: Sendable {
     @usableFromInline var watched: [Key: [Int64]] = [:]
     /// Watched keys changed since the last drain.
     @usableFromInline var touchedWatched: [Key] = []
+    /// While a rewrite holds a snapshot, reads do not note access times: a read would
+    /// otherwise copy the segment it touches, as a write does (Redis, for the same reason,
+    /// leaves its LRU clocks alone while a fork child runs).
+    public var accessClocksFrozen = false
 
     public init() {}
 
@@ -56,16 +60,29 @@ public struct Database: Sendable {
 
     // MARK: Reading
 
-    /// The live entry for `key`, removing it first if it has expired. O(1) average.
-    @inlinable public mutating func lookup(_ key: Key, now: Int64) -> Entry? {
+    /// The live entry for `key`, removing it first if it has expired, and noting the
+    /// access unless `touch` is false (Redis's LOOKUP_NOTOUCH: TYPE, EXISTS, TTL, OBJECT).
+    /// O(1) average.
+    @inlinable public mutating func lookup(_ key: Key, now: Int64, touch: Bool = true) -> Entry? {
         guard !segments.isEmpty else { return nil }
         let s = Self.segmentIndex(key)
-        guard let entry = segments[s].entry(for: key) else { return nil }
+        guard let i = segments[s].index(of: key) else { return nil }
+        let entry = segments[s][position: i]
         if entry.isExpired(at: now) {
             expire(key, segment: s)
             return nil
         }
+        if touch && !accessClocksFrozen { segments[s].touch(at: i, clock: AccessClock.at(now)) }
         return entry
+    }
+
+    /// Seconds since `key` was last read or written, or nil if it does not exist
+    /// (OBJECT IDLETIME). Does not expire or touch it. O(1) average.
+    public func idleSeconds(_ key: Key, now: Int64) -> Int64? {
+        guard !segments.isEmpty else { return nil }
+        let s = Self.segmentIndex(key)
+        guard let i = segments[s].index(of: key), !segments[s][position: i].isExpired(at: now) else { return nil }
+        return Int64(AccessClock.at(now) &- segments[s].clocks[i])
     }
 
     /// Whether `key` holds a live entry (expiring it if due). O(1) average.
@@ -81,12 +98,13 @@ public struct Database: Sendable {
 
     // MARK: Writing
 
-    /// Stores `entry` under `key`, replacing any previous entry. O(1) average.
-    @inlinable public mutating func set(_ key: Key, _ entry: Entry) {
+    /// Stores `entry` under `key`, replacing any previous entry, accessed at `now`.
+    /// O(1) average.
+    @inlinable public mutating func set(_ key: Key, _ entry: Entry, now: Int64) {
         noteChange(key)
         allocateSegments()
         let s = Self.segmentIndex(key)
-        let old = segments[s].store(entry, for: key)
+        let old = segments[s].store(entry, for: key, clock: AccessClock.at(now))
         if let old {
             if old.isVolatile { adjustVolatile(s, -1) }
         } else {
@@ -97,14 +115,15 @@ public struct Database: Sendable {
 
     /// Replaces the value of an existing key and keeps its expiry; stores a new persistent
     /// key if absent. O(1) average.
-    @inlinable public mutating func setKeepingTTL(_ key: Key, _ value: Value) {
+    @inlinable public mutating func setKeepingTTL(_ key: Key, _ value: Value, now: Int64) {
         noteChange(key)
         allocateSegments()
         let s = Self.segmentIndex(key)
         if let index = segments[s].index(of: key) {
             segments[s][position: index].value = value
+            segments[s].touch(at: index, clock: AccessClock.at(now))
         } else {
-            _ = segments[s].store(Entry(value: value), for: key)
+            _ = segments[s].store(Entry(value: value), for: key, clock: AccessClock.at(now))
             adjustCount(s, 1)
         }
     }
@@ -148,7 +167,7 @@ public struct Database: Sendable {
         var expired = false
         var wasVolatile = false, existed = false
         var isVolatile = false, exists = false
-        let result: R = segments[s].withEntry(for: key) { slot in
+        let result: R = segments[s].withEntry(for: key, clock: AccessClock.at(now)) { slot in
             if let entry = slot, entry.isExpired(at: now) {
                 slot = nil
                 expired = true

@@ -37,6 +37,12 @@ public struct Keyspace: Sendable {
         }
     }
 
+    /// Stops (or resumes) noting access times on reads, while a snapshot is held (see
+    /// `Database.accessClocksFrozen`). O(databases).
+    public mutating func freezeAccessClocks(_ frozen: Bool) {
+        for i in databases.indices { databases[i].accessClocksFrozen = frozen }
+    }
+
     /// Empties every database. O(n) to release the keys.
     public mutating func removeAll() {
         for i in databases.indices { databases[i].removeAll() }

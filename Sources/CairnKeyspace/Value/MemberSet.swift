@@ -81,8 +81,11 @@ public struct MemberSet: Sendable, Equatable, Sequence {
         case .hashed(var positions):
             layout = .scan  // drop the enum's reference so the dictionary mutates in place
             defer { layout = .hashed(positions) }
-            guard positions[member] == nil else { return false }
-            positions[member] = members.count
+            // One hash lookup: an absent member's slot is created holding `count`.
+            let position = members.count
+            var isNew = false
+            Self.claim(&positions[member, default: position]) { isNew = $0 == position }
+            guard isNew else { return false }
             members.append(member)
         }
         return true
@@ -127,6 +130,9 @@ public struct MemberSet: Sendable, Equatable, Sequence {
     }
 
     // MARK: Internals
+
+    /// Reads a dictionary slot through `_modify`, so probing and inserting are one lookup.
+    @inline(__always) static func claim(_ slot: inout Int, _ body: (Int) -> Void) { body(slot) }
 
     /// Where `value` is or would go among the (sorted) intset members. O(log n).
     func intsetSearch(_ value: Int64) -> (found: Bool, at: Int) {

@@ -38,8 +38,9 @@ public struct SortedSet: Sendable, Equatable {
     @usableFromInline enum MemberIndex: Sendable {
         case scan
         /// Members and scores in a dense table whose removals fill the hole with the last
-        /// member, so positions double as a scan cursor (ZSCAN), as in `MemberSet`.
-        case hashed(OrderedDictionary<ByteString, Double>)
+        /// member, so positions double as a scan cursor (ZSCAN), as in `MemberSet`. Boxed
+        /// (`indirect`), so a sorted set stays three words and every `Value` 24 bytes.
+        indirect case hashed(OrderedDictionary<ByteString, Double>)
     }
 
     @usableFromInline var index = MemberIndex.scan

@@ -222,6 +222,7 @@ final class Persistence {
         rewrite = (plan, switchSeq, startedAt, !publish)
         // The snapshot, O(1), handed over through a box the rewriter empties, so the
         // encoder holds the only reference and releases each segment once written.
+        engine.keyspace.freezeAccessClocks(true)
         let handover = NIOLockedValueBox<Keyspace?>(engine.keyspace)
         let fs = writer.files.fs
         let layout = writer.files.layout
@@ -312,6 +313,7 @@ final class Persistence {
     private func finishRewrite(_ result: Result<(bytes: Int, keys: Int, manifest: Manifest), any Error>) {
         guard let current = rewrite else { return }
         rewrite = nil
+        engine.keyspace.freezeAccessClocks(false)
         // Close the old file only when no fsync can still be running on it.
         if writer.syncInFlight == nil { closeRetiredFiles() } else { closeRetiredAfterSync = true }
         switch result {
