@@ -2,11 +2,6 @@ import NIOCore
 import CairnProtocol
 import CairnKeyspace
 import DequeModule
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// SORT and SORT_RO over lists, sets and sorted sets, as Redis 7.0's `sortCommandGeneric`:
 /// numeric (by `strtod`) or ALPHA (byte order) on the elements or on weights looked up by a
@@ -208,16 +203,9 @@ enum SortCommand {
     /// A weight as SORT reads it: `strtod` over the text up to the end (or a NUL byte);
     /// an empty text is 0; NaN and out-of-range values are errors. O(n).
     static func weight(of text: ByteString) -> Double? {
-        var cString = text.bytes.map { CChar(bitPattern: $0) }
-        cString.append(0)
-        return cString.withUnsafeMutableBufferPointer { buffer -> Double? in
-            guard let base = buffer.baseAddress else { return nil }
-            var end: UnsafeMutablePointer<CChar>? = nil
-            errno = 0
-            let value = strtod(base, &end)
-            guard let end, end.pointee == 0, errno != ERANGE, !value.isNaN else { return nil }
-            return value
-        }
+        let r = text.withUnsafeBytes { Score.strtodWhole($0) }
+        guard r.reachedEnd, !r.outOfRange, !r.value.isNaN else { return nil }
+        return r.value
     }
 
     /// Redis's `lookupKeyByPattern`: `#` is the element itself; otherwise the first `*`

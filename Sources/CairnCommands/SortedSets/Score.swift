@@ -14,17 +14,26 @@ enum Score {
     static func parse(_ bytes: some Collection<UInt8>) -> Double? {
         guard let first = bytes.first, bytes.count < 5 * 1024, !bytes.contains(0) else { return nil }
         if first == 32 || (first >= 9 && first <= 13) { return nil }
+        let r = strtodWhole(bytes)
+        guard r.reachedEnd, !r.consumedNothing, !r.value.isNaN else { return nil }
+        if r.outOfRange && (r.value.isInfinite || r.value == 0) { return nil }
+        return r.value
+    }
+
+    /// C's `strtod` over `bytes` as a C string (so it stops at a NUL byte): the value,
+    /// whether it read up to the end, whether it read nothing, and whether it set ERANGE.
+    /// The callers apply their own rules (ZADD's scores, SORT's weights). O(n).
+    static func strtodWhole(_ bytes: some Collection<UInt8>)
+        -> (value: Double, reachedEnd: Bool, consumedNothing: Bool, outOfRange: Bool) {
         var cString = bytes.map { CChar(bitPattern: $0) }
         cString.append(0)
-        return cString.withUnsafeMutableBufferPointer { buffer -> Double? in
-            guard let base = buffer.baseAddress else { return nil }
+        return cString.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return (0, false, true, false) }
             var end: UnsafeMutablePointer<CChar>? = nil
             errno = 0
             let value = strtod(base, &end)
-            guard let end, end.pointee == 0, end != base else { return nil }
-            if errno == ERANGE && (value.isInfinite || value == 0) { return nil }
-            if value.isNaN { return nil }
-            return value
+            let stop = end ?? base
+            return (value, stop.pointee == 0, stop == base, errno == ERANGE)
         }
     }
 
