@@ -192,6 +192,21 @@ FIXED_CASES = [
     ["CLIENT", "KILL", "FOO", "bar"], ["CLIENT", "KILL", "1.2.3.4:5"], ["CLIENT", "KILL", "ADDR", "1.2.3.4:5", "SKIPME", "no"],
     ["HELLO", "3", "x"], ["HELLO", "x"], ["SCAN", "x"], ["SCAN", " 1"], ["SCAN", "1x"], ["SCAN", "0", "COUNT", "0"], ["SCAN", "0", "COUNT", "x"],
     ["SCAN", "0", "MATCH"], ["SCAN", "0", "FOO", "bar"], ["KEYS"], ["RANDOMKEY", "x"], ["SHUTDOWN", "FOO"], ["SHUTDOWN", "ABORT"],
+    # Blocking pops that answer at once: data present, short timeouts, every error.
+    ["RPUSH", "bl", "a", "b"], ["BLPOP", "bl", "0"], ["BRPOP", "nokey", "bl", "0"], ["BLPOP", "nokey", "0.01"],
+    ["BLPOP", "bl", "-1"], ["BLPOP", "bl", "abc"], ["BLPOP", "bl", "1e30"], ["BLPOP", "bl", "inf"], ["BLPOP", "bl", "nan"],
+    ["BLPOP", "bl", " 1"], ["BLPOP", "bl", "9223372036854776"], ["BLPOP", "bl", ""], ["BLPOP", "bl"],
+    ["SET", "bs", "x"], ["BLPOP", "bs", "0"], ["BLPOP", "nokey", "bs", "0"], ["RPUSH", "bl", "c"],
+    ["BLMOVE", "bl", "bs", "LEFT", "LEFT", "0"], ["BLMOVE", "bl", "x", "UP", "LEFT", "0"], ["BLMOVE", "bl", "x", "LEFT", "LEFT", "-1"],
+    ["BLMOVE", "bl", "bl2", "RIGHT", "LEFT", "0"], ["LRANGE", "bl2", "0", "-1"], ["BRPOPLPUSH", "nokey", "x", "0.01"],
+    ["BRPOPLPUSH", "bl2", "bl3", "x"], ["BRPOPLPUSH", "bl2", "bl3", "0"], ["LRANGE", "bl3", "0", "-1"],
+    ["BLMPOP", "0.01", "0", "a", "LEFT"], ["BLMPOP", "0.01", "1", "a", "MIDDLE"], ["BLMPOP", "x", "1", "a", "LEFT"],
+    ["BLMPOP", "0.01", "1", "nokey", "LEFT"], ["BLMPOP", "0", "9223372036854775807", "a", "LEFT"], ["BLMPOP", "0", "-1", "a", "LEFT"],
+    ["RPUSH", "bl4", "1", "2", "3"], ["BLMPOP", "0", "2", "nokey", "bl4", "RIGHT", "COUNT", "2"], ["BLMPOP", "0", "1", "bl4", "LEFT", "COUNT", "0"],
+    ["BLMPOP", "0", "1", "bs", "LEFT"], ["BZPOPMIN", "nokey", "0.01"], ["ZADD", "bz", "1", "a", "2", "b", "3", "c"],
+    ["BZPOPMAX", "bz", "0"], ["BZPOPMIN", "nokey", "bz", "0"], ["BZMPOP", "0", "1", "bz", "MIN", "COUNT", "5"], ["BZMPOP", "0.01", "1", "bz", "MIN", "COUNT", "0"],
+    ["BZPOPMIN", "bs", "0"], ["BZMPOP", "0.01", "1", "bs", "MAX"], ["BZMPOP", "0.01", "1", "bz", "SIDEWAYS"],
+    ["CLIENT", "UNBLOCK", "999999"], ["CLIENT", "UNBLOCK", "x"], ["CLIENT", "UNBLOCK", "1", "foo"], ["CLIENT", "UNBLOCK", "999999", "ERROR"],
 ]
 
 

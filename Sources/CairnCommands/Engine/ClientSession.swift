@@ -1,4 +1,4 @@
-import CairnKeyspace
+public import CairnKeyspace
 /// The state of one connected client that commands can see and change: its database,
 /// its name, what it ran last. Owned by the engine's event loop; never shared.
 public final class ClientSession {
@@ -15,8 +15,8 @@ public final class ClientSession {
     public var lastCommand: CommandSpec?
     /// Reply protocol chosen with HELLO: 2 or 3.
     public var protocolVersion = 2
-    /// Set by QUIT: close once the replies so far are written.
-    public var closeAfterReply = false
+    /// What the client is doing besides running commands as they come (see `ClientState`).
+    public var state = ClientState.normal
     /// The MULTI block being queued, if any.
     public var transaction: Transaction?
     /// Keys this client WATCHes.
@@ -34,6 +34,40 @@ public final class ClientSession {
         self.localAddress = localAddress
         self.createdAt = now
         self.lastInteraction = now
+    }
+}
+
+/// A client's state. MULTI is not a case: a client queueing a transaction is otherwise
+/// normal (its `transaction` holds the queue). Pub/sub's `subscribed` and MONITOR's
+/// `monitoring` join as their commands are built.
+public enum ClientState {
+    case normal
+    /// Parked by a blocking command until a key it waits on is ready, its deadline
+    /// passes, CLIENT UNBLOCK, or it disconnects. Its further requests wait unread.
+    case blocked(BlockedRequest)
+    /// QUIT (or CLIENT KILL of itself): close once the replies so far are written.
+    case closing
+
+    public var isBlocked: Bool {
+        if case .blocked = self { return true }
+        return false
+    }
+}
+
+/// What a blocked client waits for, and what to run again when it may be served.
+public struct BlockedRequest {
+    /// The blocking command's arguments, copied out of the decoder's buffer.
+    public let command: [[UInt8]]
+    /// The database it was sent to, and the keys it waits on there.
+    public let db: Int
+    public let keys: [Key]
+    /// Unix ms after which it gets its timeout reply; 0: never.
+    public let deadline: Int64
+    /// What it answers on timeout: a null array (BLPOP, BZPOPMIN, BLMPOP…) or null bulk (BLMOVE).
+    public let timeoutReply: TimeoutReply
+
+    public enum TimeoutReply: Sendable {
+        case nullArray, nullBulk
     }
 }
 

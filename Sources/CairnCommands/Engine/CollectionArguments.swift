@@ -6,11 +6,11 @@ enum CollectionArguments {
     /// `numkeys key [key ...] <WHERE> [COUNT count]` of LMPOP and ZMPOP: the keys' argument
     /// positions, the index of the WHERE word (checked by the caller) and the count.
     /// Nil after replying an error. O(arguments).
-    static func multiPop(_ c: CommandContext, _ out: inout ReplyWriter) -> (keys: Range<Int>, whereIndex: Int, count: Int)? {
-        guard let numkeys = c.args.int64(1), numkeys > 0 else { out.writeError("ERR numkeys should be greater than 0"); return nil }
+    static func multiPop(_ c: CommandContext, numkeysAt: Int = 1, _ out: inout ReplyWriter) -> (keys: Range<Int>, whereIndex: Int, count: Int)? {
+        guard let numkeys = c.args.int64(numkeysAt), numkeys > 0 else { out.writeError("ERR numkeys should be greater than 0"); return nil }
         // Compared without adding: numkeys may be anything up to Int64.max.
-        guard numkeys <= Int64(c.args.count - 3) else { out.writeError(ErrorReplies.syntax); return nil }
-        let whereIndex = 2 + Int(numkeys)
+        guard numkeys <= Int64(c.args.count - numkeysAt - 2) else { out.writeError(ErrorReplies.syntax); return nil }
+        let whereIndex = numkeysAt + 1 + Int(numkeys)
         var count = 1
         var i = whereIndex + 1
         while i < c.args.count {
@@ -19,7 +19,7 @@ enum CollectionArguments {
             count = Int(clamping: n)
             i += 2
         }
-        return (2..<whereIndex, whereIndex, count)
+        return ((numkeysAt + 1)..<whereIndex, whereIndex, count)
     }
 
     /// The optional `count` of LPOP, RPOP, SPOP, ZPOPMIN and ZPOPMAX (argument 2): `.some(nil)`

@@ -31,6 +31,12 @@ public final class Engine {
     public private(set) var clients: [Int64: ClientSession] = [:]
     /// Watches in force over all clients; zero means there are no changes to hand out.
     var watchCount = 0
+    /// Clients parked by blocking commands (Engine+Blocking).
+    var blocked = BlockedClients()
+    /// Whether the command now running may park its client.
+    var blockingMode = BlockingMode.allowed
+    /// Set by a command re-run for a parked client when it found nothing again.
+    var retryFoundNothing = false
     /// Current time in Unix milliseconds; replaceable in tests.
     public var clock: () -> Int64
     private var nextClientID: Int64 = 1
@@ -57,6 +63,7 @@ public final class Engine {
     /// Forgets a closed connection. O(1).
     public func disconnect(_ session: ClientSession) {
         unwatchAll(session)
+        unparkOnDisconnect(session)
         clients[session.id] = nil
     }
 
@@ -65,6 +72,7 @@ public final class Engine {
     /// Runs one request and appends its reply to `out`; inside MULTI, queues it instead.
     /// O(the command's own cost).
     public func execute(_ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
+        defer { if blocked.count > 0 { serveBlockedClients() } }
         guard !client.replyControl.isEmpty else {
             dispatch(args, client: client, into: &out)
             client.replyControl.commandEnded()

@@ -1,4 +1,5 @@
 public import CairnConfig
+public import NIOCore
 
 /// What the commands need from the process around them: facts about the process and
 /// requests only the server can carry out. The server layer implements it; tests use a
@@ -24,6 +25,11 @@ public protocol ServerHooks: AnyObject {
     func killClients(_ ids: [Int64])
     /// CONFIG SET changed live settings; the server applies what it owns.
     func settingsDidChange(from old: Settings, to new: Settings)
+    /// A reply produced outside the client's own read — a blocked client served by
+    /// another's write, or unblocked — for the client's connection to send after the
+    /// replies it already has. The engine logged the reply's effects in this turn, so the
+    /// connection treats it as a write's reply (it waits for the log when fsyncs do).
+    func deliver(_ reply: ByteBuffer, to client: Int64)
 }
 
 public struct ProcessInfoFacts: Sendable {

@@ -69,7 +69,7 @@ enum ListCommands {
                     syntax: "source destination", run: { c, o in move(c, &o, fromHead: false, toHead: true) }),
         CommandSpec("lmpop", arity: -4, flags: [.write], keys: (0, 0, 0), group: "list", since: "7.0.0",
                     complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
-                    summary: "Pop elements from a list", syntax: "numkeys key [key ...] LEFT|RIGHT [COUNT count]", run: mpop),
+                    summary: "Pop elements from a list", syntax: "numkeys key [key ...] LEFT|RIGHT [COUNT count]", run: { c, o in mpop(c, &o) }),
     ]
 
     // MARK: Reading
@@ -317,11 +317,19 @@ enum ListCommands {
 
     /// Pops from the source and pushes onto the destination (the same list rotates).
     /// The destination's type is checked before anything is popped, as Redis does.
-    static func move(_ c: CommandContext, _ out: inout ReplyWriter, fromHead: Bool, toHead: Bool) {
+    /// Logged as LMOVE (RPOPLPUSH and the blocking forms too). With `blockUntil` (BLMOVE,
+    /// BRPOPLPUSH: a deadline) an absent source parks the client instead of answering nil.
+    static func move(_ c: CommandContext, _ out: inout ReplyWriter, fromHead: Bool, toHead: Bool, blockUntil: Int64? = nil) {
         let source = c.key(1), destination = c.key(2)
         switch c.read(source, as: Elements.self, &out) {
         case .refused: return
-        case .absent: out.writeNull(); return
+        case .absent:
+            if let deadline = blockUntil {
+                c.engine.block(c, on: [source], deadline: deadline, timeoutReply: .nullArray, refusedReply: .nullBulk, &out)
+            } else {
+                out.writeNull()
+            }
+            return
         case .found: break
         }
         if case .refused = c.read(destination, as: Elements.self, &out) { return }
@@ -335,17 +343,30 @@ enum ListCommands {
         c.signalModified(source)
         c.signalModified(destination)
         out.writeBulk(element)
-        c.recordVerbatim()
+        c.record([.word("LMOVE"), .bytes(source.bytes), .bytes(destination.bytes),
+                  .word(fromHead ? "LEFT" : "RIGHT"), .word(toHead ? "LEFT" : "RIGHT")])
     }
 
     /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first
     /// non-empty list; logged as the LPOP/RPOP key count it became.
-    static func mpop(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let (keys, sideIndex, count) = CollectionArguments.multiPop(c, &out) else { return }
+    /// BLMPOP timeout numkeys …: the same, the options parsed first and then the
+    /// timeout (Redis's order); nothing to pop parks the client.
+    static func mpop(_ c: CommandContext, _ out: inout ReplyWriter, blocking: Bool = false) {
+        guard let (keys, sideIndex, count) = CollectionArguments.multiPop(c, numkeysAt: blocking ? 2 : 1, &out) else { return }
         guard let head = side(c.args, sideIndex) else { out.writeError(ErrorReplies.syntax); return }
+        var deadline: Int64 = 0
+        if blocking {
+            guard let d = BlockingTimeout.deadline(c, argument: 1, &out) else { return }
+            deadline = d
+        }
         switch c.popFirst(keys, as: Elements.self, &out, { popElements(&$0, head: head, count: count) }) {
         case .refused: return
-        case .none: out.writeNullArray()
+        case .none:
+            if blocking {
+                c.engine.block(c, on: keys.map(c.key), deadline: deadline, timeoutReply: .nullArray, &out)
+            } else {
+                out.writeNullArray()
+            }
         case .popped(let key, let popped):
             out.writeArrayHeader(2)
             out.writeBulk(key.bytes)

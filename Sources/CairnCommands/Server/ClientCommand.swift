@@ -27,6 +27,10 @@ enum ClientCommand {
                         run: kill),
             CommandSpec("client|reply", arity: 3, flags: [.noscript, .loading, .stale], group: "connection", since: "3.2.0",
                         summary: "Instruct the server whether to reply to commands", syntax: "ON | OFF | SKIP", run: reply),
+            CommandSpec("client|unblock", arity: -3, flags: [.admin, .noscript, .loading, .stale], group: "connection", since: "5.0.0",
+                        complexity: "O(log N) where N is the number of client connections",
+                        summary: "Unblocks a client blocked by a blocking command from a different connection.",
+                        syntax: "client-id [TIMEOUT | ERROR]", run: unblock),
             CommandSpec("client|help", arity: 2, flags: [.loading, .stale], group: "connection", since: "5.0.0",
                         summary: "Returns helpful text about the different subcommands.", run: help),
         ],
@@ -152,7 +156,7 @@ enum ClientCommand {
             out.writeIntegerReply(Int64(killed))
         }
         if !others.isEmpty { c.engine.hooks?.killClients(others) }
-        if killsCaller { c.client.closeAfterReply = true }
+        if killsCaller { c.client.state = .closing }
     }
 
     /// CLIENT REPLY ON (+OK) / OFF / SKIP (no reply); SKIP does nothing while OFF.
@@ -174,8 +178,24 @@ enum ClientCommand {
         let age = (now - s.createdAt) / 1000
         let idle = (now - s.lastInteraction) / 1000
         return "id=\(s.id) addr=\(s.address) laddr=\(s.localAddress) fd=-1 name=\(s.name) age=\(age) idle=\(idle) "
-            + "flags=\(s.transaction == nil ? "N" : "x") db=\(s.db) sub=0 psub=0 ssub=0 multi=\(s.transaction?.count ?? -1) qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
+            + "flags=\(s.state.isBlocked ? "b" : (s.transaction == nil ? "N" : "x")) db=\(s.db) sub=0 psub=0 ssub=0 multi=\(s.transaction?.count ?? -1) qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
             + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=default redir=-1 resp=\(s.protocolVersion)\n"
+    }
+
+    /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was parked (it then gets its
+    /// timeout reply, or `-UNBLOCKED`), else 0.
+    static func unblock(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let id = c.args.int64(2) else { out.writeError(ErrorReplies.notInteger); return }
+        var asError = false
+        if c.args.count == 4 {
+            if c.args.equals(3, lowercase: "error") { asError = true }
+            else if !c.args.equals(3, lowercase: "timeout") {
+                out.writeError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"); return
+            }
+        } else if c.args.count > 4 {
+            out.writeError(ErrorReplies.syntax); return
+        }
+        out.writeIntegerReply(c.engine.unblockClient(id, asError: asError) ? 1 : 0)
     }
 
     static func help(_ c: CommandContext, _ out: inout ReplyWriter) {
@@ -196,6 +216,7 @@ enum ClientCommand {
             "    * ID <client-id> [<client-id> ...]", "      Return clients of specified IDs only.",
             "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
             "SETNAME <name>", "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
             "HELP", "    Print this help.",
         ]
         out.writeArrayHeader(lines.count)

@@ -32,7 +32,7 @@ enum ConnectionCommands {
 
     static func quit(_ c: CommandContext, _ out: inout ReplyWriter) {
         out.writeOK()
-        c.client.closeAfterReply = true
+        c.client.state = .closing
     }
 
     static func select(_ c: CommandContext, _ out: inout ReplyWriter) {

@@ -68,7 +68,7 @@ enum InfoCommand {
             fields = [
                 ("connected_clients", String(e.clients.count)),
                 ("maxclients", String(e.settings.maxclients)),
-                ("blocked_clients", "0"),
+                ("blocked_clients", String(e.blockedClientCount)),
                 ("tracking_clients", "0"),
             ]
         case "memory":

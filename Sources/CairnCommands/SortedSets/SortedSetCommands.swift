@@ -113,7 +113,7 @@ enum SortedSetCommands {
         CommandSpec("zmpop", arity: -4, flags: [.write], keys: (0, 0, 0), group: "sorted_set", since: "7.0.0",
                     complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
                     summary: "Remove and return members with scores in a sorted set", syntax: "numkeys key [key ...] MIN|MAX [COUNT count]",
-                    run: multiPop),
+                    run: { c, o in multiPop(c, &o) }),
         CommandSpec("zrandmember", arity: -2, flags: [.readonly], keys: (1, 1, 1), group: "sorted_set", since: "6.2.0",
                     complexity: "O(N) where N is the number of members returned",
                     summary: "Get one or multiple random elements from a sorted set", syntax: "key [count [WITHSCORES]]", run: randomMember),
@@ -497,15 +497,27 @@ enum SortedSetCommands {
     }
 
     /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: logged as the ZPOPMIN/ZPOPMAX it became.
-    static func multiPop(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let (keys, sideIndex, count) = CollectionArguments.multiPop(c, &out) else { return }
+    /// BZMPOP timeout numkeys …: the same, the options parsed first and then the
+    /// timeout (Redis's order); nothing to pop parks the client.
+    static func multiPop(_ c: CommandContext, _ out: inout ReplyWriter, blocking: Bool = false) {
+        guard let (keys, sideIndex, count) = CollectionArguments.multiPop(c, numkeysAt: blocking ? 2 : 1, &out) else { return }
         let max: Bool
         if c.args.equals(sideIndex, lowercase: "min") { max = false }
         else if c.args.equals(sideIndex, lowercase: "max") { max = true }
         else { out.writeError(ErrorReplies.syntax); return }
+        var deadline: Int64 = 0
+        if blocking {
+            guard let d = BlockingTimeout.deadline(c, argument: 1, &out) else { return }
+            deadline = d
+        }
         switch c.popFirst(keys, as: SortedSet.self, &out, { popEntries(&$0, max: max, count: count) }) {
         case .refused: return
-        case .none: out.writeNullArray()
+        case .none:
+            if blocking {
+                c.engine.block(c, on: keys.map(c.key), deadline: deadline, timeoutReply: .nullArray, &out)
+            } else {
+                out.writeNullArray()
+            }
         case .popped(let key, let popped):
             out.writeArrayHeader(2)
             out.writeBulk(key.bytes)

@@ -23,6 +23,8 @@ public struct CommandFlags: OptionSet, Sendable {
     /// Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, QUIT).
     /// Cairn's own flag; COMMAND INFO does not show it.
     public static let runsInTransaction = CommandFlags(rawValue: 1 << 8)
+    /// May park its client until a key is ready (Redis's `blocking`).
+    public static let blocking = CommandFlags(rawValue: 1 << 10)
 
     var names: [String] {
         var out: [String] = []
@@ -35,6 +37,7 @@ public struct CommandFlags: OptionSet, Sendable {
         if contains(.stale) { out.append("stale") }
         if contains(.noMulti) { out.append("no_multi") }
         if contains(.fast) { out.append("fast") }
+        if contains(.blocking) { out.append("blocking") }
         return out
     }
 }

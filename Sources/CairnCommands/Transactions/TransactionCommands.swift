@@ -61,9 +61,13 @@ enum TransactionCommands {
         }
         let mark = engine.propagation.beginTransaction()
         out.writeArrayHeader(transaction.commands.count)
+        // Blocking commands answer at once inside a transaction, as in Redis.
+        let mode = engine.blockingMode
+        engine.blockingMode = .refused
         for command in transaction.commands {
             engine.dispatch(Arguments(command), client: c.client, into: &out)
         }
+        engine.blockingMode = mode
         engine.propagation.endTransaction(mark)
     }
 }

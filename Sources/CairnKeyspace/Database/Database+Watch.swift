@@ -34,8 +34,10 @@ extension Database {
     /// counts it). O(1) average; one branch if nothing is watched.
     @inlinable public mutating func noteWrite(_ key: Key) { noteChange(key) }
 
-    /// Records a change to `key` if it is watched. O(1) average; one branch if nothing is.
+    /// Records a change to `key` if it is watched or waited on (Database+Blocking). O(1)
+    /// average; two branches if neither.
     @inlinable mutating func noteChange(_ key: Key) {
         if !watched.isEmpty, watched[key] != nil { touchedWatched.append(key) }
+        noteReady(key)
     }
 }

@@ -40,6 +40,10 @@ public struct Database: Sendable {
     @usableFromInline var watched: [Key: [Int64]] = [:]
     /// Watched keys changed since the last drain.
     @usableFromInline var touchedWatched: [Key] = []
+    /// Keys blocked clients wait on, with how many wait (see Database+Blocking).
+    @usableFromInline var waitedOn: [Key: Int] = [:]
+    /// Waited-on keys changed since the last drain.
+    @usableFromInline var readyKeys: [Key] = []
     /// While a rewrite holds a snapshot, reads do not note access times: a read would
     /// otherwise copy the segment it touches, as a write does (Redis, for the same reason,
     /// leaves its LRU clocks alone while a fork child runs).

@@ -24,6 +24,16 @@ public struct Keyspace: Sendable {
     public mutating func swapDatabases(_ a: Int, _ b: Int) {
         guard a != b, databases.indices.contains(a), databases.indices.contains(b) else { return }
         databases.swapAt(a, b)
+        // Blocked clients wait on a database number, like watches: the waits stay, and
+        // keys now present that someone waits on are ready (Redis's scanDatabaseForReadyKeys).
+        let waitedA = databases[a].waitedOn, readyA = databases[a].readyKeys
+        databases[a].waitedOn = databases[b].waitedOn
+        databases[a].readyKeys = databases[b].readyKeys
+        databases[b].waitedOn = waitedA
+        databases[b].readyKeys = readyA
+        for i in [a, b] {
+            for key in databases[i].waitedOn.keys where databases[i].peek(key) != nil { databases[i].readyKeys.append(key) }
+        }
         let watchedA = databases[a].watched, touchedA = databases[a].touchedWatched
         databases[a].watched = databases[b].watched
         databases[a].touchedWatched = databases[b].touchedWatched

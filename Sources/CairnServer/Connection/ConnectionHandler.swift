@@ -41,6 +41,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var closeWhenFlushed = false
     /// Since when (Unix ms) the unsent replies have been over the soft output limit.
     private var overSoftLimitSince: Int64?
+    /// While the client is parked by a blocking command with a timeout: the timer that
+    /// gives it its timeout reply.
+    private var blockTimer: Scheduled<Void>?
 
     init(engine: Engine, runtime: ServerRuntime, flusher: ReplyFlusher, allocator: ByteBufferAllocator) {
         self.engine = engine
@@ -75,6 +78,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        cancelBlockTimer()
         if let session {
             runtime.unregister(id: session.id)
             engine.disconnect(session)
@@ -93,9 +97,20 @@ final class ConnectionHandler: ChannelInboundHandler {
         } else {
             pending?.writeBuffer(&incoming)
         }
+        session.lastInteraction = engine.clock()
+        if session.state.isBlocked {
+            // A parked client's requests wait, unread, until it is unblocked (as in Redis).
+            enforceQueryBufferLimit(session, buffered: pending?.readableBytes ?? 0)
+            return
+        }
+        processPending(context, session)
+    }
+
+    /// Decodes and runs the buffered requests, until they run out, the client is parked
+    /// by a blocking command, or the connection is closing.
+    private func processPending(_ context: ChannelHandlerContext, _ session: ClientSession) {
         guard var buffer = pending else { return }
         pending = nil
-        session.lastInteraction = engine.clock()
         decoder.maxBulkLength = engine.settings.protoMaxBulkLen
         // One read can hold thousands of requests, each answering a large value: the hard
         // output limit is checked as replies are produced, not only when they are flushed.
@@ -116,7 +131,11 @@ final class ConnectionHandler: ChannelInboundHandler {
             let logged = engine.propagation.recordedBytes
             engine.execute(args, client: session, into: &replies)
             if engine.propagation.recordedBytes != logged { loggedSinceFlush = true }
-            if session.closeAfterReply { finishAfterReplies(); break }
+            if case .closing = session.state { finishAfterReplies(); break }
+            if case .blocked(let request) = session.state {
+                startBlockTimer(context, deadline: request.deadline)
+                break
+            }
             if hardLimit > 0 && unsentBefore + replies.readableBytes >= hardLimit {
                 enforceOutputLimit(context)
                 break
@@ -124,16 +143,70 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         if closing { return }
         let buffered = buffer.readableBytes + (decoder.isMidRequest ? args.byteCount : 0)
-        if buffered > engine.settings.clientQueryBufferLimit {
-            runtime.logger.warning("Closing client \(session.address) that reached max query buffer length (\(buffered) bytes)")
-            finishAfterReplies()
-            return
-        }
+        if enforceQueryBufferLimit(session, buffered: buffered) { return }
         session.queryBufferLength = buffer.readableBytes
         if buffer.readableBytes > 0 {
             buffer.discardReadBytes()
             pending = buffer
         }
+    }
+
+    /// Closes a client whose unprocessed input passed client-query-buffer-limit. Returns
+    /// whether it did.
+    @discardableResult
+    private func enforceQueryBufferLimit(_ session: ClientSession, buffered: Int) -> Bool {
+        guard buffered > engine.settings.clientQueryBufferLimit else { return false }
+        runtime.logger.warning("Closing client \(session.address) that reached max query buffer length (\(buffered) bytes)")
+        finishAfterReplies()
+        return true
+    }
+
+    // MARK: Blocking
+
+    /// A reply made for this client outside its own read (it was served or unblocked):
+    /// sent after the replies it has, as a write's reply (it waits for the log when
+    /// fsyncs do); then the requests it sent meanwhile are processed, on the next tick —
+    /// never inside the command of the client whose write served it.
+    func deliver(_ reply: ByteBuffer) {
+        guard let context, !closing else { return }
+        cancelBlockTimer()
+        var reply = reply
+        replies.buffer.writeBuffer(&reply)
+        loggedSinceFlush = true
+        queueFlush()
+        context.eventLoop.assumeIsolated().execute { [weak self] in self?.resume() }
+    }
+
+    /// Continues with the requests that arrived while the client was parked.
+    private func resume() {
+        guard let context, let session, !closing, !session.state.isBlocked else { return }
+        processPending(context, session)
+        queueFlush()
+    }
+
+    private func startBlockTimer(_ context: ChannelHandlerContext, deadline: Int64) {
+        cancelBlockTimer()
+        guard deadline != 0 else { return }
+        let wait = max(0, deadline - engine.clock())
+        blockTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(wait)) { [weak self] in
+            self?.blockDeadlinePassed()
+        }
+    }
+
+    private func blockDeadlinePassed() {
+        blockTimer = nil
+        guard let context, let session, case .blocked(let request) = session.state else { return }
+        if let reply = engine.timeOutBlockedClient(session.id, now: engine.clock()) {
+            deliver(reply)
+        } else {
+            // The clock has not reached the deadline yet (timers may fire a little early).
+            startBlockTimer(context, deadline: request.deadline)
+        }
+    }
+
+    private func cancelBlockTimer() {
+        blockTimer?.cancel()
+        blockTimer = nil
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -274,6 +347,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// CLIENT KILL from another connection: gone from the engine at once (a CLIENT LIST
     /// in the same turn no longer shows it), closed now, unwritten replies dropped.
     func kill() {
+        cancelBlockTimer()
         if let session { engine.disconnect(session) }
         session = nil
         replies.buffer.clear()

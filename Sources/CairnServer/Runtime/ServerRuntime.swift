@@ -91,6 +91,10 @@ final class ServerRuntime: ServerHooks {
         onSettingsChange(old, new)
     }
 
+    func deliver(_ reply: ByteBuffer, to client: Int64) {
+        connections[client]?.deliver(reply)
+    }
+
     /// Bytes handed out by malloc and not yet freed.
     static func heapInUse() -> Int {
         Int(cairn_heap_in_use())
