@@ -99,6 +99,11 @@ let package = Package(
         .testTarget(name: "CairnProtocolTests", dependencies: ["CairnTestSupport", "CairnProtocol"], swiftSettings: strict),
         .testTarget(name: "CairnKeyspaceTests", dependencies: ["CairnKeyspace"], swiftSettings: strict),
         .testTarget(name: "CairnConfigTests", dependencies: ["CairnTestSupport", "CairnConfig", "CairnProtocol"], swiftSettings: strict),
+        // Connections without sockets: ConnectionHandler on SwiftNIO's EmbeddedChannel.
+        .testTarget(name: "CairnServerTests", dependencies: ["CairnServer", "CairnCommands", "CairnProtocol", "CairnConfig",
+                                                            .product(name: "NIOCore", package: "swift-nio"),
+                                                            .product(name: "NIOEmbedded", package: "swift-nio"),
+                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "CairnCommandsTests", dependencies: ["CairnTestSupport", "CairnCommands", "CairnProtocol", "CairnKeyspace", "CairnConfig",
                                                               .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
     ],
