@@ -18,7 +18,7 @@ struct BlockedClients {
     mutating func park(_ client: ClientSession, _ request: BlockedRequest, in keyspace: inout Keyspace) {
         client.state = .blocked(request)
         count += 1
-        for key in Set(request.keys) {
+        for key in Self.distinct(request.keys) {
             queues[WaitKey(db: request.db, key: key), default: []].append(client.id)
             keyspace.databases[request.db].addWaiter(on: key)
         }
@@ -31,7 +31,7 @@ struct BlockedClients {
         guard case .blocked(let request) = client.state else { return nil }
         client.state = .normal
         count -= 1
-        for key in Set(request.keys) {
+        for key in Self.distinct(request.keys) {
             let wait = WaitKey(db: request.db, key: key)
             if var queue = queues[wait], let i = queue.firstIndex(of: client.id) {
                 queue.remove(at: i)
@@ -40,6 +40,11 @@ struct BlockedClients {
             keyspace.databases[request.db].removeWaiter(on: key)
         }
         return request
+    }
+
+    /// The keys without repeats (BLPOP k k waits once on k). O(keys); no set for one key.
+    static func distinct(_ keys: [Key]) -> [Key] {
+        keys.count < 2 ? keys : Array(Set(keys))
     }
 
     /// The clients waiting on `key` of `db`, first come first. O(waiters).

@@ -64,7 +64,11 @@ extension Engine {
     /// it answered (and so is no longer parked). O(the command).
     private func serveAgain(_ client: ClientSession) -> Bool {
         guard case .blocked(let request) = client.state else { return false }
-        var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 64))
+        // One scratch buffer for every served reply: the connection copies the bytes.
+        var out = ReplyWriter(buffer: servedReplyScratch)
+        servedReplyScratch = ByteBuffer()
+        out.buffer.clear()
+        defer { servedReplyScratch = out.buffer }
         let mode = blockingMode
         blockingMode = .retrying
         retryFoundNothing = false

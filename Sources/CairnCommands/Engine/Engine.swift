@@ -37,6 +37,8 @@ public final class Engine {
     var blockingMode = BlockingMode.allowed
     /// Set by a command re-run for a parked client when it found nothing again.
     var retryFoundNothing = false
+    /// Where served blocked clients' replies are written before delivery (reused).
+    var servedReplyScratch = ByteBufferAllocator().buffer(capacity: 256)
     /// Current time in Unix milliseconds; replaceable in tests.
     public var clock: () -> Int64
     private var nextClientID: Int64 = 1

@@ -174,7 +174,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         replies.buffer.writeBuffer(&reply)
         loggedSinceFlush = true
         queueFlush()
-        context.eventLoop.assumeIsolated().execute { [weak self] in self?.resume() }
+        if pending != nil {
+            context.eventLoop.assumeIsolated().execute { [weak self] in self?.resume() }
+        }
     }
 
     /// Continues with the requests that arrived while the client was parked.
