@@ -83,7 +83,7 @@ class Connection:
         if kind == b"%":
             items = [self._read(raw) for _ in range(2 * int(rest))]
             return dict(zip(items[0::2], items[1::2])) if all(not isinstance(k, (list, dict)) for k in items[0::2]) else items
-        if kind == b"~":
+        if kind in (b"~", b">"):  # a set; a push frame (pub/sub)
             return [self._read(raw) for _ in range(int(rest))]
         if kind in (b"=", b"!"):
             data = self._exact(int(rest) + 2)

@@ -216,9 +216,13 @@ FIXED_CASES = [
 UNORDERED = {"KEYS", "SMEMBERS", "SINTER", "SUNION", "SDIFF", "SPOP", "SRANDMEMBER"}
 
 
-def normalize(command, reply):
+def unordered(command):
     name = command[0].upper() if command else ""
-    if name in UNORDERED and isinstance(reply, list):
+    return name in UNORDERED or (name == "PUBSUB" and len(command) > 1 and command[1].upper() in ("CHANNELS", "SHARDCHANNELS"))
+
+
+def normalize(command, reply):
+    if unordered(command) and isinstance(reply, list):
         return ("set", tuple(sorted(reply)))
     return reply
 
@@ -234,7 +238,7 @@ def compare(cairn_conn, redis_conn, command, context=""):
         # Rounded to seconds: a few ms apart, the two servers can round differently.
         assert abs(c_parsed - r_parsed) <= 1, f"{context} {command}: TTL {c_parsed} vs {r_parsed}"
         return
-    if name in UNORDERED:
+    if unordered(command):
         assert normalize(command, c_parsed) == normalize(command, r_parsed), f"{context} {command}: cairn {c_raw!r} != redis {r_raw!r}"
         return
     assert c_raw == r_raw, f"{context} {command}: cairn {c_raw!r} != redis {r_raw!r}"
@@ -376,6 +380,60 @@ def test_sort_replies_exactly_like_redis(cairn, redis_server):
             compare(c, r, command)
         for conn in (c, r):
             send(conn, ["FLUSHALL"])
+
+
+# Pub/sub reply streams: a subscribing connection (RESP2, then RESP3) and a publisher,
+# on both servers; every byte each connection receives is compared. Unsubscribing from
+# everything at once is done with one subscription left (Redis's order over several is
+# its hash table's).
+PUBSUB_SUBSCRIBER = [
+    ["UNSUBSCRIBE"], ["PUNSUBSCRIBE"], ["SUNSUBSCRIBE"], (["SUBSCRIBE", "a", "b", "a"], 3), ["GET", "x"], ["SET", "x", "1"],
+    ["PING"], ["PING", "hi"], ["PING", "a", "b"], ["PUBLISH", "a", "m"], ["PUBSUB", "NUMPAT"], ["MULTI"], ["UNSUBSCRIBE", "b"],
+    (["PSUBSCRIBE", "h*llo", "n[ae]ws"], 2), ["SSUBSCRIBE", "s1"], ["SUNSUBSCRIBE"], ["PUNSUBSCRIBE", "h*llo"], ["PUNSUBSCRIBE"],
+    ["UNSUBSCRIBE", "zzz"], ["UNSUBSCRIBE"], ["GET", "x"], ["PUBSUB", "CHANNELS"], ["PUBSUB", "NUMSUB", "a", "b"],
+    ["PUBSUB", "NUMSUB"], ["PUBSUB", "SHARDNUMSUB", "s1"], ["PUBSUB", "FOO"], ["PUBSUB", "CHANNELS", "a", "b"],
+    ["PUBSUB", "SHARDCHANNELS", "a", "b"], ["PUBSUB", "NUMPAT", "x"], ["PUBSUB"],
+    ["SUBSCRIBE"], ["PSUBSCRIBE"], ["SPUBLISH", "s1", "m"], (["SUBSCRIBE", "news", "other"], 2), ["PSUBSCRIBE", "n*"],
+]
+PUBSUB_PUBLISHER = [
+    ["PUBLISH", "news", "hello"], ["PUBLISH", "nothing", "x"], ["PUBSUB", "CHANNELS"], ["PUBSUB", "CHANNELS", "n*"],
+    ["PUBSUB", "NUMSUB", "news", "other", "none"], ["PUBSUB", "NUMPAT"], ["SPUBLISH", "news", "x"],
+]
+
+
+def compare_all(cairn_conn, redis_conn, case, context):
+    """A case is a command, or (command, number of replies it gets)."""
+    command, n = case if isinstance(case, tuple) else (case, 1)
+    compare(cairn_conn, redis_conn, command, context)
+    compare_pushed(cairn_conn, redis_conn, n - 1)
+
+
+def test_pubsub_reply_streams_are_identical_to_redis(cairn, redis_server):
+    with Connection(cairn.port) as cs, Connection(redis_server.port) as rs, \
+            Connection(cairn.port) as cp, Connection(redis_server.port) as rp:
+        for case in PUBSUB_SUBSCRIBER:
+            compare_all(cs, rs, case, "subscriber")
+        for case in PUBSUB_PUBLISHER:
+            compare_all(cp, rp, case, "publisher")
+        # What the subscriber received: "news" once for the channel and once for n*, and
+        # "nothing" for n*.
+        compare_pushed(cs, rs, 3)
+        # RESP3: confirmations and messages are push frames; other commands still work.
+        for conn in (cs, rs):
+            for command in (["UNSUBSCRIBE", "news"], ["UNSUBSCRIBE"], ["PUNSUBSCRIBE"], ["HELLO", "3"]):
+                send(conn, command)
+        for command in [["SUBSCRIBE", "c"], ["GET", "x"], ["PSUBSCRIBE", "c*"], (["PUBLISH", "c", "self"], 3), ["UNSUBSCRIBE", "c"],
+                        ["PUNSUBSCRIBE"], ["SUNSUBSCRIBE"], ["PING"], ["SUBSCRIBE", "c"]]:
+            compare_all(cs, rs, command, "resp3 subscriber")
+        compare(cp, rp, ["PUBLISH", "c", "to-resp3"], "publisher")
+        compare_pushed(cs, rs, 1)
+
+
+def compare_pushed(cairn_conn, redis_conn, n):
+    for _ in range(n):
+        c_raw = cairn_conn.read_reply()[1]
+        r_raw = redis_conn.read_reply()[1]
+        assert c_raw == r_raw, f"pushed: cairn {c_raw!r} != redis {r_raw!r}"
 
 
 # MULTI / EXEC / DISCARD: queueing, refusals that doom a transaction, runtime errors

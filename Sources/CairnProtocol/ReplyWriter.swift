@@ -27,6 +27,18 @@ public struct ReplyWriter {
     @inlinable public mutating func writeBulkDecimal(_ value: Int64) { buffer.writeBulkDecimal(value) }
     @inlinable public mutating func writeArrayHeader(_ count: Int) { buffer.writeArrayHeader(count) }
 
+    /// A push frame of `count` elements (pub/sub messages and confirmations): `>count` in
+    /// RESP3, an ordinary array in RESP2.
+    @inlinable public mutating func writePushHeader(_ count: Int) {
+        if resp3 {
+            buffer.writeStaticString(">")
+            buffer.writeString(String(count))
+            buffer.writeStaticString("\r\n")
+        } else {
+            buffer.writeArrayHeader(count)
+        }
+    }
+
     /// Nil: `$-1` in RESP2, `_` in RESP3.
     @inlinable public mutating func writeNull() {
         if resp3 { buffer.writeStaticString("_\r\n") } else { buffer.writeNull() }

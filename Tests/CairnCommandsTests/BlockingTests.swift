@@ -17,7 +17,7 @@ final class DeliveryRecorder: ServerHooks {
     func requestShutdown() {}
     func killClients(_ ids: [Int64]) {}
     func settingsDidChange(from old: Settings, to new: Settings) {}
-    func deliver(_ reply: ByteBuffer, to client: Int64) {
+    func deliver(_ reply: ByteBuffer, to client: Int64, waitsForLog: Bool) {
         delivered.append((client, String(buffer: reply)))
     }
 }

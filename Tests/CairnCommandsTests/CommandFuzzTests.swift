@@ -107,6 +107,15 @@ import CairnConfig
             if env["CAIRN_FUZZ_PROFILE"] != nil { timings[spec.name, default: 0] += DispatchTime.now().uptimeNanoseconds - started }
             #expect(replies != nil, "malformed reply to \(parts.map { $0.prefix(40) })")
             ran += 1
+            // As a connection would: a parked client waits (here: is unblocked at once), and
+            // a subscribed one leaves its channels, so the run keeps reaching every command.
+            if primary.client.state.isBlocked {
+                #expect(primary.engine.unblockClient(primary.client.id, asError: false))
+            }
+            if primary.client.subscriptions.total > 0 {
+                for command in ["UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"] { _ = primary.runAll([command]) }
+                #expect(primary.client.subscriptions.total == 0 && primary.engine.pubsubCounts == (0, 0, 0))
+            }
 
             // The log's view: the effects so far rebuild the same dataset.
             replica.now = primary.now

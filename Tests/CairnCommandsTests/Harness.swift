@@ -55,7 +55,7 @@ enum Reply: Equatable, CustomStringConvertible {
             guard let s = buffer.readString(length: n) else { return nil }
             buffer.moveReaderIndex(forwardBy: 2)
             return .bulk(s)
-        case "*":
+        case "*", ">":  // an array; a RESP3 push frame (pub/sub)
             guard let n = Int(rest) else { return nil }
             if n < 0 { return .array(nil) }
             var items: [Reply] = []

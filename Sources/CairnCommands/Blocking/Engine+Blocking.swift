@@ -76,7 +76,7 @@ extension Engine {
         blockingMode = mode
         if retryFoundNothing { return false }
         blocked.unpark(client, in: &keyspace)
-        hooks?.deliver(out.buffer, to: client.id)
+        hooks?.deliver(out.buffer, to: client.id, waitsForLog: true)
         return true
     }
 
@@ -103,7 +103,7 @@ extension Engine {
         } else {
             Self.writeTimeoutReply(request.timeoutReply, &out)
         }
-        hooks?.deliver(out.buffer, to: id)
+        hooks?.deliver(out.buffer, to: id, waitsForLog: false)
         return true
     }
 

@@ -1,4 +1,5 @@
 public import CairnKeyspace
+import OrderedCollections
 /// The state of one connected client that commands can see and change: its database,
 /// its name, what it ran last. Owned by the engine's event loop; never shared.
 public final class ClientSession {
@@ -17,6 +18,8 @@ public final class ClientSession {
     public var protocolVersion = 2
     /// What the client is doing besides running commands as they come (see `ClientState`).
     public var state = ClientState.normal
+    /// Channels, patterns and shard channels it listens to, in subscription order.
+    var subscriptions = Subscriptions()
     /// The MULTI block being queued, if any.
     public var transaction: Transaction?
     /// Keys this client WATCHes.
@@ -69,6 +72,43 @@ public struct BlockedRequest {
     public enum TimeoutReply: Sendable {
         case nullArray, nullBulk
     }
+}
+
+/// A client's pub/sub subscriptions. Not a `ClientState` case: in RESP3 a subscribed
+/// client runs every command (and may block), and in RESP2 the restriction to the
+/// pub/sub commands follows from having any subscription (`isInSubscribedContext`).
+struct Subscriptions {
+    private var sets: [OrderedSet<ByteString>] = [[], [], []]
+
+    subscript(kind: PubSubRegistry.Kind) -> OrderedSet<ByteString> {
+        get { sets[Self.slot(kind)] }
+        set { sets[Self.slot(kind)] = newValue }
+    }
+
+    var total: Int { sets[0].count + sets[1].count + sets[2].count }
+
+    private static func slot(_ kind: PubSubRegistry.Kind) -> Int {
+        switch kind {
+        case .channel: return 0
+        case .pattern: return 1
+        case .shardChannel: return 2
+        }
+    }
+}
+
+extension ClientSession {
+    /// The count a (un)subscribe confirmation carries: channels and patterns together,
+    /// shard channels on their own (Redis 7.0). O(1).
+    func subscriptionCount(for kind: PubSubRegistry.Kind) -> Int {
+        switch kind {
+        case .channel, .pattern: return subscriptions[.channel].count + subscriptions[.pattern].count
+        case .shardChannel: return subscriptions[.shardChannel].count
+        }
+    }
+
+    /// A RESP2 client with subscriptions may only send the pub/sub commands, PING, QUIT
+    /// and RESET. O(1).
+    var isInSubscribedContext: Bool { protocolVersion == 2 && subscriptions.total > 0 }
 }
 
 /// CLIENT REPLY's state, with Redis's three flags: OFF (no replies until ON), SKIP (no

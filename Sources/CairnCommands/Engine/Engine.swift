@@ -37,6 +37,8 @@ public final class Engine {
     var blockingMode = BlockingMode.allowed
     /// Set by a command re-run for a parked client when it found nothing again.
     var retryFoundNothing = false
+    /// Who listens to which channels and patterns (PubSub).
+    var pubsub = PubSubRegistry()
     /// Where served blocked clients' replies are written before delivery (reused).
     var servedReplyScratch = ByteBufferAllocator().buffer(capacity: 256)
     /// Current time in Unix milliseconds; replaceable in tests.
@@ -66,6 +68,7 @@ public final class Engine {
     public func disconnect(_ session: ClientSession) {
         unwatchAll(session)
         unparkOnDisconnect(session)
+        unsubscribeAll(session)
         clients[session.id] = nil
     }
 
@@ -104,6 +107,10 @@ public final class Engine {
         }
         guard spec.accepts(argumentCount: args.count) else {
             refuse(ErrorReplies.wrongArity(spec.name), client: client, into: &out, exec: spec.name == "exec")
+            return
+        }
+        if client.isInSubscribedContext, !PubSubCommands.allowedWhileSubscribed.contains(spec.name) {
+            refuse(PubSubCommands.notAllowedWhileSubscribed(spec.name), client: client, into: &out)
             return
         }
         if loadingInfo != nil, !spec.flags.contains(.loading) {

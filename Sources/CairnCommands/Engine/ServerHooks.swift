@@ -26,10 +26,10 @@ public protocol ServerHooks: AnyObject {
     /// CONFIG SET changed live settings; the server applies what it owns.
     func settingsDidChange(from old: Settings, to new: Settings)
     /// A reply produced outside the client's own read — a blocked client served by
-    /// another's write, or unblocked — for the client's connection to send after the
-    /// replies it already has. The engine logged the reply's effects in this turn, so the
-    /// connection treats it as a write's reply (it waits for the log when fsyncs do).
-    func deliver(_ reply: ByteBuffer, to client: Int64)
+    /// another's write, a published message — for the client's connection to send after
+    /// the replies it already has. `waitsForLog`: it follows a write logged in this turn
+    /// (a served pop), so like any write's reply it waits for the fsync when fsyncs do.
+    func deliver(_ reply: ByteBuffer, to client: Int64, waitsForLog: Bool)
 }
 
 public struct ProcessInfoFacts: Sendable {

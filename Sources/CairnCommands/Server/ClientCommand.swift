@@ -174,11 +174,20 @@ enum ClientCommand {
     }
 
     /// One CLIENT LIST line in Redis's field order.
+    /// CLIENT LIST's flags: b blocked, P subscribed, x in MULTI, N none.
+    static func flags(_ s: ClientSession) -> String {
+        var f = ""
+        if s.state.isBlocked { f += "b" }
+        if s.subscriptions.total > 0 { f += "P" }
+        if s.transaction != nil { f += "x" }
+        return f.isEmpty ? "N" : f
+    }
+
     static func describe(_ s: ClientSession, now: Int64) -> String {
         let age = (now - s.createdAt) / 1000
         let idle = (now - s.lastInteraction) / 1000
         return "id=\(s.id) addr=\(s.address) laddr=\(s.localAddress) fd=-1 name=\(s.name) age=\(age) idle=\(idle) "
-            + "flags=\(s.state.isBlocked ? "b" : (s.transaction == nil ? "N" : "x")) db=\(s.db) sub=0 psub=0 ssub=0 multi=\(s.transaction?.count ?? -1) qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
+            + "flags=\(flags(s)) db=\(s.db) sub=\(s.subscriptions[.channel].count) psub=\(s.subscriptions[.pattern].count) ssub=\(s.subscriptions[.shardChannel].count) multi=\(s.transaction?.count ?? -1) qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
             + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=default redir=-1 resp=\(s.protocolVersion)\n"
     }
 

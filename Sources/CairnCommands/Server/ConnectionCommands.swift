@@ -23,6 +23,13 @@ enum ConnectionCommands {
     ]
 
     static func ping(_ c: CommandContext, _ out: inout ReplyWriter) {
+        if c.client.isInSubscribedContext, c.args.count <= 2 {
+            // RESP2 with subscriptions: a two-element array, as Redis answers there.
+            out.writeArrayHeader(2)
+            out.writeBulk("pong")
+            out.writeBulk(c.args.count == 2 ? Array(c.args[1]) : [])
+            return
+        }
         switch c.args.count {
         case 1: out.writeSimpleString("PONG")
         case 2: out.writeBulk(c.args[1])

@@ -98,6 +98,9 @@ enum InfoCommand {
                 ("evicted_keys", "0"),
                 ("keyspace_hits", String(e.stats.keyspaceHits)),
                 ("keyspace_misses", String(e.stats.keyspaceMisses)),
+                ("pubsub_channels", String(e.pubsubCounts.channels)),
+                ("pubsub_patterns", String(e.pubsubCounts.patterns)),
+                ("pubsubshard_channels", String(e.pubsubCounts.shardChannels)),
             ]
         case "replication":
             fields = [("role", "master"), ("connected_slaves", "0")]

@@ -163,17 +163,19 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     // MARK: Blocking
 
-    /// A reply made for this client outside its own read (it was served or unblocked):
-    /// sent after the replies it has, as a write's reply (it waits for the log when
-    /// fsyncs do); then the requests it sent meanwhile are processed, on the next tick —
-    /// never inside the command of the client whose write served it.
-    func deliver(_ reply: ByteBuffer) {
-        guard let context, !closing else { return }
-        cancelBlockTimer()
+    /// A reply made for this client outside its own read (it was served or unblocked, or
+    /// a message was published to it): sent after the replies it has — after the log's
+    /// fsync when `waitsForLog` and fsyncs do. If that ended a block, the requests it sent
+    /// meanwhile are processed on the next tick, never inside the command of the client
+    /// whose write served it.
+    func deliver(_ reply: ByteBuffer, waitsForLog: Bool) {
+        guard let context, !closing, let session else { return }
         var reply = reply
         replies.buffer.writeBuffer(&reply)
-        loggedSinceFlush = true
+        if waitsForLog { loggedSinceFlush = true }
         queueFlush()
+        guard blockTimer != nil || pending != nil, !session.state.isBlocked else { return }
+        cancelBlockTimer()
         if pending != nil {
             context.eventLoop.assumeIsolated().execute { [weak self] in self?.resume() }
         }
@@ -199,7 +201,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         blockTimer = nil
         guard let context, let session, case .blocked(let request) = session.state else { return }
         if let reply = engine.timeOutBlockedClient(session.id, now: engine.clock()) {
-            deliver(reply)
+            deliver(reply, waitsForLog: false)
         } else {
             // The clock has not reached the deadline yet (timers may fire a little early).
             startBlockTimer(context, deadline: request.deadline)

@@ -91,8 +91,8 @@ final class ServerRuntime: ServerHooks {
         onSettingsChange(old, new)
     }
 
-    func deliver(_ reply: ByteBuffer, to client: Int64) {
-        connections[client]?.deliver(reply)
+    func deliver(_ reply: ByteBuffer, to client: Int64, waitsForLog: Bool) {
+        connections[client]?.deliver(reply, waitsForLog: waitsForLog)
     }
 
     /// Bytes handed out by malloc and not yet freed.

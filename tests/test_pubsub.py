@@ -1,0 +1,96 @@
+"""Pub/sub end to end with redis-py's PubSub object (RESP2) and a raw RESP3 connection."""
+import time
+
+import redis
+
+from resp import Connection, encode
+
+
+def next_message(pubsub, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=0.1)
+        if message is not None:
+            return message
+    raise AssertionError("no message arrived")
+
+
+def test_redis_py_pubsub_channels_patterns_and_counts(cairn):
+    r = redis.Redis(port=cairn.port, decode_responses=True)
+    p = r.pubsub()
+    p.subscribe("orders", "audit")
+    p.psubscribe("user:*")
+    confirmations = [next_message(p) for _ in range(3)]
+    assert [(m["type"], m["channel"], m["data"]) for m in confirmations] == [
+        ("subscribe", "orders", 1), ("subscribe", "audit", 2), ("psubscribe", "user:*", 3)]
+    assert r.publish("orders", "o-1") == 1
+    assert r.publish("user:42", "login") == 1
+    assert r.publish("nobody", "x") == 0
+    m1, m2 = next_message(p), next_message(p)
+    assert (m1["type"], m1["channel"], m1["data"]) == ("message", "orders", "o-1")
+    assert (m2["type"], m2["pattern"], m2["channel"], m2["data"]) == ("pmessage", "user:*", "user:42", "login")
+    assert sorted(r.pubsub_channels()) == ["audit", "orders"]
+    assert r.pubsub_numsub("orders", "none") == [("orders", 1), ("none", 0)]
+    assert r.pubsub_numpat() == 1
+    info = r.info()
+    assert (info["pubsub_channels"], info["pubsub_patterns"]) == (2, 1)
+    assert "flags=P" in r.execute_command("CLIENT", "LIST")
+    p.unsubscribe()
+    p.punsubscribe()
+    for _ in range(3):
+        next_message(p)
+    assert r.publish("orders", "o-2") == 0
+    p.close()
+    r.close()
+
+
+def test_many_subscribers_each_get_every_message_in_order(cairn):
+    r = redis.Redis(port=cairn.port, decode_responses=True)
+    subscribers = []
+    for _ in range(10):
+        p = redis.Redis(port=cairn.port, decode_responses=True).pubsub(ignore_subscribe_messages=True)
+        p.subscribe("fanout")
+        subscribers.append(p)
+    deadline = time.monotonic() + 5
+    while r.pubsub_numsub("fanout")[0][1] < 10 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for i in range(50):
+        assert r.publish("fanout", str(i)) == 10
+    for p in subscribers:
+        got = []
+        deadline = time.monotonic() + 5
+        while len(got) < 50 and time.monotonic() < deadline:
+            m = p.get_message(timeout=0.1)  # None for the confirmations it ignores, too
+            if m is not None:
+                got.append(m["data"])
+        assert got == [str(i) for i in range(50)]
+        p.close()
+    r.close()
+
+
+def test_a_subscriber_that_disconnects_stops_counting(cairn):
+    r = redis.Redis(port=cairn.port)
+    with Connection(cairn.port) as c:
+        c.send_raw(encode("SUBSCRIBE", "gone"))
+        c.read_reply()
+        assert r.publish("gone", "x") == 1
+    deadline = time.monotonic() + 5
+    while r.publish("gone", "x") != 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert r.publish("gone", "x") == 0
+    r.close()
+
+
+def test_resp3_messages_are_push_frames_and_commands_still_work(cairn):
+    r = redis.Redis(port=cairn.port)
+    with Connection(cairn.port) as c:
+        c.send_raw(encode("HELLO", "3"))
+        c.read_reply()
+        c.send_raw(encode("SUBSCRIBE", "ch"))
+        assert c.read_reply()[1] == b">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+        c.send_raw(encode("SET", "k", "v") + encode("GET", "k"))
+        assert c.read_reply()[1] == b"+OK\r\n"
+        assert c.read_reply()[1] == b"$1\r\nv\r\n"
+        r.publish("ch", "pushed")
+        assert c.read_reply()[1] == b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$6\r\npushed\r\n"
+    r.close()
