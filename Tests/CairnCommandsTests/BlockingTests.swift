@@ -5,20 +5,21 @@ import CairnKeyspace
 import CairnConfig
 @testable import CairnCommands
 
-/// Hooks that keep what the engine delivers to other clients.
-final class DeliveryRecorder: ServerHooks {
+/// Keeps what the engine delivers to clients outside their own reads, in order.
+final class DeliveryRecorder {
     var delivered: [(client: Int64, reply: String)] = []
-    var processInfo: ProcessInfoFacts { ProcessInfoFacts(processID: 1, tcpPort: 0, executable: "", configFile: "", startedAt: 0) }
-    func memoryUsage() -> MemoryUsage { MemoryUsage(used: 0, rss: 0, peak: 0) }
-    func networkStats() -> NetworkStats { NetworkStats() }
-    func persistenceInfo() -> [(String, String)] { [] }
-    func requestRewrite() -> String? { nil }
-    func resetStatistics() {}
-    func requestShutdown() {}
-    func killClients(_ ids: [Int64]) {}
-    func settingsDidChange(from old: Settings, to new: Settings) {}
-    func deliver(_ reply: ByteBuffer, to client: Int64, waitsForLog: Bool) {
-        delivered.append((client, String(buffer: reply)))
+
+    /// One client's outlet, recording into the shared list.
+    final class Outlet: ClientOutlet {
+        let id: Int64
+        unowned let recorder: DeliveryRecorder
+        init(id: Int64, recorder: DeliveryRecorder) {
+            self.id = id
+            self.recorder = recorder
+        }
+        func deliver(_ reply: ByteBuffer, waitsForLog: Bool) {
+            recorder.delivered.append((id, String(buffer: reply)))
+        }
     }
 }
 
@@ -34,10 +35,13 @@ final class DeliveryRecorder: ServerHooks {
             engine = Engine(clock: { clock() })
             clock = { [unowned self] in self.now }
             engine.clock = clock
-            engine.hooks = hooks
             engine.propagation.isEnabled = true
         }
-        func client() -> ClientSession { engine.connect(address: "127.0.0.1:1", localAddress: "127.0.0.1:2") }
+        func client() -> ClientSession {
+            let session = engine.connect(address: "127.0.0.1:1", localAddress: "127.0.0.1:2")
+            session.outlet = DeliveryRecorder.Outlet(id: session.id, recorder: hooks)
+            return session
+        }
         /// Runs a request; returns its own reply ("" when it parked).
         @discardableResult
         func run(_ c: ClientSession, _ parts: String...) -> String {

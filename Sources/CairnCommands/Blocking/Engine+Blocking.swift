@@ -13,7 +13,7 @@ enum BlockingMode {
 }
 
 /// Parking, serving and timing out blocked clients (docs/architecture.md, "Clients that
-/// wait"). No I/O: served replies go out through `ServerHooks.deliver`.
+/// wait"). No I/O: served replies go out through the client's `ClientOutlet`.
 extension Engine {
     /// Clients parked now (INFO's blocked_clients). O(1).
     public var blockedClientCount: Int { blocked.count }
@@ -76,7 +76,7 @@ extension Engine {
         blockingMode = mode
         if retryFoundNothing { return false }
         blocked.unpark(client, in: &keyspace)
-        hooks?.deliver(out.buffer, to: client.id, waitsForLog: true)
+        client.outlet?.deliver(out.buffer, waitsForLog: true)
         return true
     }
 
@@ -103,7 +103,7 @@ extension Engine {
         } else {
             Self.writeTimeoutReply(request.timeoutReply, &out)
         }
-        hooks?.deliver(out.buffer, to: id, waitsForLog: false)
+        client.outlet?.deliver(out.buffer, waitsForLog: false)
         return true
     }
 

@@ -18,6 +18,9 @@ public final class ClientSession {
     public var protocolVersion = 2
     /// What the client is doing besides running commands as they come (see `ClientState`).
     public var state = ClientState.normal
+    /// Its connection, for bytes made outside its own read (set by the server; dropped on
+    /// disconnect, which ends the reference cycle with the connection).
+    public var outlet: (any ClientOutlet)?
     /// Channels, patterns and shard channels it listens to, in subscription order.
     var subscriptions = Subscriptions()
     /// The MULTI block being queued, if any.

@@ -69,6 +69,7 @@ public final class Engine {
         unwatchAll(session)
         unparkOnDisconnect(session)
         unsubscribeAll(session)
+        session.outlet = nil
         clients[session.id] = nil
     }
 

@@ -25,11 +25,17 @@ public protocol ServerHooks: AnyObject {
     func killClients(_ ids: [Int64])
     /// CONFIG SET changed live settings; the server applies what it owns.
     func settingsDidChange(from old: Settings, to new: Settings)
-    /// A reply produced outside the client's own read — a blocked client served by
-    /// another's write, a published message — for the client's connection to send after
-    /// the replies it already has. `waitsForLog`: it follows a write logged in this turn
-    /// (a served pop), so like any write's reply it waits for the fsync when fsyncs do.
-    func deliver(_ reply: ByteBuffer, to client: Int64, waitsForLog: Bool)
+
+}
+
+/// Where bytes for one client go when they are made outside that client's own read —
+/// a blocked client served by another's write, a published message. The server gives
+/// each `ClientSession` its connection as an outlet; the engine never sees more of it.
+public protocol ClientOutlet: AnyObject {
+    /// Sends `reply` after the replies the client already has. `waitsForLog`: it follows
+    /// a write logged in this turn (a served pop), so like any write's reply it waits for
+    /// the fsync when fsyncs do.
+    func deliver(_ reply: ByteBuffer, waitsForLog: Bool)
 }
 
 public struct ProcessInfoFacts: Sendable {

@@ -2,24 +2,29 @@ import NIOCore
 import CairnProtocol
 
 /// Reaching other connections for pub/sub (and, later, keyspace notifications and
-/// MONITOR): no I/O here, the bytes go out through `ServerHooks.deliver`.
+/// MONITOR): no I/O here, the bytes go out through each client's `ClientOutlet`.
 extension Engine {
-    /// Writes something for client `id` with `write`, in that client's protocol: into
-    /// `out` when it is the client running the command (so it comes before the command's
-    /// own reply, as in Redis), else to its connection. O(the message).
-    func send(to id: Int64, from c: CommandContext, _ out: inout ReplyWriter, _ write: (inout ReplyWriter) -> Void) {
-        if id == c.client.id {
-            write(&out)
-            return
+    /// Delivers a message encoded once per protocol to each of `ids`: the same bytes go
+    /// to every subscriber of a protocol (a PUBLISH to many subscribers encodes twice at
+    /// most). The client running the command gets it in `out`, before its own reply.
+    /// O(receivers × message length) in copies, O(message length) in encoding.
+    func broadcast(to ids: some Sequence<Int64>, from c: CommandContext, _ out: inout ReplyWriter,
+                   _ write: (inout ReplyWriter) -> Void) {
+        var encoded: [ByteBuffer?] = [nil, nil]
+        for id in ids {
+            if id == c.client.id {
+                write(&out)
+                continue
+            }
+            guard let client = clients[id] else { continue }
+            let slot = client.protocolVersion == 3 ? 1 : 0
+            if encoded[slot] == nil {
+                var w = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 64), resp3: slot == 1)
+                write(&w)
+                encoded[slot] = w.buffer
+            }
+            if let bytes = encoded[slot] { client.outlet?.deliver(bytes, waitsForLog: false) }
         }
-        guard let client = clients[id] else { return }
-        var w = ReplyWriter(buffer: servedReplyScratch)
-        servedReplyScratch = ByteBuffer()
-        w.buffer.clear()
-        w.resp3 = client.protocolVersion == 3
-        write(&w)
-        hooks?.deliver(w.buffer, to: id, waitsForLog: false)
-        servedReplyScratch = w.buffer
     }
 
     /// A disconnecting client's subscriptions end. O(its subscriptions × their subscribers).

@@ -11,7 +11,7 @@ import CairnLog
 /// one buffer that the `ReplyFlusher` writes at the end of the event-loop turn, after the
 /// turn's log batch is committed. When the log says replies must wait (appendfsync
 /// always), the buffer is held, in order, until the batch is durable.
-final class ConnectionHandler: ChannelInboundHandler {
+final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -73,6 +73,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             address: Self.describe(context.channel.remoteAddress),
             localAddress: Self.describe(context.channel.localAddress))
         self.session = session
+        session.outlet = self
         runtime.register(self, id: session.id)
         context.fireChannelActive()
     }
@@ -169,12 +170,16 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// meanwhile are processed on the next tick, never inside the command of the client
     /// whose write served it.
     func deliver(_ reply: ByteBuffer, waitsForLog: Bool) {
-        guard let context, !closing, let session else { return }
-        var reply = reply
-        replies.buffer.writeBuffer(&reply)
+        guard !closing else { return }
+        replies.buffer.writeImmutableBuffer(reply)
         if waitsForLog { loggedSinceFlush = true }
         queueFlush()
-        guard blockTimer != nil || pending != nil, !session.state.isBlocked else { return }
+        // The common case (a message to a subscriber) ends here: no block to end.
+        if blockTimer != nil || pending != nil { blockMayHaveEnded() }
+    }
+
+    private func blockMayHaveEnded() {
+        guard let context, let session, !session.state.isBlocked else { return }
         cancelBlockTimer()
         if pending != nil {
             context.eventLoop.assumeIsolated().execute { [weak self] in self?.resume() }

@@ -91,10 +91,6 @@ final class ServerRuntime: ServerHooks {
         onSettingsChange(old, new)
     }
 
-    func deliver(_ reply: ByteBuffer, to client: Int64, waitsForLog: Bool) {
-        connections[client]?.deliver(reply, waitsForLog: waitsForLog)
-    }
-
     /// Bytes handed out by malloc and not yet freed.
     static func heapInUse() -> Int {
         Int(cairn_heap_in_use())

@@ -1,0 +1,97 @@
+"""PUBLISH to 50 subscribers, Cairn against Debian's redis-server in the same run (both
+without persistence: PUBLISH writes nothing). A separate process holds the subscriber
+connections and drains them (no parsing, 256 KB reads); redis-benchmark publishes a
+32-byte payload. Each publish reaches every subscriber, so the figures are publishes/s
+and server CPU per publish (that is, per 50 deliveries).
+Usage: python3 scripts/bench_pubsub.py --cairn .build/release/cairn-server [--subscribers 50] [--rounds 3] [--requests 100000]
+"""
+import argparse
+import multiprocessing
+import os
+import re
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+
+from benchlib import free_port, wait_ready
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def subscribers(port, n, ready, stop):
+    import selectors
+    sel = selectors.DefaultSelector()
+    conns = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$5\r\nbench\r\n")
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ)
+        conns.append(s)
+    ready.set()
+    while not stop.is_set():
+        for key, _ in sel.select(timeout=0.1):
+            try:
+                key.fileobj.recv(262144)
+            except BlockingIOError:
+                pass
+    for s in conns:
+        s.close()
+
+
+def measure(argv, port_dir, n, requests, pipeline):
+    with tempfile.TemporaryDirectory() as d:
+        port = free_port()
+        proc = subprocess.Popen(argv(port, d), cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(port, proc)
+            ready, stop = multiprocessing.Event(), multiprocessing.Event()
+            sub = multiprocessing.Process(target=subscribers, args=(port, n, ready, stop))
+            sub.start()
+            ready.wait(10)
+            time.sleep(0.3)
+            cpu0 = cpu_seconds(proc.pid)
+            out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests), "-P", str(pipeline),
+                                  "-q", "PUBLISH", "bench", "x" * 32], capture_output=True, text=True, timeout=600).stdout
+            cpu = cpu_seconds(proc.pid) - cpu0
+            stop.set()
+            sub.join(10)
+            rate = float(re.findall(r"([\d.]+) requests per second", out)[-1])
+            return rate, cpu / requests * 1e6
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cairn", required=True)
+    ap.add_argument("--subscribers", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--requests", type=int, default=100000)
+    ap.add_argument("--pipelines", default="1,16")
+    args = ap.parse_args()
+    cairn = lambda port, d: [args.cairn, "--port", str(port), "--appendonly", "no"]
+    redis_ = lambda port, d: ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", d]
+    print(f"PUBLISH to {args.subscribers} subscribers, redis-benchmark -c 50 -n {args.requests}, medians of {args.rounds} alternating rounds")
+    print("| pipeline | Cairn publishes/s | Redis publishes/s | Cairn/Redis | CPU µs/publish Cairn | Redis |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for pipeline in [int(p) for p in args.pipelines.split(",")]:
+        res = {"cairn": [], "redis": []}
+        for _ in range(args.rounds):
+            res["cairn"].append(measure(cairn, None, args.subscribers, args.requests, pipeline))
+            res["redis"].append(measure(redis_, None, args.subscribers, args.requests, pipeline))
+        c = (statistics.median(r[0] for r in res["cairn"]), statistics.median(r[1] for r in res["cairn"]))
+        r = (statistics.median(x[0] for x in res["redis"]), statistics.median(x[1] for x in res["redis"]))
+        print(f"| {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | {c[1]:.1f} | {r[1]:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
