@@ -207,6 +207,10 @@ FIXED_CASES = [
     ["BZPOPMAX", "bz", "0"], ["BZPOPMIN", "nokey", "bz", "0"], ["BZMPOP", "0", "1", "bz", "MIN", "COUNT", "5"], ["BZMPOP", "0.01", "1", "bz", "MIN", "COUNT", "0"],
     ["BZPOPMIN", "bs", "0"], ["BZMPOP", "0.01", "1", "bs", "MAX"], ["BZMPOP", "0.01", "1", "bz", "SIDEWAYS"],
     ["CLIENT", "UNBLOCK", "999999"], ["CLIENT", "UNBLOCK", "x"], ["CLIENT", "UNBLOCK", "1", "foo"], ["CLIENT", "UNBLOCK", "999999", "ERROR"],
+    ["CLIENT", "NO-EVICT", "on"], ["CLIENT", "NO-EVICT", "maybe"], ["CLIENT", "NO-EVICT"], ["CLIENT", "NO-EVICT", "off"],
+    # Last: RESET returns the connection to database 0 and RESP2, replies on.
+    ["SELECT", "3"], ["RESET", "x"], ["MULTI"], ["RESET"], ["EXEC"], ["SET", "after-reset", "1"],
+    ["SELECT", "0"], ["GET", "after-reset"],
 ]
 
 

@@ -259,5 +259,12 @@ def test_object_idletime_counts_seconds_since_the_last_access(cairn):
     assert r.object("idletime", "idle:list") >= 2
     r.touch("idle:list")
     assert r.object("idletime", "idle:list") == 0
+    # CLIENT NO-TOUCH: this client's reads leave access times alone; TOUCH still counts.
+    assert r.execute_command("CLIENT", "NO-TOUCH", "ON") == b"OK"
+    r.get("idle:typed")
+    assert r.object("idletime", "idle:typed") >= 2
+    r.touch("idle:typed")
+    assert r.object("idletime", "idle:typed") == 0
+    r.execute_command("RESET")
     assert r.object("idletime", "idle:missing") is None
     r.close()

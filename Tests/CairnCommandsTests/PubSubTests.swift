@@ -53,4 +53,19 @@ import CairnProtocol
         #expect(w.engine.pubsubCounts == (0, 0, 0))
         #expect(w.run(publisher, "PUBLISH", "a", "x") == ":0\r\n")
     }
+
+    @Test func resetLeavesSubscriptionsAndTurnsRepliesBackOn() {
+        let w = BlockingTests.World()
+        let c = w.client()
+        w.run(c, "SUBSCRIBE", "a")
+        w.run(c, "PSUBSCRIBE", "b*")
+        #expect(w.run(c, "RESET") == "+RESET\r\n")
+        #expect(w.engine.pubsubCounts == (0, 0, 0) && !c.isInSubscribedContext)
+        #expect(w.run(c, "GET", "k") == "$-1\r\n")
+        w.run(c, "SELECT", "2")
+        w.run(c, "HELLO", "3")
+        #expect(w.run(c, "CLIENT", "REPLY", "OFF") == "")
+        #expect(w.run(c, "RESET") == "+RESET\r\n")
+        #expect(c.db == 0 && c.protocolVersion == 2)
+    }
 }

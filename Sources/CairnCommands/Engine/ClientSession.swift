@@ -31,6 +31,10 @@ public final class ClientSession {
     var watchBroken = false
     /// Bytes waiting in the query buffer, reported by the connection for CLIENT LIST.
     public var queryBufferLength = 0
+    /// CLIENT NO-EVICT: never evicted for memory (kept for maxmemory's client eviction).
+    public var noEvict = false
+    /// CLIENT NO-TOUCH: its reads do not change keys' access times (TOUCH still does).
+    public var noTouch = false
     /// CLIENT REPLY OFF / SKIP.
     public var replyControl = ReplyControl()
 

@@ -26,7 +26,7 @@ public struct CommandContext {
     /// for OBJECT IDLETIME unless `touch` is false (TYPE, EXISTS, TTL, OBJECT: Redis's
     /// LOOKUP_NOTOUCH). O(1) average.
     public func lookupRead(_ key: Key, touch: Bool = true) -> Entry? {
-        let entry = engine.keyspace.databases[db].lookup(key, now: now, touch: touch)
+        let entry = engine.keyspace.databases[db].lookup(key, now: now, touch: touch && !client.noTouch)
         if entry == nil { engine.stats.keyspaceMisses += 1 } else { engine.stats.keyspaceHits += 1 }
         return entry
     }

@@ -53,7 +53,9 @@ enum KeyCommands {
     /// EXISTS, and TOUCH, which is EXISTS noting the access.
     static func exists(_ c: CommandContext, _ out: inout ReplyWriter, touch: Bool) {
         var found: Int64 = 0
-        for i in 1..<c.args.count where c.lookupRead(c.key(i), touch: touch) != nil { found += 1 }
+        for i in 1..<c.args.count where c.engine.keyspace.databases[c.db].lookup(c.key(i), now: c.now, touch: touch) != nil {
+            found += 1
+        }
         out.writeIntegerReply(found)
     }
 

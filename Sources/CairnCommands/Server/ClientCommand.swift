@@ -31,6 +31,12 @@ enum ClientCommand {
                         complexity: "O(log N) where N is the number of client connections",
                         summary: "Unblocks a client blocked by a blocking command from a different connection.",
                         syntax: "client-id [TIMEOUT | ERROR]", run: unblock),
+            CommandSpec("client|no-evict", arity: 3, flags: [.admin, .noscript, .loading, .stale], group: "connection", since: "7.0.0",
+                        complexity: "O(1)", summary: "Sets the client eviction mode of the connection.", syntax: "ON | OFF",
+                        run: { c, o in onOff(c, &o) { c.client.noEvict = $0 } }),
+            CommandSpec("client|no-touch", arity: 3, flags: [.noscript, .loading, .stale], group: "connection", since: "7.2.0",
+                        complexity: "O(1)", summary: "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+                        syntax: "ON | OFF", run: { c, o in onOff(c, &o) { c.client.noTouch = $0 } }),
             CommandSpec("client|help", arity: 2, flags: [.loading, .stale], group: "connection", since: "5.0.0",
                         summary: "Returns helpful text about the different subcommands.", run: help),
         ],
@@ -180,6 +186,8 @@ enum ClientCommand {
         if s.state.isBlocked { f += "b" }
         if s.subscriptions.total > 0 { f += "P" }
         if s.transaction != nil { f += "x" }
+        if s.noEvict { f += "e" }
+        if s.noTouch { f += "T" }
         return f.isEmpty ? "N" : f
     }
 
@@ -189,6 +197,14 @@ enum ClientCommand {
         return "id=\(s.id) addr=\(s.address) laddr=\(s.localAddress) fd=-1 name=\(s.name) age=\(age) idle=\(idle) "
             + "flags=\(flags(s)) db=\(s.db) sub=\(s.subscriptions[.channel].count) psub=\(s.subscriptions[.pattern].count) ssub=\(s.subscriptions[.shardChannel].count) multi=\(s.transaction?.count ?? -1) qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
             + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=default redir=-1 resp=\(s.protocolVersion)\n"
+    }
+
+    /// ON or OFF at argument 2, handed to `set`; Redis's syntax error otherwise.
+    static func onOff(_ c: CommandContext, _ out: inout ReplyWriter, _ set: (Bool) -> Void) {
+        if c.args.equals(2, lowercase: "on") { set(true) }
+        else if c.args.equals(2, lowercase: "off") { set(false) }
+        else { out.writeError(ErrorReplies.syntax); return }
+        out.writeOK()
     }
 
     /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was parked (it then gets its
@@ -226,6 +242,8 @@ enum ClientCommand {
             "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
             "SETNAME <name>", "    Assign the name <name> to the current connection.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
+            "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+            "NO-TOUCH (ON|OFF)", "    Will not touch LRU/LFU stats when this mode is on.",
             "HELP", "    Print this help.",
         ]
         out.writeArrayHeader(lines.count)

@@ -19,8 +19,24 @@ enum ConnectionCommands {
         CommandSpec("hello", arity: -1, flags: [.fast, .loading, .stale, .noscript], group: "connection", since: "6.0.0",
                     summary: "Handshakes with the Redis server.",
                     syntax: "[protover [AUTH username password] [SETNAME clientname]]", run: hello),
+        CommandSpec("reset", arity: 1, flags: [.fast, .loading, .stale, .noscript, .runsInTransaction], group: "connection", since: "6.2.0",
+                    complexity: "O(1)", summary: "Resets the connection.", run: reset),
         ClientCommand.spec,
     ]
+
+    /// RESET: the connection as if new — no transaction, watches or subscriptions,
+    /// database 0, RESP2, replies on, NO-EVICT and NO-TOUCH off (its name stays, as in Redis).
+    static func reset(_ c: CommandContext, _ out: inout ReplyWriter) {
+        c.client.transaction = nil
+        c.engine.unwatchAll(c.client)
+        c.engine.unsubscribeAll(c.client)
+        c.client.db = 0
+        c.client.protocolVersion = 2
+        c.client.replyControl = ReplyControl()
+        c.client.noEvict = false
+        c.client.noTouch = false
+        out.writeSimpleString("RESET")
+    }
 
     static func ping(_ c: CommandContext, _ out: inout ReplyWriter) {
         if c.client.isInSubscribedContext, c.args.count <= 2 {
