@@ -94,3 +94,55 @@ def test_resp3_messages_are_push_frames_and_commands_still_work(cairn):
         r.publish("ch", "pushed")
         assert c.read_reply()[1] == b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$6\r\npushed\r\n"
     r.close()
+
+
+NOTIFYING = [
+    ["SET", "n:s", "v"], ["SET", "n:s", "v", "EX", "100"], ["EXPIRE", "n:s", "200"], ["DEL", "n:s", "n:none"],
+    ["LPUSH", "n:l", "a", "b"], ["RPUSH", "n:l", "c"], ["LPOP", "n:l"], ["RPOP", "n:l", "5"],
+    ["SADD", "n:set", "x", "y"], ["SREM", "n:set", "x"], ["SREM", "n:set", "y"],
+    ["ZADD", "n:z", "1", "a", "2", "b"], ["ZINCRBY", "n:z", "5", "a"], ["ZADD", "n:z", "INCR", "1", "b"], ["ZREM", "n:z", "b"],
+    ["ZPOPMIN", "n:z"], ["HSET", "n:h", "f", "v", "g", "w"], ["HSETNX", "n:h", "f", "x"], ["HDEL", "n:h", "f", "g"],
+    ["SET", "n:e", "v", "PX", "30"], ["EXPIRE", "n:gone", "10"], ["SET", "n:p", "v"], ["EXPIRE", "n:p", "-1"],
+]
+
+
+def test_keyspace_notifications_match_redis(cairn, redis_server):
+    """The same commands on both servers with notify-keyspace-events KEA; a subscriber to
+    every notification channel must receive byte-identical message streams."""
+    streams = {}
+    for name, port in (("cairn", cairn.port), ("redis", redis_server.port)):
+        with Connection(port) as sub, Connection(port) as c:
+            c.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
+            sub.send_raw(encode("PSUBSCRIBE", "__key*__:*"))
+            sub.read_reply()
+            for command in NOTIFYING:
+                c.call(*command)
+            time.sleep(0.1)
+            c.call("GET", "n:e")  # expired by now: removed on access, notified as expired
+            c.call("PUBLISH", "end", "x")
+            sub.send_raw(encode("PSUBSCRIBE", "end"))
+            raw = []
+            while True:
+                reply, data = sub.read_reply()
+                if reply[0] == b"psubscribe":
+                    break
+                raw.append(data)
+            c.call("CONFIG", "SET", "notify-keyspace-events", "")
+            streams[name] = raw
+    assert len(streams["redis"]) > 40
+    for i, (mine, theirs) in enumerate(zip(streams["cairn"], streams["redis"])):
+        assert mine == theirs, f"message {i}: cairn {mine!r} != redis {theirs!r}"
+    assert len(streams["cairn"]) == len(streams["redis"])
+
+
+def test_notify_keyspace_events_config_reads_back_as_redis_writes_it(cairn, redis_server):
+    for value in ["KEA", "Kgx$", "AKEmn", "g", "E", "", "Elz"]:
+        for port in (cairn.port, redis_server.port):
+            r = redis.Redis(port=port, decode_responses=True)
+            r.config_set("notify-keyspace-events", value)
+        assert (redis.Redis(port=cairn.port, decode_responses=True).config_get("notify-keyspace-events")
+                == redis.Redis(port=redis_server.port, decode_responses=True).config_get("notify-keyspace-events"))
+    with Connection(cairn.port) as c:
+        assert c.call_raw("CONFIG", "SET", "notify-keyspace-events", "Q") == (
+            b"-ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - "
+            b"Invalid event class character. Use 'Ag$lshzxeKEtmdn'.\r\n")

@@ -22,6 +22,14 @@ public enum Directives {
         .integer("auto-aof-rewrite-percentage", \.autoAofRewritePercentage, 0...Int(Int32.max), mutable: true),
         .memory("auto-aof-rewrite-min-size", \.autoAofRewriteMinSize, minimum: 0, mutable: true),
         .duration("auto-aof-rewrite-min-age", \.autoAofRewriteMinAge, range: 0...(366 * 24 * 3_600_000), mutable: true),
+        Directive(name: "notify-keyspace-events", mutableAtRuntime: true, parse: { settings, args in
+            guard args.count == 1 else { return "wrong number of arguments" }
+            guard let events = KeyspaceEvents(parsing: args[0]) else {
+                return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+            }
+            settings.notifyKeyspaceEvents = events
+            return nil
+        }, render: { $0.notifyKeyspaceEvents.description }),
     ] + encodingThresholds
 
     /// Each under its Redis 7 name and its older `ziplist` alias (Redis accepts both).

@@ -46,6 +46,8 @@ public struct Settings: Sendable, Equatable {
     /// Redis's quicklist node size; accepted and shown. Cairn's lists are one deque, so
     /// it changes nothing here (Redis 7.0 reports every list as `quicklist`, as Cairn does).
     public var listMaxListpackSize = -2
+    /// Which keyspace notifications are published (none by default, as in Redis).
+    public var notifyKeyspaceEvents = KeyspaceEvents()
 
     public init() {}
 

@@ -1,4 +1,5 @@
 import CairnProtocol
+import CairnConfig
 import CairnKeyspace
 import DequeModule
 
@@ -47,7 +48,7 @@ enum BlockingCommands {
     static func pop(_ c: CommandContext, _ out: inout ReplyWriter, head: Bool) {
         guard let deadline = BlockingTimeout.deadline(c, argument: c.args.count - 1, &out) else { return }
         let keys = 1..<(c.args.count - 1)
-        switch c.popFirst(keys, as: Deque<ByteString>.self, &out, { ListCommands.popElements(&$0, head: head, count: 1) }) {
+        switch c.popFirst(keys, as: Deque<ByteString>.self, event: (.list, head ? "lpop" : "rpop"), &out, { ListCommands.popElements(&$0, head: head, count: 1) }) {
         case .refused: return
         case .none:
             c.engine.block(c, on: keys.map(c.key), deadline: deadline, timeoutReply: .nullArray, &out)
@@ -64,7 +65,7 @@ enum BlockingCommands {
     static func zpop(_ c: CommandContext, _ out: inout ReplyWriter, max: Bool) {
         guard let deadline = BlockingTimeout.deadline(c, argument: c.args.count - 1, &out) else { return }
         let keys = 1..<(c.args.count - 1)
-        switch c.popFirst(keys, as: SortedSet.self, &out, { SortedSetCommands.popEntries(&$0, max: max, count: 1) }) {
+        switch c.popFirst(keys, as: SortedSet.self, event: (.zset, max ? "zpopmax" : "zpopmin"), &out, { SortedSetCommands.popEntries(&$0, max: max, count: 1) }) {
         case .refused: return
         case .none:
             c.engine.block(c, on: keys.map(c.key), deadline: deadline, timeoutReply: .nullArray, &out)

@@ -1,5 +1,6 @@
 import CairnProtocol
 import CairnKeyspace
+import CairnConfig
 
 /// Argument shapes the collection commands share, parsed once with Redis's errors.
 enum CollectionArguments {
@@ -103,7 +104,8 @@ extension CommandContext {
     /// SREM, ZREM and HDEL: removes the members named from argument 2 on from the
     /// collection at argument 1, replies with how many went, and logs the request when
     /// any did. O(members named) plus what `remove` costs.
-    func removeMembers<T: StoredType>(as type: T.Type, _ out: inout ReplyWriter, _ remove: (inout T, ByteString) -> Bool) {
+    func removeMembers<T: StoredType>(as type: T.Type, event: (KeyspaceEvents, StaticString), _ out: inout ReplyWriter,
+                                      _ remove: (inout T, ByteString) -> Bool) {
         let key = self.key(1)
         guard let outcome = modify(key, as: T.self, create: false, { collection -> Result<Int, WriteRefusal> in
             var removed = 0
@@ -113,7 +115,7 @@ extension CommandContext {
         guard let removed = unwrap(outcome, &out) else { return }
         out.writeIntegerReply(Int64(removed))
         guard removed > 0 else { return }
-        signalModified(key)
+        signalModified(key, event.0, event.1)
         recordVerbatim()
     }
 
@@ -128,8 +130,8 @@ extension CommandContext {
 
     /// Pops with `pop` from the first key among `keys` that exists (every key's type is
     /// checked until then, as Redis does). O(keys) plus the pop.
-    func popFirst<T: StoredType, Element>(_ keys: Range<Int>, as type: T.Type, _ out: inout ReplyWriter,
-                                          _ pop: (inout T) -> [Element]) -> FirstPop<Element> {
+    func popFirst<T: StoredType, Element>(_ keys: Range<Int>, as type: T.Type, event: (KeyspaceEvents, StaticString),
+                                          _ out: inout ReplyWriter, _ pop: (inout T) -> [Element]) -> FirstPop<Element> {
         for k in keys {
             let key = self.key(k)
             switch read(key, as: T.self, &out) {
@@ -139,7 +141,7 @@ extension CommandContext {
                 guard let outcome = modify(key, as: T.self, create: false, { collection -> Result<[Element], WriteRefusal> in
                     .success(pop(&collection))
                 }), let popped = unwrap(outcome, &out) else { return .refused }
-                signalModified(key)
+                signalModified(key, event.0, event.1)
                 return .popped(key, popped)
             }
         }

@@ -1,5 +1,6 @@
 public import CairnProtocol
 public import CairnKeyspace
+public import CairnConfig
 public import OrderedCollections
 public import DequeModule
 
@@ -155,6 +156,16 @@ extension CommandContext {
     /// (and, with blocking commands, clients waiting on it get a look). O(1).
     public func signalModified(_ key: Key) {
         engine.keyspace.databases[db].noteWrite(key)
+    }
+
+    /// `signalModified` and Redis's `notifyKeyspaceEvent` together, as Redis pairs them:
+    /// `event` of class `type` on `key`; a collection the write left empty is gone, and
+    /// that is a `del` too. O(1); one branch more when notifications are off.
+    public func signalModified(_ key: Key, _ type: KeyspaceEvents, _ event: StaticString) {
+        signalModified(key)
+        guard !engine.settings.notifyKeyspaceEvents.isEmpty else { return }
+        notify(type, event, key)
+        if engine.keyspace.databases[db].peek(key) == nil { notify(.generic, "del", key) }
     }
 
     /// Replies with `outcome`'s error, if it is one; returns the value otherwise.

@@ -39,6 +39,10 @@ public final class Engine {
     var retryFoundNothing = false
     /// Who listens to which channels and patterns (PubSub).
     var pubsub = PubSubRegistry()
+    /// The client whose request is running, and messages for it made meanwhile (keyspace
+    /// notifications it subscribed to): they follow the command's reply.
+    var executingClient: ClientSession?
+    var callerBacklog = ByteBufferAllocator().buffer(capacity: 0)
     /// Where served blocked clients' replies are written before delivery (reused).
     var servedReplyScratch = ByteBufferAllocator().buffer(capacity: 256)
     /// Current time in Unix milliseconds; replaceable in tests.
@@ -78,7 +82,15 @@ public final class Engine {
     /// Runs one request and appends its reply to `out`; inside MULTI, queues it instead.
     /// O(the command's own cost).
     public func execute(_ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
-        defer { if blocked.count > 0 { serveBlockedClients() } }
+        executingClient = client
+        defer {
+            executingClient = nil
+            if callerBacklog.readableBytes > 0 {
+                out.buffer.writeBuffer(&callerBacklog)
+                callerBacklog.clear()
+            }
+            if blocked.count > 0 { serveBlockedClients() }
+        }
         guard !client.replyControl.isEmpty else {
             dispatch(args, client: client, into: &out)
             client.replyControl.commandEnded()
@@ -161,6 +173,7 @@ public final class Engine {
     func flushExpirations(db: Int) {
         guard keyspace.databases[db].hasExpiredKeys else { return }
         let keys = keyspace.databases[db].drainExpiredKeys()
+        for key in keys { notify(.expired, "expired", key: key, db: db) }
         guard propagation.isEnabled else { return }
         for key in keys { propagation.record(db: db, [.word("DEL"), .bytes(key.bytes)]) }
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import CairnConfig
 import CairnProtocol
 import CairnKeyspace
 import OrderedCollections
@@ -187,7 +188,7 @@ enum HashCommands {
             }
             return .success(added)
         }), let added = c.unwrap(outcome, &out) else { return }
-        c.signalModified(c.key(1))
+        c.signalModified(c.key(1), .hash, "hset")
         if legacyReply { out.writeOK() } else { out.writeIntegerReply(Int64(added)) }
         c.recordVerbatim()
     }
@@ -201,7 +202,7 @@ enum HashCommands {
         }), let added = c.unwrap(outcome, &out) else { return }
         out.writeIntegerReply(added ? 1 : 0)
         if added {
-            c.signalModified(c.key(1))
+            c.signalModified(c.key(1), .hash, "hset")
             c.recordVerbatim()
         }
     }
@@ -218,7 +219,7 @@ enum HashCommands {
         guard let removed = c.unwrap(outcome, &out) else { return }
         out.writeIntegerReply(Int64(removed))
         if removed > 0 {
-            c.signalModified(c.key(1))
+            c.signalModified(c.key(1), .hash, "hdel")
             c.recordVerbatim()
         }
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import CairnConfig
 import CairnProtocol
 import CairnKeyspace
 
@@ -64,10 +65,12 @@ enum ExpireCommands {
         if when <= c.now {
             c.engine.keyspace.databases[c.db].remove(key)
             out.writeIntegerReply(1)
+            c.notify(.generic, "del", key)
             c.record([.word("DEL"), .bytes(key.bytes)])
         } else {
             c.engine.keyspace.databases[c.db].setExpiry(key, at: when)
             out.writeIntegerReply(1)
+            c.notify(.generic, "expire", key)
             c.record([.word("PEXPIREAT"), .bytes(key.bytes), .integer(when)])
         }
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import CairnConfig
 import CairnProtocol
 import CairnKeyspace
 
@@ -42,6 +43,7 @@ enum KeyCommands {
             if c.lookupWrite(key) != nil {
                 c.engine.keyspace.databases[c.db].remove(key)
                 removed.append(key)
+                c.notify(.generic, "del", key)
             }
         }
         out.writeIntegerReply(Int64(removed.count))

@@ -1,4 +1,5 @@
 import CairnProtocol
+import CairnConfig
 import CairnKeyspace
 import DequeModule
 
@@ -180,7 +181,7 @@ enum ListCommands {
             return .success(list.count)
         }) else { out.writeIntegerReply(0); return }
         guard let length = c.unwrap(outcome, &out) else { return }
-        c.signalModified(key)
+        c.signalModified(key, .list, head ? "lpush" : "rpush")
         out.writeIntegerReply(Int64(length))
         c.recordVerbatim()
     }
@@ -205,7 +206,7 @@ enum ListCommands {
             for element in popped { out.writeBulk(element) }
         }
         guard !popped.isEmpty else { return }
-        c.signalModified(key)
+        c.signalModified(key, .list, head ? "lpop" : "rpop")
         c.recordVerbatim()
     }
 
@@ -359,7 +360,7 @@ enum ListCommands {
             guard let d = BlockingTimeout.deadline(c, argument: 1, &out) else { return }
             deadline = d
         }
-        switch c.popFirst(keys, as: Elements.self, &out, { popElements(&$0, head: head, count: count) }) {
+        switch c.popFirst(keys, as: Elements.self, event: (.list, head ? "lpop" : "rpop"), &out, { popElements(&$0, head: head, count: count) }) {
         case .refused: return
         case .none:
             if blocking {

@@ -13,6 +13,9 @@ struct PubSubRegistry {
     private(set) var patterns: [ByteString: OrderedSet<Int64>] = [:]
     private(set) var shardChannels: [ByteString: OrderedSet<Int64>] = [:]
 
+    /// Whether nobody listens at all (notifications then cost nothing). O(1).
+    var isEmpty: Bool { channels.isEmpty && patterns.isEmpty && shardChannels.isEmpty }
+
     /// Adds `client` to the subscribers of `name`; false if it was there. O(1) average.
     mutating func subscribe(_ client: Int64, to name: ByteString, _ kind: Kind) -> Bool {
         switch kind {

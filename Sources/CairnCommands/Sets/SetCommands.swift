@@ -1,4 +1,5 @@
 import CairnProtocol
+import CairnConfig
 import CairnKeyspace
 
 /// Sets: SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SPOP SRANDMEMBER SMOVE SINTER
@@ -201,12 +202,12 @@ enum SetCommands {
         }), let added = c.unwrap(outcome, &out) else { return }
         out.writeIntegerReply(Int64(added))
         guard added > 0 else { return }
-        c.signalModified(key)
+        c.signalModified(key, .set, "sadd")
         c.recordVerbatim()
     }
 
     static func remove(_ c: CommandContext, _ out: inout ReplyWriter) {
-        c.removeMembers(as: MemberSet.self, &out) { $0.remove($1) }
+        c.removeMembers(as: MemberSet.self, event: (.set, "srem"), &out) { $0.remove($1) }
     }
 
     /// SPOP key [count]: random members removed; logged as the SREM of them.

@@ -1,4 +1,5 @@
 import CairnProtocol
+import CairnConfig
 import CairnKeyspace
 
 /// Sorted sets: ZADD (NX XX GT LT CH INCR) ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZCOUNT
@@ -441,7 +442,7 @@ enum SortedSetCommands {
             out.writeIntegerReply(Int64(ch ? result.added + result.changed : result.added))
         }
         guard result.added + result.changed > 0 else { return }
-        c.signalModified(key)
+        c.signalModified(key, .zset, incr ? "zincr" : "zadd")
         if incr, let score = result.score {
             c.record([.word("ZADD"), .slice(c.args[1]), .bytes(Score.format(score)), .slice(c.args[first + 1])])
         } else {
@@ -458,13 +459,13 @@ enum SortedSetCommands {
             z.set(member, score: new, limits: c.zsetLimits)
             return .success(new)
         }), let score = c.unwrap(outcome, &out) else { return }
-        c.signalModified(key)
+        c.signalModified(key, .zset, "zincr")
         out.writeDouble(Score.format(score))
         c.record([.word("ZADD"), .slice(c.args[1]), .bytes(Score.format(score)), .slice(c.args[3])])
     }
 
     static func remove(_ c: CommandContext, _ out: inout ReplyWriter) {
-        c.removeMembers(as: SortedSet.self, &out) { $0.remove($1) }
+        c.removeMembers(as: SortedSet.self, event: (.zset, "zrem"), &out) { $0.remove($1) }
     }
 
     /// Takes up to `count` entries from the low (or high) end, in the order they come off.
@@ -492,7 +493,7 @@ enum SortedSetCommands {
             writeEntries(popped, withScores: true, &out)
         }
         guard !popped.isEmpty else { return }
-        c.signalModified(key)
+        c.signalModified(key, .zset, max ? "zpopmax" : "zpopmin")
         c.recordVerbatim()
     }
 
@@ -510,7 +511,7 @@ enum SortedSetCommands {
             guard let d = BlockingTimeout.deadline(c, argument: 1, &out) else { return }
             deadline = d
         }
-        switch c.popFirst(keys, as: SortedSet.self, &out, { popEntries(&$0, max: max, count: count) }) {
+        switch c.popFirst(keys, as: SortedSet.self, event: (.zset, max ? "zpopmax" : "zpopmin"), &out, { popEntries(&$0, max: max, count: count) }) {
         case .refused: return
         case .none:
             if blocking {

@@ -1,4 +1,5 @@
 import NIOCore
+import CairnConfig
 import CairnProtocol
 import CairnKeyspace
 
@@ -57,6 +58,7 @@ enum StringCommands {
             // Plain SET: one hash-table operation; an old value (expired or not) is simply replaced.
             c.store(c.key(1), .string(c.value(2)))
             out.writeOK()
+            c.notify(.string, "set", c.key(1))
             c.recordVerbatim()
             return
         }
@@ -91,6 +93,8 @@ enum StringCommands {
             c.store(key, .string(value), expireAt: expireAt)
         }
         if !options.get { out.writeOK() }
+        c.notify(.string, "set", key)
+        if expireAt != 0 { c.notify(.generic, "expire", key) }
         if c.isRecording {
             if expireAt != 0 {
                 c.record([.word("SET"), .bytes(key.bytes), .string(value), .word("PXAT"), .integer(expireAt)])
@@ -109,6 +113,7 @@ enum StringCommands {
         if c.lookupWrite(key) != nil { out.writeIntegerReply(0); return }
         c.store(key, .string(c.value(2)))
         out.writeIntegerReply(1)
+        c.notify(.string, "set", key)
         c.record([.word("SET"), .bytes(key.bytes), .slice(c.args[2])])
     }
 
@@ -122,6 +127,8 @@ enum StringCommands {
         let key = c.key(1)
         c.store(key, .string(c.value(3)), expireAt: expireAt)
         out.writeOK()
+        c.notify(.string, "set", key)
+        c.notify(.generic, "expire", key)
         c.record([.word("SET"), .bytes(key.bytes), .slice(c.args[3]), .word("PXAT"), .integer(expireAt)])
     }
 
@@ -134,6 +141,7 @@ enum StringCommands {
             out.writeNull()
         }
         c.store(key, .string(c.value(2)))
+        c.notify(.string, "set", key)
         c.record([.word("SET"), .bytes(key.bytes), .slice(c.args[2])])
     }
 
@@ -194,6 +202,7 @@ enum StringCommands {
         guard c.args.count % 2 == 1 else { out.writeError(ErrorReplies.wrongArity("mset")); return }
         for i in stride(from: 1, to: c.args.count, by: 2) {
             c.store(c.key(i), .string(c.value(i + 1)))
+            c.notify(.string, "set", c.key(i))
         }
         out.writeOK()
         c.recordVerbatim()
@@ -207,6 +216,7 @@ enum StringCommands {
         }
         for i in stride(from: 1, to: c.args.count, by: 2) {
             c.store(c.key(i), .string(c.value(i + 1)))
+            c.notify(.string, "set", c.key(i))
         }
         out.writeIntegerReply(1)
         if c.isRecording {

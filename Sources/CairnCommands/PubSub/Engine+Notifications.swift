@@ -1,0 +1,59 @@
+import NIOCore
+import CairnProtocol
+public import CairnKeyspace
+public import CairnConfig
+
+/// Keyspace notifications (Redis's `notifyKeyspaceEvent`): with `notify-keyspace-events`
+/// on, a change publishes `__keyspace@<db>__:<key>` → event and `__keyevent@<db>__:<event>`
+/// → key to whoever subscribed. Costs one branch per event when off (the default).
+extension Engine {
+    /// Publishes `event` on `key` of `db` if its class is on. O(subscribers + patterns).
+    public func notify(_ type: KeyspaceEvents, _ event: StaticString, key: Key, db: Int) {
+        let events = settings.notifyKeyspaceEvents
+        guard events.publishes(type), !pubsub.isEmpty else { return }
+        let eventBytes = ByteString(event.withUTF8Buffer { Array($0) })
+        if events.contains(.keyspace) {
+            var channel = Array("__keyspace@\(db)__:".utf8)
+            channel.append(contentsOf: key.bytes)
+            publishNotification(channel: ByteString(channel), message: eventBytes)
+        }
+        if events.contains(.keyevent) {
+            var channel = Array("__keyevent@\(db)__:".utf8)
+            channel.append(contentsOf: eventBytes.bytes)
+            publishNotification(channel: ByteString(channel), message: key.name)
+        }
+    }
+
+    /// As PUBLISH, to channel and pattern subscribers; the client whose command caused
+    /// it gets it after that command's reply (`deliverToCaller`).
+    private func publishNotification(channel: ByteString, message: ByteString) {
+        let (direct, byPattern) = pubsub.receivers(of: channel)
+        for id in direct {
+            send(id) { w in w.writePushHeader(3); w.writeBulk("message"); w.writeBulk(channel); w.writeBulk(message) }
+        }
+        for (pattern, id) in byPattern {
+            send(id) { w in
+                w.writePushHeader(4); w.writeBulk("pmessage"); w.writeBulk(pattern); w.writeBulk(channel); w.writeBulk(message)
+            }
+        }
+    }
+
+    private func send(_ id: Int64, _ write: (inout ReplyWriter) -> Void) {
+        guard let client = clients[id] else { return }
+        var w = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 64), resp3: client.protocolVersion == 3)
+        write(&w)
+        if client === executingClient {
+            // Its connection is writing this command's reply right now.
+            callerBacklog.writeImmutableBuffer(w.buffer)
+        } else {
+            client.outlet?.deliver(w.buffer, waitsForLog: false)
+        }
+    }
+}
+
+extension CommandContext {
+    /// Redis's `notifyKeyspaceEvent` for this command's database. O(1) when off.
+    @inlinable public func notify(_ type: KeyspaceEvents, _ event: StaticString, _ key: Key) {
+        engine.notify(type, event, key: key, db: db)
+    }
+}
