@@ -103,6 +103,12 @@ NOTIFYING = [
     ["ZADD", "n:z", "1", "a", "2", "b"], ["ZINCRBY", "n:z", "5", "a"], ["ZADD", "n:z", "INCR", "1", "b"], ["ZREM", "n:z", "b"],
     ["ZPOPMIN", "n:z"], ["HSET", "n:h", "f", "v", "g", "w"], ["HSETNX", "n:h", "f", "x"], ["HDEL", "n:h", "f", "g"],
     ["SET", "n:e", "v", "PX", "30"], ["EXPIRE", "n:gone", "10"], ["SET", "n:p", "v"], ["EXPIRE", "n:p", "-1"],
+    ["RPUSH", "n:l2", "a", "b", "c", "d"], ["LSET", "n:l2", "0", "z"], ["LINSERT", "n:l2", "BEFORE", "b", "y"],
+    ["LREM", "n:l2", "0", "y"], ["LTRIM", "n:l2", "0", "1"], ["LMOVE", "n:l2", "n:l3", "LEFT", "RIGHT"],
+    ["LMOVE", "n:l2", "n:l2", "LEFT", "LEFT"], ["LTRIM", "n:l2", "5", "10"],
+    ["SADD", "n:s2", "only"], ["SPOP", "n:s2"], ["SADD", "n:s3", "m"], ["SMOVE", "n:s3", "n:s4", "m"],
+    ["HINCRBY", "n:h2", "f", "3"], ["HINCRBYFLOAT", "n:h2", "g", "1.5"],
+    ["ZADD", "n:z2", "1", "a", "2", "b", "3", "c"], ["ZREMRANGEBYSCORE", "n:z2", "1", "2"], ["ZREMRANGEBYRANK", "n:z2", "0", "-1"],
 ]
 
 

@@ -241,7 +241,7 @@ enum HashCommands {
             fields[field] = digits.withBytes { ByteString($0) }
             return .success(result)
         }), let result = c.unwrap(outcome, &out) else { return }
-        c.signalModified(c.key(1))
+        c.signalModified(c.key(1), .hash, "hincrby")
         out.writeIntegerReply(result)
         c.recordVerbatim()
     }
@@ -267,7 +267,7 @@ enum HashCommands {
             fields[field] = ByteString(text)
             return .success(text)
         }), let text = c.unwrap(outcome, &out) else { return }
-        c.signalModified(c.key(1))
+        c.signalModified(c.key(1), .hash, "hincrbyfloat")
         out.writeBulk(text)
         // As Redis does: the result, not the step, so a replay does not depend on rounding.
         c.record([.word("HSET"), .slice(c.args[1]), .slice(c.args[2]), .bytes(text)])

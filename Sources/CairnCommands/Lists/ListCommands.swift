@@ -229,7 +229,7 @@ enum ListCommands {
             return .success(())
         }) else { out.writeError(ErrorReplies.noSuchKey); return }
         guard c.unwrap(outcome, &out) != nil else { return }
-        c.signalModified(key)
+        c.signalModified(key, .list, "lset")
         out.writeOK()
         c.recordVerbatim()
     }
@@ -249,7 +249,7 @@ enum ListCommands {
         guard let length = c.unwrap(outcome, &out) else { return }
         out.writeIntegerReply(Int64(length))
         guard length > 0 else { return }
-        c.signalModified(key)
+        c.signalModified(key, .list, "linsert")
         c.recordVerbatim()
     }
 
@@ -278,7 +278,7 @@ enum ListCommands {
         guard let removed = c.unwrap(outcome, &out) else { return }
         out.writeIntegerReply(Int64(removed))
         guard removed > 0 else { return }
-        c.signalModified(key)
+        c.signalModified(key, .list, "lrem")
         c.recordVerbatim()
     }
 
@@ -298,7 +298,7 @@ enum ListCommands {
         guard let changed = c.unwrap(outcome, &out) else { return }
         out.writeOK()
         guard changed else { return }
-        c.signalModified(key)
+        c.signalModified(key, .list, "ltrim")
         c.recordVerbatim()
     }
 
@@ -341,8 +341,8 @@ enum ListCommands {
             if toHead { list.prepend(element) } else { list.append(element) }
             return .success(())
         }
-        c.signalModified(source)
-        c.signalModified(destination)
+        c.signalModified(destination, .list, toHead ? "lpush" : "rpush")
+        c.signalModified(source, .list, fromHead ? "lpop" : "rpop")
         out.writeBulk(element)
         c.record([.word("LMOVE"), .bytes(source.bytes), .bytes(destination.bytes),
                   .word(fromHead ? "LEFT" : "RIGHT"), .word(toHead ? "LEFT" : "RIGHT")])

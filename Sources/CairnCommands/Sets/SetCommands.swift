@@ -236,7 +236,7 @@ enum SetCommands {
             for member in popped { out.writeBulk(member) }
         }
         guard !popped.isEmpty else { return }
-        c.signalModified(key)
+        c.signalModified(key, .set, "spop")
         c.recordChunked("SREM", key, popped.map { [.bytes($0.bytes)] })
     }
 
@@ -260,8 +260,8 @@ enum SetCommands {
             members.insert(member, limits: c.setLimits)
             return .success(())
         }
-        c.signalModified(source)
-        c.signalModified(destination)
+        c.signalModified(source, .set, "srem")
+        c.signalModified(destination, .set, "sadd")
         out.writeIntegerReply(1)
         c.recordVerbatim()
     }

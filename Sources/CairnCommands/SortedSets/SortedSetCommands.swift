@@ -199,6 +199,15 @@ enum SortedSetCommands {
     // MARK: Ranges
 
     /// Which range a command asks for, as its arguments give it.
+    /// ZREMRANGEBYRANK/SCORE/LEX's keyspace event.
+    static func removeRangeEvent(_ style: Style) -> StaticString {
+        switch style {
+        case .score: return "zremrangebyscore"
+        case .lex: return "zremrangebylex"
+        case .rank, .zrange: return "zremrangebyrank"
+        }
+    }
+
     enum Style: Equatable {
         case zrange
         case rank(reverse: Bool)
@@ -375,7 +384,7 @@ enum SortedSetCommands {
         guard let removed = c.unwrap(outcome, &out) else { return }
         out.writeIntegerReply(Int64(removed))
         guard removed > 0 else { return }
-        c.signalModified(key)
+        c.signalModified(key, .zset, removeRangeEvent(style))
         c.recordVerbatim()
     }
 
