@@ -8,20 +8,10 @@ Usage: python3 scripts/bench_blocking.py --cairn .build/release/cairn-server [--
 """
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
-import tempfile
 import time
 
-from benchlib import free_port, wait_ready
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+from benchlib import cpu_seconds, served
 
 
 def command(*parts):
@@ -77,21 +67,14 @@ async def drive(port, pairs, seconds):
 
 
 def measure(argv, pairs, seconds):
-    with tempfile.TemporaryDirectory() as d:
-        port = free_port()
-        proc = subprocess.Popen(argv(port, d), cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        try:
-            wait_ready(port, proc)
-            cpu0 = cpu_seconds(proc.pid)
-            t0 = time.monotonic()
-            done, elapsed = asyncio.run(drive(port, pairs, seconds))
-            cpu = cpu_seconds(proc.pid) - cpu0
-            wall = time.monotonic() - t0
-            # CPU over the whole drive (warm-up included) per round trip over the whole drive.
-            return done / elapsed, cpu / max(done * wall / elapsed, 1) * 1e6
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with served(argv) as (port, proc):
+        cpu0 = cpu_seconds(proc.pid)
+        t0 = time.monotonic()
+        done, elapsed = asyncio.run(drive(port, pairs, seconds))
+        cpu = cpu_seconds(proc.pid) - cpu0
+        wall = time.monotonic() - t0
+        # CPU over the whole drive (warm-up included) per round trip over the whole drive.
+        return done / elapsed, cpu / max(done * wall / elapsed, 1) * 1e6
 
 
 def main():

@@ -5,14 +5,12 @@ at these sizes; run it twice to see the spread.
 Usage: python3 scripts/bench_memory.py --cairn .build/release/cairn-server [--scale 1.0]
 """
 import argparse
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import redis
 
-from benchlib import free_port, wait_ready
+from benchlib import served
 
 
 def rss_bytes(pid):
@@ -57,19 +55,12 @@ def fill(r, shape, scale):
 
 
 def measure(argv, shape, scale):
-    with tempfile.TemporaryDirectory() as d:
-        port = free_port()
-        proc = subprocess.Popen(argv(port, d), cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        try:
-            wait_ready(port, proc)
-            r = redis.Redis(port=port)
-            rss0, used0 = rss_bytes(proc.pid), used_memory(r)
-            fill(r, shape, scale)
-            time.sleep(0.5)
-            return rss_bytes(proc.pid) - rss0, used_memory(r) - used0
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with served(argv) as (port, proc):
+        r = redis.Redis(port=port)
+        rss0, used0 = rss_bytes(proc.pid), used_memory(r)
+        fill(r, shape, scale)
+        time.sleep(0.5)
+        return rss_bytes(proc.pid) - rss0, used_memory(r) - used0
 
 
 def main():

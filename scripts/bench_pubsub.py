@@ -7,22 +7,13 @@ Usage: python3 scripts/bench_pubsub.py --cairn .build/release/cairn-server [--su
 """
 import argparse
 import multiprocessing
-import os
 import re
 import socket
 import statistics
 import subprocess
-import tempfile
 import time
 
-from benchlib import free_port, wait_ready
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+from benchlib import cpu_seconds, served
 
 
 def subscribers(port, n, ready, stop):
@@ -46,28 +37,21 @@ def subscribers(port, n, ready, stop):
         s.close()
 
 
-def measure(argv, port_dir, n, requests, pipeline):
-    with tempfile.TemporaryDirectory() as d:
-        port = free_port()
-        proc = subprocess.Popen(argv(port, d), cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        try:
-            wait_ready(port, proc)
-            ready, stop = multiprocessing.Event(), multiprocessing.Event()
-            sub = multiprocessing.Process(target=subscribers, args=(port, n, ready, stop))
-            sub.start()
-            ready.wait(10)
-            time.sleep(0.3)
-            cpu0 = cpu_seconds(proc.pid)
-            out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests), "-P", str(pipeline),
-                                  "-q", "PUBLISH", "bench", "x" * 32], capture_output=True, text=True, timeout=600).stdout
-            cpu = cpu_seconds(proc.pid) - cpu0
-            stop.set()
-            sub.join(10)
-            rate = float(re.findall(r"([\d.]+) requests per second", out)[-1])
-            return rate, cpu / requests * 1e6
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+def measure(argv, n, requests, pipeline):
+    with served(argv) as (port, proc):
+        ready, stop = multiprocessing.Event(), multiprocessing.Event()
+        sub = multiprocessing.Process(target=subscribers, args=(port, n, ready, stop))
+        sub.start()
+        ready.wait(10)
+        time.sleep(0.3)
+        cpu0 = cpu_seconds(proc.pid)
+        out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests), "-P", str(pipeline),
+                              "-q", "PUBLISH", "bench", "x" * 32], capture_output=True, text=True, timeout=600).stdout
+        cpu = cpu_seconds(proc.pid) - cpu0
+        stop.set()
+        sub.join(10)
+        rate = float(re.findall(r"([\d.]+) requests per second", out)[-1])
+        return rate, cpu / requests * 1e6
 
 
 def main():
@@ -86,8 +70,8 @@ def main():
     for pipeline in [int(p) for p in args.pipelines.split(",")]:
         res = {"cairn": [], "redis": []}
         for _ in range(args.rounds):
-            res["cairn"].append(measure(cairn, None, args.subscribers, args.requests, pipeline))
-            res["redis"].append(measure(redis_, None, args.subscribers, args.requests, pipeline))
+            res["cairn"].append(measure(cairn, args.subscribers, args.requests, pipeline))
+            res["redis"].append(measure(redis_, args.subscribers, args.requests, pipeline))
         c = (statistics.median(r[0] for r in res["cairn"]), statistics.median(r[1] for r in res["cairn"]))
         r = (statistics.median(x[0] for x in res["redis"]), statistics.median(x[1] for x in res["redis"]))
         print(f"| {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | {c[1]:.1f} | {r[1]:.1f} |", flush=True)

@@ -1,5 +1,10 @@
-"""Helpers shared by the benchmark scripts: free ports and waiting for a server."""
+"""Helpers shared by the benchmark scripts: free ports, starting a server and waiting
+for it, the CPU time a process used."""
+import contextlib
+import os
 import socket
+import subprocess
+import tempfile
 import sys
 import time
 
@@ -25,3 +30,27 @@ def wait_ready(port, proc, timeout=600):
             pass
         time.sleep(0.02)
     sys.exit(f"server on {port} did not become ready")
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of `pid` so far, from /proc."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+@contextlib.contextmanager
+def served(argv):
+    """Starts `argv(port, directory)` in a fresh temporary directory, waits until it
+    answers, yields (port, process), and stops it afterwards."""
+    with tempfile.TemporaryDirectory() as d:
+        port = free_port()
+        proc = subprocess.Popen(argv(port, d), cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(port, proc)
+            yield port, proc
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

@@ -27,6 +27,12 @@ public struct ReplyWriter {
     @inlinable public mutating func writeBulkDecimal(_ value: Int64) { buffer.writeBulkDecimal(value) }
     @inlinable public mutating func writeArrayHeader(_ count: Int) { buffer.writeArrayHeader(count) }
 
+    /// A HELP subcommand's answer: each line a simple string. O(total length).
+    public mutating func writeHelp(_ lines: [String]) {
+        writeArrayHeader(lines.count)
+        for line in lines { writeSimpleString(line) }
+    }
+
     /// A push frame of `count` elements (pub/sub messages and confirmations): `>count` in
     /// RESP3, an ordinary array in RESP2.
     @inlinable public mutating func writePushHeader(_ count: Int) {

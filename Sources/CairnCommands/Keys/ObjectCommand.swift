@@ -102,7 +102,6 @@ enum ObjectCommand {
             "HELP",
             "    Prints this help.",
         ]
-        out.writeArrayHeader(lines.count)
-        for line in lines { out.writeSimpleString(line) }
+        out.writeHelp(lines)
     }
 }

@@ -185,7 +185,6 @@ enum PubSubCommands {
             "HELP",
             "    Prints this help.",
         ]
-        out.writeArrayHeader(lines.count)
-        for line in lines { out.writeSimpleString(line) }
+        out.writeHelp(lines)
     }
 }

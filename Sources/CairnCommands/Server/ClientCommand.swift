@@ -246,7 +246,6 @@ enum ClientCommand {
             "NO-TOUCH (ON|OFF)", "    Will not touch LRU/LFU stats when this mode is on.",
             "HELP", "    Print this help.",
         ]
-        out.writeArrayHeader(lines.count)
-        for line in lines { out.writeSimpleString(line) }
+        out.writeHelp(lines)
     }
 }

@@ -83,7 +83,6 @@ enum ConfigCommand {
             "RESETSTAT", "    Reset statistics reported by the INFO command.",
             "HELP", "    Print this help.",
         ]
-        out.writeArrayHeader(lines.count)
-        for line in lines { out.writeSimpleString(line) }
+        out.writeHelp(lines)
     }
 }
