@@ -152,3 +152,40 @@ def test_notify_keyspace_events_config_reads_back_as_redis_writes_it(cairn, redi
         assert c.call_raw("CONFIG", "SET", "notify-keyspace-events", "Q") == (
             b"-ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - "
             b"Invalid event class character. Use 'Ag$lshzxeKEtmdn'.\r\n")
+
+
+MONITORED = [
+    ["SET", "m:k", 'a b\n"\x01\\'], ["CONFIG", "GET", "port"], ["SELECT", "2"], ["GET", "m:k"], ["MULTI"], ["INCR", "m:n"],
+    ["EXEC"], ["NOSUCH"], ["GET"], ["HELLO", "3", "AUTH", "default", "secret"], ["HELLO", "2"], ["SELECT", "0"],
+    ["RPUSH", "m:l", "x"], ["BLPOP", "m:l", "0"], ["PING"],
+]
+
+
+def monitor_lines(port, commands):
+    import re
+    with Connection(port) as mon, Connection(port) as c:
+        assert mon.call("MONITOR") == "OK"
+        mon.send_raw(encode("MONITOR"))  # a second MONITOR answers nothing
+        for command in commands:
+            c.send_raw(encode(*command))
+            c.read_reply()
+        c.send_raw(encode("PUBLISH", "end-of-feed", "x"))
+        c.read_reply()
+        lines = []
+        while True:
+            line = mon._line().decode("latin1")
+            lines.append(re.sub(r"^\+\d+\.\d{6} \[(\d+) [^\]]+\]", r"[\1]", line))
+            if "end-of-feed" in line:
+                break
+        mon_own = mon.call_raw("GET", "m:k")
+        assert mon.call("RESET") == "RESET"
+        return lines, mon_own
+
+
+def test_monitor_feed_matches_redis(cairn, redis_server):
+    """Timestamps and client addresses aside, Cairn's MONITOR feed is Redis's, line for line."""
+    cairn_lines, cairn_own = monitor_lines(cairn.port, MONITORED)
+    redis_lines, redis_own = monitor_lines(redis_server.port, MONITORED)
+    assert cairn_own == redis_own == b"-ERR Replica can't interact with the keyspace\r\n"
+    assert cairn_lines == redis_lines
+    assert any("(redacted)" in line for line in cairn_lines)

@@ -112,6 +112,7 @@ import CairnConfig
             if primary.client.state.isBlocked {
                 #expect(primary.engine.unblockClient(primary.client.id, asError: false))
             }
+            if case .monitoring = primary.client.state { primary.engine.stopMonitoring(primary.client) }
             if primary.client.subscriptions.total > 0 {
                 for command in ["UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"] { _ = primary.runAll([command]) }
                 #expect(primary.client.subscriptions.total == 0 && primary.engine.pubsubCounts == (0, 0, 0))

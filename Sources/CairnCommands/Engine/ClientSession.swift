@@ -48,13 +48,16 @@ public final class ClientSession {
 }
 
 /// A client's state. MULTI is not a case: a client queueing a transaction is otherwise
-/// normal (its `transaction` holds the queue). Pub/sub's `subscribed` and MONITOR's
-/// `monitoring` join as their commands are built.
+/// normal (its `transaction` holds the queue); neither is having subscriptions (see
+/// `Subscriptions`).
 public enum ClientState {
     case normal
     /// Parked by a blocking command until a key it waits on is ready, its deadline
     /// passes, CLIENT UNBLOCK, or it disconnects. Its further requests wait unread.
     case blocked(BlockedRequest)
+    /// In MONITOR: receives every command run; may not read or write keys (as Redis
+    /// treats it, like a replica).
+    case monitoring
     /// QUIT (or CLIENT KILL of itself): close once the replies so far are written.
     case closing
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import NIOCore
+import OrderedCollections
 public import CairnProtocol
 public import CairnKeyspace
 public import CairnConfig
@@ -43,6 +44,8 @@ public final class Engine {
     /// notifications it subscribed to): they follow the command's reply.
     var executingClient: ClientSession?
     var callerBacklog = ByteBufferAllocator().buffer(capacity: 0)
+    /// Clients in MONITOR, in the order they started (Engine+Monitor).
+    var monitors = OrderedSet<Int64>()
     /// Where served blocked clients' replies are written before delivery (reused).
     var servedReplyScratch = ByteBufferAllocator().buffer(capacity: 256)
     /// Current time in Unix milliseconds; replaceable in tests.
@@ -73,6 +76,7 @@ public final class Engine {
         unwatchAll(session)
         unparkOnDisconnect(session)
         unsubscribeAll(session)
+        stopMonitoring(session)
         session.outlet = nil
         clients[session.id] = nil
     }
@@ -126,6 +130,10 @@ public final class Engine {
             refuse(PubSubCommands.notAllowedWhileSubscribed(spec.name), client: client, into: &out)
             return
         }
+        if case .monitoring = client.state, !spec.flags.isDisjoint(with: [.write, .readonly]) {
+            refuse("ERR Replica can't interact with the keyspace", client: client, into: &out)
+            return
+        }
         if loadingInfo != nil, !spec.flags.contains(.loading) {
             refuse("LOADING Cairn is loading the dataset in memory", client: client, into: &out)
             return
@@ -150,6 +158,9 @@ public final class Engine {
         let context = CommandContext(args: args, engine: self, client: client, now: now)
         spec.run(context, &out)
         stats.commandsProcessed += 1
+        if !monitors.isEmpty, blockingMode != .retrying, !spec.flags.contains(.admin) {
+            feedMonitors(args, client: client, spec: spec)
+        }
         flushExpirations(db: client.db)
         noteWatchedChanges()
     }

@@ -184,6 +184,7 @@ enum ClientCommand {
     static func flags(_ s: ClientSession) -> String {
         var f = ""
         if s.state.isBlocked { f += "b" }
+        if case .monitoring = s.state { f += "O" }
         if s.subscriptions.total > 0 { f += "P" }
         if s.transaction != nil { f += "x" }
         if s.noEvict { f += "e" }

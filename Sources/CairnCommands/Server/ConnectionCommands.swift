@@ -19,6 +19,9 @@ enum ConnectionCommands {
         CommandSpec("hello", arity: -1, flags: [.fast, .loading, .stale, .noscript], group: "connection", since: "6.0.0",
                     summary: "Handshakes with the Redis server.",
                     syntax: "[protover [AUTH username password] [SETNAME clientname]]", run: hello),
+        CommandSpec("monitor", arity: 1, flags: [.admin, .noscript, .loading, .stale], group: "server",
+                    summary: "Listens for all requests received by the server in real-time.",
+                    run: { c, o in c.engine.startMonitoring(c.client, &o) }),
         CommandSpec("reset", arity: 1, flags: [.fast, .loading, .stale, .noscript, .runsInTransaction], group: "connection", since: "6.2.0",
                     complexity: "O(1)", summary: "Resets the connection.", run: reset),
         ClientCommand.spec,
@@ -30,6 +33,7 @@ enum ConnectionCommands {
         c.client.transaction = nil
         c.engine.unwatchAll(c.client)
         c.engine.unsubscribeAll(c.client)
+        c.engine.stopMonitoring(c.client)
         c.client.db = 0
         c.client.protocolVersion = 2
         c.client.replyControl = ReplyControl()
