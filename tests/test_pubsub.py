@@ -109,6 +109,8 @@ NOTIFYING = [
     ["SADD", "n:s2", "only"], ["SPOP", "n:s2"], ["SADD", "n:s3", "m"], ["SMOVE", "n:s3", "n:s4", "m"],
     ["HINCRBY", "n:h2", "f", "3"], ["HINCRBYFLOAT", "n:h2", "g", "1.5"],
     ["ZADD", "n:z2", "1", "a", "2", "b", "3", "c"], ["ZREMRANGEBYSCORE", "n:z2", "1", "2"], ["ZREMRANGEBYRANK", "n:z2", "0", "-1"],
+    ["INCR", "n:c"], ["INCRBY", "n:c", "5"], ["DECR", "n:c"], ["INCRBYFLOAT", "n:c", "1.5"], ["APPEND", "n:c", "x"],
+    ["GETDEL", "n:c"], ["APPEND", "n:new", "y"],
 ]
 
 

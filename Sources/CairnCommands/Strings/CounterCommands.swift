@@ -1,4 +1,5 @@
 import NIOCore
+import CairnConfig
 import CairnProtocol
 import CairnKeyspace
 
@@ -56,6 +57,7 @@ enum CounterCommands {
         case .success(let value):
             c.engine.keyspace.databases[c.db].noteWrite(key)
             out.writeIntegerReply(value)
+            c.notify(.string, "incrby", key)
             c.recordVerbatim()
         case .failure(let error):
             out.writeError(error.message)
@@ -94,6 +96,7 @@ enum CounterCommands {
             c.store(key, .string(ByteString(text)))
         }
         out.writeBulk(text)
+        c.notify(.string, "incrbyfloat", key)
         // Float results depend on the platform's arithmetic; log the result, not the step.
         c.record([.word("SET"), .bytes(key.bytes), .bytes(text), .word("KEEPTTL")])
     }

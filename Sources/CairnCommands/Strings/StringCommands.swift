@@ -151,6 +151,7 @@ enum StringCommands {
         guard case .string(let bytes) = entry.value else { out.writeError(ErrorReplies.wrongType); return }
         out.writeBulk(bytes)
         c.engine.keyspace.databases[c.db].remove(key)
+        c.notify(.generic, "del", key)
         c.record([.word("DEL"), .bytes(key.bytes)])
     }
 
@@ -251,6 +252,7 @@ enum StringCommands {
         case .success(let length):
             c.engine.keyspace.databases[c.db].noteWrite(key)
             out.writeIntegerReply(Int64(length))
+            c.notify(.string, "append", key)
             c.recordVerbatim()
         case .failure(.wrongType): out.writeError(ErrorReplies.wrongType)
         case .failure(.tooLong): out.writeError(ErrorReplies.stringTooLong)
