@@ -111,6 +111,7 @@ NOTIFYING = [
     ["ZADD", "n:z2", "1", "a", "2", "b", "3", "c"], ["ZREMRANGEBYSCORE", "n:z2", "1", "2"], ["ZREMRANGEBYRANK", "n:z2", "0", "-1"],
     ["INCR", "n:c"], ["INCRBY", "n:c", "5"], ["DECR", "n:c"], ["INCRBYFLOAT", "n:c", "1.5"], ["APPEND", "n:c", "x"],
     ["GETDEL", "n:c"], ["APPEND", "n:new", "y"],
+    ["SET", "n:r", "1"], ["RENAME", "n:r", "n:r2"], ["EXPIRE", "n:r2", "100"], ["PERSIST", "n:r2"], ["MOVE", "n:r2", "3"],
 ]
 
 
@@ -136,6 +137,7 @@ def test_keyspace_notifications_match_redis(cairn, redis_server):
                     break
                 raw.append(data)
             c.call("CONFIG", "SET", "notify-keyspace-events", "")
+            c.call("FLUSHALL")
             streams[name] = raw
     assert len(streams["redis"]) > 40
     for i, (mine, theirs) in enumerate(zip(streams["cairn"], streams["redis"])):

@@ -89,6 +89,7 @@ enum ExpireCommands {
         guard let entry = c.lookupWrite(key), entry.isVolatile else { out.writeIntegerReply(0); return }
         c.engine.keyspace.databases[c.db].setExpiry(key, at: 0)
         out.writeIntegerReply(1)
+        c.notify(.generic, "persist", key)
         c.recordVerbatim()
     }
 }

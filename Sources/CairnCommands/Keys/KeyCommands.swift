@@ -145,6 +145,8 @@ enum KeyCommands {
         if c.lookupWrite(target) != nil && onlyIfAbsent { out.writeIntegerReply(0); return }
         c.engine.keyspace.databases[c.db].remove(source)
         c.engine.keyspace.databases[c.db].set(target, entry, now: c.now)
+        c.notify(.generic, "rename_from", source)
+        c.notify(.generic, "rename_to", target)
         if onlyIfAbsent { out.writeIntegerReply(1) } else { out.writeOK() }
         c.recordVerbatim()
     }
@@ -167,6 +169,8 @@ enum KeyCommands {
         c.engine.keyspace.databases[c.db].remove(key)
         c.engine.keyspace.databases[target].set(key, entry, now: c.now)
         c.signalModified(key)
+        c.notify(.generic, "move_from", key)
+        c.engine.notify(.generic, "move_to", key: key, db: target)
         c.engine.keyspace.databases[target].noteWrite(key)
         out.writeIntegerReply(1)
         c.recordVerbatim()
