@@ -112,6 +112,11 @@ NOTIFYING = [
     ["INCR", "n:c"], ["INCRBY", "n:c", "5"], ["DECR", "n:c"], ["INCRBYFLOAT", "n:c", "1.5"], ["APPEND", "n:c", "x"],
     ["GETDEL", "n:c"], ["APPEND", "n:new", "y"],
     ["SET", "n:r", "1"], ["RENAME", "n:r", "n:r2"], ["EXPIRE", "n:r2", "100"], ["PERSIST", "n:r2"], ["MOVE", "n:r2", "3"],
+    ["SADD", "n:sa", "1", "2"], ["SADD", "n:sb", "2", "3"], ["SINTERSTORE", "n:sd", "n:sa", "n:sb"],
+    ["SUNIONSTORE", "n:sd", "n:sa", "n:sb"], ["SDIFFSTORE", "n:sd", "n:sa", "n:sa"], ["SDIFFSTORE", "n:sd", "n:sa", "n:sa"],
+    ["ZADD", "n:za", "1", "a"], ["ZUNIONSTORE", "n:zd", "1", "n:za"], ["ZINTERSTORE", "n:zd", "2", "n:za", "n:none"],
+    ["ZDIFFSTORE", "n:zd", "1", "n:za"], ["ZRANGESTORE", "n:zr", "n:za", "0", "-1"], ["ZRANGESTORE", "n:zr", "n:za", "5", "6"],
+    ["RPUSH", "n:sl", "2", "1"], ["SORT", "n:sl", "STORE", "n:so"], ["SORT", "n:empty", "STORE", "n:so"],
 ]
 
 

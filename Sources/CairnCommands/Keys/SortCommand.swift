@@ -1,4 +1,5 @@
 import NIOCore
+import CairnConfig
 import CairnProtocol
 import CairnKeyspace
 import DequeModule
@@ -249,6 +250,7 @@ enum SortCommand {
             for pattern in gets { result.append(lookup(c, pattern: pattern, element: item.element) ?? ByteString()) }
         }
         let existed = c.engine.keyspace.databases[c.db].remove(destination) != nil
+        c.notifyStored(destination, stored: !result.isEmpty, existed: existed, .list, "sortstore")
         if result.isEmpty {
             if existed {
                 c.signalModified(destination)

@@ -52,6 +52,12 @@ extension Engine {
 }
 
 extension CommandContext {
+    /// After a *STORE wrote `destination`: its store event when something was stored,
+    /// else `del` if it removed what was there (Redis's choice). O(1) when off.
+    public func notifyStored(_ destination: Key, stored: Bool, existed: Bool, _ type: KeyspaceEvents, _ event: StaticString) {
+        if stored { notify(type, event, destination) } else if existed { notify(.generic, "del", destination) }
+    }
+
     /// Redis's `notifyKeyspaceEvent` for this command's database. O(1) when off.
     @inlinable public func notify(_ type: KeyspaceEvents, _ event: StaticString, _ key: Key) {
         engine.notify(type, event, key: key, db: db)

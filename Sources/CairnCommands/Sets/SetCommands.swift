@@ -161,6 +161,8 @@ enum SetCommands {
             c.store(destination, .set(MemberSet(result, limits: c.setLimits)))
         }
         if existed || !result.isEmpty { c.signalModified(destination) }
+        let event: StaticString = operation == .intersection ? "sinterstore" : operation == .union ? "sunionstore" : "sdiffstore"
+        c.notifyStored(destination, stored: !result.isEmpty, existed: existed, .set, event)
         out.writeIntegerReply(Int64(result.count))
         guard existed || !result.isEmpty else { return }
         c.record([.word("DEL"), .bytes(destination.bytes)])

@@ -360,6 +360,7 @@ enum SortedSetCommands {
         }
         if existed || !entries.isEmpty {
             c.signalModified(destination)
+            c.notifyStored(destination, stored: !entries.isEmpty, existed: existed, .zset, "zrangestore")
             c.recordVerbatim()
         }
         out.writeIntegerReply(Int64(entries.count))
@@ -653,6 +654,8 @@ enum SortedSetCommands {
         out.writeIntegerReply(Int64(z.count))
         guard existed || !z.isEmpty else { return }
         c.signalModified(destination)
+        let event: StaticString = operation == .union ? "zunionstore" : operation == .intersection ? "zinterstore" : "zdiffstore"
+        c.notifyStored(destination, stored: !z.isEmpty, existed: existed, .zset, event)
         c.record([.word("DEL"), .bytes(destination.bytes)])
         c.recordChunked("ZADD", destination, z.allEntries.map { [.bytes(Score.format($0.score)), .bytes($0.member.bytes)] })
     }
