@@ -117,6 +117,8 @@ NOTIFYING = [
     ["ZADD", "n:za", "1", "a"], ["ZUNIONSTORE", "n:zd", "1", "n:za"], ["ZINTERSTORE", "n:zd", "2", "n:za", "n:none"],
     ["ZDIFFSTORE", "n:zd", "1", "n:za"], ["ZRANGESTORE", "n:zr", "n:za", "0", "-1"], ["ZRANGESTORE", "n:zr", "n:za", "5", "6"],
     ["RPUSH", "n:sl", "2", "1"], ["SORT", "n:sl", "STORE", "n:so"], ["SORT", "n:empty", "STORE", "n:so"],
+    ["SET", "n:g", "abc"], ["SETRANGE", "n:g", "1", "Z"], ["GETEX", "n:g", "EX", "100"], ["GETEX", "n:g", "PERSIST"],
+    ["COPY", "n:g", "n:g2"], ["COPY", "n:g", "n:g3", "DB", "4"], ["GETEX", "n:g", "PXAT", "1"],
 ]
 
 

@@ -230,6 +230,7 @@ enum KeyCommands {
         c.engine.flushExpirations(db: targetDB)
         c.engine.keyspace.databases[targetDB].set(target, entry, now: c.now)
         out.writeIntegerReply(1)
+        c.engine.notify(.generic, "copy_to", key: target, db: targetDB)
         c.recordVerbatim()
     }
 }

@@ -175,13 +175,16 @@ enum StringCommands {
         if options.hasExpire {
             if expireAt <= c.now {
                 c.engine.keyspace.databases[c.db].remove(key)
+                c.notify(.generic, "del", key)
                 c.record([.word("DEL"), .bytes(key.bytes)])
             } else {
                 c.engine.keyspace.databases[c.db].setExpiry(key, at: expireAt)
+                c.notify(.generic, "expire", key)
                 c.record([.word("PEXPIREAT"), .bytes(key.bytes), .integer(expireAt)])
             }
         } else if options.persist && entry.isVolatile {
             c.engine.keyspace.databases[c.db].setExpiry(key, at: 0)
+            c.notify(.generic, "persist", key)
             c.record([.word("PERSIST"), .bytes(key.bytes)])
         }
     }
@@ -317,6 +320,7 @@ enum StringCommands {
         }
         c.engine.keyspace.databases[c.db].noteWrite(key)
         out.writeIntegerReply(Int64(length))
+        c.notify(.string, "setrange", key)
         c.recordVerbatim()
     }
 }
