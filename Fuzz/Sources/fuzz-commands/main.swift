@@ -20,7 +20,7 @@ public func fuzzCommands(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         engine = e
         client = e.connect(address: "127.0.0.1:1", localAddress: "127.0.0.1:2")
     }
-    guard let engine, let client else { return 0 }
+    guard let engine, let session = client else { return 0 }
     runs += 1
     var decoder = RequestDecoder(maxBulkLength: 1 << 20)
     var args = Arguments()
@@ -30,15 +30,27 @@ public func fuzzCommands(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     while (try? decoder.decode(&buffer, into: &args)) == true {
         if args.isEmpty { continue }
         if args.equals(0, lowercase: "shutdown") { continue }
-        engine.execute(args, client: client, into: &out)
+        engine.execute(args, client: session, into: &out)
         out.buffer.clear()
+        // A parked client sends nothing more; one that subscribed or monitors would be in
+        // another mode: as a connection would end, end this one and start afresh.
+        if session.state.isBlocked || session.hasSubscriptions || isMonitoring(session) {
+            engine.disconnect(session)
+            client = engine.connect(address: "127.0.0.1:1", localAddress: "127.0.0.1:2")
+            break
+        }
     }
     _ = engine.propagation.take()
     if runs % 10_000 == 0 {
-        engine.execute(Arguments(strings: ["FLUSHALL"]), client: client, into: &out)
+        engine.execute(Arguments(strings: ["FLUSHALL"]), client: client ?? session, into: &out)
         _ = engine.propagation.take()
     }
     return 0
+}
+
+func isMonitoring(_ client: ClientSession) -> Bool {
+    if case .monitoring = client.state { return true }
+    return false
 }
 
 /// The entry point SwiftPM links as `main` for this executable.

@@ -116,6 +116,9 @@ extension ClientSession {
         }
     }
 
+    /// Whether it listens to any channel, pattern or shard channel. O(1).
+    public var hasSubscriptions: Bool { subscriptions.total > 0 }
+
     /// A RESP2 client with subscriptions may only send the pub/sub commands, PING, QUIT
     /// and RESET. O(1).
     var isInSubscribedContext: Bool { protocolVersion == 2 && subscriptions.total > 0 }
