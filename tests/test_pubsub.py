@@ -122,34 +122,57 @@ NOTIFYING = [
 ]
 
 
+def notification_streams(port, classes, commands):
+    """Every notification message a subscriber to all notification channels receives while
+    `commands` run with notify-keyspace-events set to `classes`."""
+    with Connection(port) as sub, Connection(port) as c:
+        c.call("CONFIG", "SET", "notify-keyspace-events", classes)
+        sub.send_raw(encode("PSUBSCRIBE", "__key*__:*"))
+        sub.read_reply()
+        for command in commands:
+            c.call(*command)
+        time.sleep(0.1)
+        c.call("GET", "n:e")  # expired by now: removed on access, notified as expired
+        c.call("PUBLISH", "end", "x")
+        sub.send_raw(encode("PSUBSCRIBE", "end"))
+        raw = []
+        while True:
+            reply, data = sub.read_reply()
+            if reply[0] == b"psubscribe":
+                break
+            raw.append(data)
+        c.call("CONFIG", "SET", "notify-keyspace-events", "")
+        c.call("FLUSHALL")
+        return raw
+
+
+def assert_same_streams(cairn_stream, redis_stream):
+    for i, (mine, theirs) in enumerate(zip(cairn_stream, redis_stream)):
+        assert mine == theirs, f"message {i}: cairn {mine!r} != redis {theirs!r}"
+    assert len(cairn_stream) == len(redis_stream)
+
+
 def test_keyspace_notifications_match_redis(cairn, redis_server):
     """The same commands on both servers with notify-keyspace-events KEA; a subscriber to
     every notification channel must receive byte-identical message streams."""
-    streams = {}
-    for name, port in (("cairn", cairn.port), ("redis", redis_server.port)):
-        with Connection(port) as sub, Connection(port) as c:
-            c.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
-            sub.send_raw(encode("PSUBSCRIBE", "__key*__:*"))
-            sub.read_reply()
-            for command in NOTIFYING:
-                c.call(*command)
-            time.sleep(0.1)
-            c.call("GET", "n:e")  # expired by now: removed on access, notified as expired
-            c.call("PUBLISH", "end", "x")
-            sub.send_raw(encode("PSUBSCRIBE", "end"))
-            raw = []
-            while True:
-                reply, data = sub.read_reply()
-                if reply[0] == b"psubscribe":
-                    break
-                raw.append(data)
-            c.call("CONFIG", "SET", "notify-keyspace-events", "")
-            c.call("FLUSHALL")
-            streams[name] = raw
-    assert len(streams["redis"]) > 40
-    for i, (mine, theirs) in enumerate(zip(streams["cairn"], streams["redis"])):
-        assert mine == theirs, f"message {i}: cairn {mine!r} != redis {theirs!r}"
-    assert len(streams["cairn"]) == len(streams["redis"])
+    mine = notification_streams(cairn.port, "KEA", NOTIFYING)
+    theirs = notification_streams(redis_server.port, "KEA", NOTIFYING)
+    assert len(theirs) > 40
+    assert_same_streams(mine, theirs)
+
+
+NEW_AND_MISSES = [
+    ["SET", "n:a", "1"], ["SET", "n:a", "2"], ["GET", "n:missing"], ["LPUSH", "n:l", "x"], ["LPUSH", "n:l", "y"],
+    ["HSET", "n:h", "f", "v"], ["INCR", "n:c"], ["APPEND", "n:ap", "z"], ["SADD", "n:s", "m"], ["ZADD", "n:z", "1", "m"],
+    ["OBJECT", "ENCODING", "n:missing"], ["EXISTS", "n:missing"], ["TYPE", "n:missing"], ["HGET", "n:missing", "f"],
+    ["LRANGE", "n:missing", "0", "-1"], ["RENAME", "n:a", "n:b"], ["COPY", "n:b", "n:c2"], ["SET", "n:e", "v", "PX", "30"],
+]
+
+
+def test_new_key_and_key_miss_notifications_match_redis(cairn, redis_server):
+    for classes in ("KEAnm", "Kn", "Em"):
+        assert_same_streams(notification_streams(cairn.port, classes, NEW_AND_MISSES),
+                            notification_streams(redis_server.port, classes, NEW_AND_MISSES))
 
 
 def test_notify_keyspace_events_config_reads_back_as_redis_writes_it(cairn, redis_server):

@@ -25,9 +25,19 @@ public struct CommandContext {
     /// Reads `key` for a read command, counting a hit or a miss, and noting the access
     /// for OBJECT IDLETIME unless `touch` is false (TYPE, EXISTS, TTL, OBJECT: Redis's
     /// LOOKUP_NOTOUCH). O(1) average.
-    public func lookupRead(_ key: Key, touch: Bool = true) -> Entry? {
+    /// `notifyMiss`: a miss publishes the `keymiss` keyspace event (not for OBJECT, as Redis).
+    public func lookupRead(_ key: Key, touch: Bool = true, notifyMiss: Bool = true) -> Entry? {
         let entry = engine.keyspace.databases[db].lookup(key, now: now, touch: touch && !client.noTouch)
-        if entry == nil { engine.stats.keyspaceMisses += 1 } else { engine.stats.keyspaceHits += 1 }
+        if entry == nil {
+            engine.stats.keyspaceMisses += 1
+            if notifyMiss && engine.settings.notifyKeyspaceEvents.publishes(.keyMiss) {
+                // A key this lookup found expired is announced (and logged) first, as Redis does.
+                engine.flushExpirations(db: db)
+                notify(.keyMiss, "keymiss", key)
+            }
+        } else {
+            engine.stats.keyspaceHits += 1
+        }
         return entry
     }
 

@@ -59,6 +59,7 @@ public final class Engine {
         self.table = .standard
         self.propagation = Propagation()
         self.clock = clock
+        followNotificationSettings()
     }
 
     // MARK: Clients
@@ -158,6 +159,7 @@ public final class Engine {
         let context = CommandContext(args: args, engine: self, client: client, now: now)
         spec.run(context, &out)
         stats.commandsProcessed += 1
+        if keyspace.databases[client.db].recordsCreatedKeys { announceCreatedKeys(db: client.db) }
         if !monitors.isEmpty, blockingMode != .retrying, !spec.flags.contains(.admin) {
             feedMonitors(args, client: client, spec: spec)
         }
@@ -207,6 +209,7 @@ public final class Engine {
     func updateSettings(_ new: Settings) {
         let old = settings
         settings = new
+        followNotificationSettings()
         hooks?.settingsDidChange(from: old, to: new)
     }
 

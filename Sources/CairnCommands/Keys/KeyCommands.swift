@@ -55,8 +55,11 @@ enum KeyCommands {
     /// EXISTS, and TOUCH, which is EXISTS noting the access.
     static func exists(_ c: CommandContext, _ out: inout ReplyWriter, touch: Bool) {
         var found: Int64 = 0
-        for i in 1..<c.args.count where c.engine.keyspace.databases[c.db].lookup(c.key(i), now: c.now, touch: touch) != nil {
-            found += 1
+        for i in 1..<c.args.count {
+            // TOUCH notes the access even for a CLIENT NO-TOUCH client, as in Redis.
+            let entry = touch ? c.engine.keyspace.databases[c.db].lookup(c.key(i), now: c.now, touch: true)
+                              : c.lookupRead(c.key(i), touch: false)
+            if entry != nil { found += 1 } else if touch { c.notify(.keyMiss, "keymiss", c.key(i)) }
         }
         out.writeIntegerReply(found)
     }

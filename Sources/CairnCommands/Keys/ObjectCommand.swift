@@ -32,7 +32,7 @@ enum ObjectCommand {
     static let embeddedStringLimit = 44
 
     static func encoding(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let entry = c.lookupRead(c.key(2), touch: false) else { out.writeNull(); return }
+        guard let entry = c.lookupRead(c.key(2), touch: false, notifyMiss: false) else { out.writeNull(); return }
         out.writeBulk(encoding(of: entry.value, c))
     }
 
@@ -62,7 +62,7 @@ enum ObjectCommand {
     }
 
     static func refcount(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard let entry = c.lookupRead(c.key(2), touch: false) else { out.writeNull(); return }
+        guard let entry = c.lookupRead(c.key(2), touch: false, notifyMiss: false) else { out.writeNull(); return }
         if case .string(let s) = entry.value, let n = s.canonicalInt64, sharedIntegers.contains(n) {
             out.writeIntegerReply(Int64(Int32.max))
         } else {
@@ -72,7 +72,7 @@ enum ObjectCommand {
 
     /// Seconds since the key was last read or written (see `Database.idleSeconds`).
     static func idletime(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard c.lookupRead(c.key(2), touch: false) != nil,
+        guard c.lookupRead(c.key(2), touch: false, notifyMiss: false) != nil,
               let idle = c.engine.keyspace.databases[c.db].idleSeconds(c.key(2), now: c.now) else { out.writeNull(); return }
         out.writeIntegerReply(idle)
     }
@@ -80,7 +80,7 @@ enum ObjectCommand {
     /// Frequencies are tracked only under an LFU maxmemory policy; Cairn has none (its
     /// policy is Redis's default, noeviction), so this is Redis's answer for that case.
     static func freq(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard c.lookupRead(c.key(2), touch: false) != nil else { out.writeNull(); return }
+        guard c.lookupRead(c.key(2), touch: false, notifyMiss: false) != nil else { out.writeNull(); return }
         out.writeError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
     }
 

@@ -10,6 +10,9 @@ extension Engine {
     /// Publishes `event` on `key` of `db` if its class is on. O(subscribers + patterns).
     public func notify(_ type: KeyspaceEvents, _ event: StaticString, key: Key, db: Int) {
         let events = settings.notifyKeyspaceEvents
+        // Keys created so far come first: Redis announces `new` when the key is added,
+        // before the event of the command that added it.
+        if type != .newKey { announceCreatedKeys(db: db) }
         guard events.publishes(type), !pubsub.isEmpty else { return }
         let eventBytes = ByteString(event.withUTF8Buffer { Array($0) })
         if events.contains(.keyspace) {
@@ -22,6 +25,20 @@ extension Engine {
             channel.append(contentsOf: eventBytes.bytes)
             publishNotification(channel: ByteString(channel), message: key.name)
         }
+    }
+
+    /// The `new` event for each key created in `db` since the last call (recorded only
+    /// while the `n` class is on). O(keys created).
+    func announceCreatedKeys(db: Int) {
+        guard keyspace.databases[db].recordsCreatedKeys else { return }
+        for key in keyspace.databases[db].drainCreatedKeys() { notify(.newKey, "new", key: key, db: db) }
+    }
+
+    /// Turns the record of created keys on or off with the `n` class (at start, on CONFIG
+    /// SET, and when the server installs a loaded keyspace). O(databases).
+    public func followNotificationSettings() {
+        let record = settings.notifyKeyspaceEvents.publishes(.newKey)
+        for db in keyspace.databases.indices { keyspace.databases[db].recordsCreatedKeys = record }
     }
 
     /// As PUBLISH, to channel and pattern subscribers; the client whose command caused

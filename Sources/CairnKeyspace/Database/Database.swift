@@ -44,6 +44,10 @@ public struct Database: Sendable {
     @usableFromInline var waitedOn: [Key: Int] = [:]
     /// Waited-on keys changed since the last drain.
     @usableFromInline var readyKeys: [Key] = []
+    /// Whether keys created are recorded (for the `new` keyspace notification), and those
+    /// created since the last drain.
+    public var recordsCreatedKeys = false
+    @usableFromInline var createdKeys: [Key] = []
     /// While a rewrite holds a snapshot, reads do not note access times: a read would
     /// otherwise copy the segment it touches, as a write does (Redis, for the same reason,
     /// leaves its LRU clocks alone while a fork child runs).
@@ -113,6 +117,7 @@ public struct Database: Sendable {
             if old.isVolatile { adjustVolatile(s, -1) }
         } else {
             adjustCount(s, 1)
+            noteCreated(key)
         }
         if entry.isVolatile { adjustVolatile(s, 1) }
     }
@@ -129,6 +134,7 @@ public struct Database: Sendable {
         } else {
             _ = segments[s].store(Entry(value: value), for: key, clock: AccessClock.at(now))
             adjustCount(s, 1)
+            noteCreated(key)
         }
     }
 
@@ -190,6 +196,7 @@ public struct Database: Sendable {
             expiredCount += 1
         }
         if existed != exists { adjustCount(s, exists ? 1 : -1) }
+        if exists && !existed { noteCreated(key) }
         if wasVolatile != isVolatile { adjustVolatile(s, isVolatile ? 1 : -1) }
         if expired { noteChange(key) }
         return result
@@ -213,6 +220,17 @@ public struct Database: Sendable {
     }
 
     // MARK: Internals
+
+    @inlinable mutating func noteCreated(_ key: Key) {
+        if recordsCreatedKeys { createdKeys.append(key) }
+    }
+
+    /// Hands over the keys created since the last call, in order. O(1).
+    public mutating func drainCreatedKeys() -> [Key] {
+        guard !createdKeys.isEmpty else { return [] }
+        defer { createdKeys = [] }
+        return createdKeys
+    }
 
     @inlinable mutating func adjustCount(_ s: Int, _ delta: Int) {
         storedCount += delta

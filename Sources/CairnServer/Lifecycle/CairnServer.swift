@@ -118,6 +118,7 @@ public actor CairnServer: Service {
         try await loop.submit {
             let engine = core.value.engine, runtime = core.value.runtime, flusher = core.value.flusher
             engine.keyspace = loaded.keyspace
+            engine.followNotificationSettings()
             engine.stats = EngineStats()
             engine.loadingInfo = nil
             if let truncation = loaded.truncation { logger.warning("!!! Warning: \(truncation)") }
