@@ -285,3 +285,49 @@ def test_served_pops_are_logged_as_plain_pops_and_survive_kill_9(tmp_path):
         # list without being recorded: at most one per consumer.
         assert len(set(pushed) - set(remaining) - set(popped)) <= 4
         r.close()
+
+
+def test_client_pause_write_postpones_writes_until_unpause(cairn):
+    r = redis.Redis(port=cairn.port, decode_responses=True)
+    r.set("p:k", "before")
+    assert r.execute_command("CLIENT", "PAUSE", 100000, "WRITE") == "OK"
+    with Connection(cairn.port) as c:
+        c.send_raw(encode("GET", "p:k"))
+        assert c.read_reply()[0] == b"before"          # reads go on
+        c.send_raw(encode("SET", "p:k", "after") + encode("GET", "p:k"))
+        wait_blocked(r, 1)                              # the write waits, and what follows it
+        assert r.get("p:k") == "before"
+        c.send_raw(encode("PING"))
+        r.execute_command("CLIENT", "UNPAUSE")
+        assert c.read_reply()[0] == "OK"
+        assert c.read_reply()[0] == b"after"
+        assert c.read_reply()[0] == "PONG"
+    # A transaction that writes waits at EXEC; one that only reads does not.
+    r.execute_command("CLIENT", "PAUSE", 100000, "WRITE")
+    with Connection(cairn.port) as c:
+        c.send_raw(encode("MULTI") + encode("GET", "p:k") + encode("EXEC"))
+        assert [c.read_reply()[0] for _ in range(3)] == ["OK", "QUEUED", [b"after"]]
+        c.send_raw(encode("MULTI") + encode("INCR", "p:n") + encode("EXEC"))
+        assert [c.read_reply()[0] for _ in range(2)] == ["OK", "QUEUED"]
+        wait_blocked(r, 1)
+        r.execute_command("CLIENT", "UNPAUSE")
+        assert c.read_reply()[0] == [1]
+    r.close()
+
+
+def test_client_pause_all_holds_every_command_until_it_ends(cairn):
+    r = redis.Redis(port=cairn.port, decode_responses=True)
+    with Connection(cairn.port) as c, Connection(cairn.port) as admin:
+        started = time.monotonic()
+        c.send_raw(encode("CLIENT", "PAUSE", "400", "ALL") + encode("GET", "p:x"))
+        assert c.read_reply()[0] == "OK"
+        admin.send_raw(encode("CLIENT", "UNPAUSE"))     # waits too, as in Redis
+        assert c.read_reply()[0] is None
+        assert admin.read_reply()[0] == "OK"
+        assert time.monotonic() - started >= 0.35
+    for value, error in (("-1", "timeout is negative"), ("x", "timeout is not an integer or out of range")):
+        with pytest.raises(redis.ResponseError, match=error):
+            r.execute_command("CLIENT", "PAUSE", value)
+    with pytest.raises(redis.ResponseError, match="mode must be WRITE or ALL"):
+        r.execute_command("CLIENT", "PAUSE", 10, "SOME")
+    r.close()

@@ -110,7 +110,11 @@ import CairnConfig
             // As a connection would: a parked client waits (here: is unblocked at once), and
             // a subscribed one leaves its channels, so the run keeps reaching every command.
             if primary.client.state.isBlocked {
-                #expect(primary.engine.unblockClient(primary.client.id, asError: false))
+                // Parked by CLIENT PAUSE (the pause ends), or on keys (CLIENT UNBLOCK).
+                primary.engine.releasePausedClients(now: primary.now)
+                if primary.client.state.isBlocked {
+                    #expect(primary.engine.unblockClient(primary.client.id, asError: false))
+                }
             }
             if case .monitoring = primary.client.state { primary.engine.stopMonitoring(primary.client) }
             if primary.client.subscriptions.total > 0 {

@@ -35,6 +35,7 @@ public func fuzzCommands(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         // A parked client sends nothing more; one that subscribed or monitors would be in
         // another mode: as a connection would end, end this one and start afresh.
         if session.state.isBlocked || session.hasSubscriptions || isMonitoring(session) {
+            engine.releasePausedClients(now: 1_700_000_000_000 + Int64(runs))  // a CLIENT PAUSE ends
             engine.disconnect(session)
             client = engine.connect(address: "127.0.0.1:1", localAddress: "127.0.0.1:2")
             break

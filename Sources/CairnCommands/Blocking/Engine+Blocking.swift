@@ -85,6 +85,12 @@ extension Engine {
     public func timeOutBlockedClient(_ id: Int64, now: Int64) -> ByteBuffer? {
         guard let client = clients[id], case .blocked(let request) = client.state,
               request.deadline != 0, request.deadline <= now else { return nil }
+        if request.reason == .clientPause {
+            // The pause is over: every postponed client runs its command now (delivered
+            // through their outlets, this one's included).
+            releasePausedClients(now: now)
+            return nil
+        }
         blocked.unpark(client, in: &keyspace)
         var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 8))
         out.resp3 = client.protocolVersion == 3
@@ -95,7 +101,9 @@ extension Engine {
     /// CLIENT UNBLOCK: unparks client `id` with its timeout reply, or `-UNBLOCKED` when
     /// `asError`, delivered through the hooks. Returns whether it was parked. O(keys).
     func unblockClient(_ id: Int64, asError: Bool) -> Bool {
-        guard let client = clients[id], let request = blocked.unpark(client, in: &keyspace) else { return false }
+        // A client postponed by CLIENT PAUSE is not blocked on keys: Redis leaves it alone.
+        guard let client = clients[id], case .blocked(let waiting) = client.state, waiting.reason == .keys,
+              let request = blocked.unpark(client, in: &keyspace) else { return false }
         var out = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 64))
         out.resp3 = client.protocolVersion == 3
         if asError {

@@ -78,6 +78,13 @@ public struct BlockedRequest {
     public let deadline: Int64
     /// What it answers on timeout: a null array (BLPOP, BZPOPMIN, BLMPOP…) or null bulk (BLMOVE).
     public let timeoutReply: TimeoutReply
+    /// Why it waits: for keys (a blocking command), or for CLIENT PAUSE to end (then its
+    /// command has not run yet, and runs when the pause ends).
+    public var reason = Reason.keys
+
+    public enum Reason: Sendable {
+        case keys, clientPause
+    }
 
     public enum TimeoutReply: Sendable {
         case nullArray, nullBulk

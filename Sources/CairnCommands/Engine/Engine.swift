@@ -44,6 +44,9 @@ public final class Engine {
     /// notifications it subscribed to): they follow the command's reply.
     var executingClient: ClientSession?
     var callerBacklog = ByteBufferAllocator().buffer(capacity: 0)
+    /// CLIENT PAUSE in force, and the clients it postponed in arrival order (Engine+Pause).
+    var pause: ClientPause?
+    var postponed: [Int64] = []
     /// Clients in MONITOR, in the order they started (Engine+Monitor).
     var monitors = OrderedSet<Int64>()
     /// Where served blocked clients' replies are written before delivery (reused).
@@ -87,6 +90,10 @@ public final class Engine {
     /// Runs one request and appends its reply to `out`; inside MULTI, queues it instead.
     /// O(the command's own cost).
     public func execute(_ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
+        if pause != nil, isPostponed(args, client: client, now: clock()) {
+            postpone(args, client: client)
+            return
+        }
         executingClient = client
         defer {
             executingClient = nil
@@ -221,6 +228,8 @@ public final class Engine {
     @discardableResult
     public func activeExpireCycle(budget: Int64) -> Int {
         let start = clock()
+        // Keys stand still while clients are paused (Redis pauses expiry too).
+        if let pause, pause.until > start { return 0 }
         var removed = 0
         for db in keyspace.databases.indices where keyspace.databases[db].volatileCount > 0 {
             while true {

@@ -31,6 +31,11 @@ enum ClientCommand {
                         complexity: "O(log N) where N is the number of client connections",
                         summary: "Unblocks a client blocked by a blocking command from a different connection.",
                         syntax: "client-id [TIMEOUT | ERROR]", run: unblock),
+            CommandSpec("client|pause", arity: -3, flags: [.admin, .noscript, .loading, .stale], group: "connection", since: "3.0.0",
+                        complexity: "O(1)", summary: "Suspends commands processing.", syntax: "timeout [WRITE | ALL]", run: pause),
+            CommandSpec("client|unpause", arity: 2, flags: [.admin, .noscript, .loading, .stale], group: "connection", since: "6.2.0",
+                        complexity: "O(N) Where N is the number of paused clients", summary: "Resumes processing of clients that were paused.",
+                        run: { c, o in c.engine.releasePausedClients(now: c.now); o.writeOK() }),
             CommandSpec("client|no-evict", arity: 3, flags: [.admin, .noscript, .loading, .stale], group: "connection", since: "7.0.0",
                         complexity: "O(1)", summary: "Sets the client eviction mode of the connection.", syntax: "ON | OFF",
                         run: { c, o in onOff(c, &o) { c.client.noEvict = $0 } }),
@@ -200,6 +205,22 @@ enum ClientCommand {
             + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=default redir=-1 resp=\(s.protocolVersion)\n"
     }
 
+    /// CLIENT PAUSE timeout [WRITE|ALL]: timeout in milliseconds, as Redis reads it.
+    static func pause(_ c: CommandContext, _ out: inout ReplyWriter) {
+        guard let ms = c.args.int64(2) else { out.writeError("ERR timeout is not an integer or out of range"); return }
+        guard ms >= 0 else { out.writeError("ERR timeout is negative"); return }
+        var mode = ClientPause.Mode.all
+        if c.args.count == 4 {
+            if c.args.equals(3, lowercase: "write") { mode = .write }
+            else if !c.args.equals(3, lowercase: "all") { out.writeError("ERR CLIENT PAUSE mode must be WRITE or ALL"); return }
+        } else if c.args.count > 4 {
+            out.writeError(ErrorReplies.syntax); return
+        }
+        let (until, overflow) = c.now.addingReportingOverflow(ms)
+        c.engine.pauseClients(mode, until: overflow ? .max : until)
+        out.writeOK()
+    }
+
     /// ON or OFF at argument 2, handed to `set`; Redis's syntax error otherwise.
     static func onOff(_ c: CommandContext, _ out: inout ReplyWriter, _ set: (Bool) -> Void) {
         if c.args.equals(2, lowercase: "on") { set(true) }
@@ -244,6 +265,8 @@ enum ClientCommand {
             "SETNAME <name>", "    Assign the name <name> to the current connection.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
             "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+            "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "UNPAUSE", "    Stop the current client pause, resuming traffic.",
             "NO-TOUCH (ON|OFF)", "    Will not touch LRU/LFU stats when this mode is on.",
             "HELP", "    Print this help.",
         ]

@@ -207,7 +207,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         guard let context, let session, case .blocked(let request) = session.state else { return }
         if let reply = engine.timeOutBlockedClient(session.id, now: engine.clock()) {
             deliver(reply, waitsForLog: false)
-        } else {
+        } else if session.state.isBlocked {
             // The clock has not reached the deadline yet (timers may fire a little early).
             startBlockTimer(context, deadline: request.deadline)
         }
