@@ -105,4 +105,53 @@ import CairnConfig
         s.loop.run()
         #expect(!client.isActive)
     }
+
+    @Test func aResp2SubscriberIsRestrictedAndReceivesMessagesUntilItLeaves() throws {
+        let s = Server()
+        let subscriber = try s.connect()
+        try s.send(subscriber, "SUBSCRIBE", "news")
+        #expect(try s.output(subscriber) == "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n")
+        try s.send(subscriber, "GET", "k")
+        #expect(try s.output(subscriber).hasPrefix("-ERR Can't execute 'get'"))
+        let publisher = try s.connect()
+        try s.send(publisher, "PUBLISH", "news", "hi")
+        #expect(try s.output(publisher) == ":1\r\n")
+        #expect(try s.output(subscriber) == "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n")
+        try s.send(subscriber, "UNSUBSCRIBE")
+        _ = try s.output(subscriber)
+        try s.send(subscriber, "GET", "k")
+        #expect(try s.output(subscriber) == "$-1\r\n")
+    }
+
+    @Test func monitoringReceivesOtherClientsCommandsAndResetEndsIt() throws {
+        let s = Server()
+        let monitor = try s.connect()
+        try s.send(monitor, "MONITOR")
+        #expect(try s.output(monitor) == "+OK\r\n")
+        let session = try #require(s.engine.clients.values.first)
+        guard case .monitoring = session.state else { Issue.record("MONITOR must leave the client monitoring"); return }
+        let other = try s.connect()
+        try s.send(other, "SET", "k", "v")
+        let line = try s.output(monitor)
+        #expect(line.hasPrefix("+") && line.hasSuffix("\"SET\" \"k\" \"v\"\r\n"))
+        try s.send(monitor, "RESET")
+        #expect(try s.output(monitor) == "+RESET\r\n")
+        guard case .normal = session.state else { Issue.record("RESET must end monitoring"); return }
+        try s.send(other, "SET", "k", "w")
+        #expect(try s.output(monitor) == "")
+    }
+
+    @Test func aPausedWriteWaitsForUnpauseThenRunsWithWhatFollowedIt() throws {
+        let s = Server()
+        let admin = try s.connect()
+        try s.send(admin, "CLIENT", "PAUSE", "10000", "WRITE")
+        #expect(try s.output(admin) == "+OK\r\n")
+        let writer = try s.connect()
+        try s.send(writer, "SET", "k", "v")
+        try s.send(writer, "GET", "k")
+        #expect(try s.output(writer) == "")
+        try s.send(admin, "CLIENT", "UNPAUSE")
+        #expect(try s.output(admin) == "+OK\r\n")
+        #expect(try s.output(writer) == "+OK\r\n$1\r\nv\r\n")
+    }
 }
