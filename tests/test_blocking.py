@@ -331,3 +331,21 @@ def test_client_pause_all_holds_every_command_until_it_ends(cairn):
     with pytest.raises(redis.ResponseError, match="mode must be WRITE or ALL"):
         r.execute_command("CLIENT", "PAUSE", 10, "SOME")
     r.close()
+
+
+def test_expired_keys_stand_still_during_a_pause_as_in_redis(cairn, redis_server):
+    """SET with a short TTL, pause writes, let it expire: reads answer it absent but it stays
+    (DBSIZE), and after UNPAUSE the next read removes it — the same on both servers."""
+    answers = {}
+    for name, port in (("cairn", cairn.port), ("redis", redis_server.port)):
+        r = redis.Redis(port=port, decode_responses=True)
+        r.flushall()
+        r.set("pk", "v", px=100)
+        r.execute_command("CLIENT", "PAUSE", 5000, "WRITE")
+        time.sleep(0.3)
+        during = (r.get("pk"), r.dbsize(), r.exists("pk"))
+        r.execute_command("CLIENT", "UNPAUSE")
+        after = (r.get("pk"), r.dbsize())
+        answers[name] = (during, after)
+        r.close()
+    assert answers["cairn"] == answers["redis"] == ((None, 1, 0), (None, 0))

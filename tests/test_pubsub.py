@@ -223,3 +223,23 @@ def test_monitor_feed_matches_redis(cairn, redis_server):
     assert cairn_own == redis_own == b"-ERR Replica can't interact with the keyspace\r\n"
     assert cairn_lines == redis_lines
     assert any("(redacted)" in line for line in cairn_lines)
+
+
+def test_served_blocking_pops_notify_as_in_redis(cairn, redis_server):
+    """A BLPOP and a BZPOPMIN served by later writes: push/add events, then the pop the
+    waiter got and the del of the emptied key, in Redis's order."""
+    def stream(port):
+        with Connection(port) as waiter1, Connection(port) as waiter2, Connection(port) as c:
+            waiter1.send_raw(encode("BLPOP", "b:l", "0"))
+            waiter2.send_raw(encode("BZPOPMIN", "b:z", "0"))
+            deadline = time.monotonic() + 5
+            while c.call("INFO", "clients").count(b"blocked_clients:2") == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            commands = [["RPUSH", "b:l", "x"], ["ZADD", "b:z", "1", "m", "2", "n"]]
+            raw = notification_streams(port, "KEA", commands)
+            assert waiter1.read_reply()[0] == [b"b:l", b"x"]
+            assert waiter2.read_reply()[0][:2] == [b"b:z", b"m"]
+            return raw
+    mine, theirs = stream(cairn.port), stream(redis_server.port)
+    assert len(theirs) >= 8
+    assert_same_streams(mine, theirs)

@@ -5,7 +5,8 @@ import CairnProtocol
 /// CLIENT PAUSE / UNPAUSE, as Redis 7.0: while paused, a command that would write (WRITE
 /// mode) or any command (ALL mode, CLIENT UNPAUSE included) is postponed — its client
 /// parked, its command not run — until the pause ends, by CLIENT UNPAUSE or its deadline;
-/// then the postponed commands run in arrival order. Active expiry waits too.
+/// then the postponed commands run in arrival order. Expiry waits too: active expiry does
+/// not run, and a read answers an expired key as absent without removing it.
 struct ClientPause {
     enum Mode: Comparable { case write, all }
     var mode: Mode
@@ -16,6 +17,7 @@ struct ClientPause {
 extension Engine {
     /// CLIENT PAUSE: a second pause keeps the stricter mode and the later end, as Redis.
     func pauseClients(_ mode: ClientPause.Mode, until: Int64) {
+        keyspace.holdExpiry(true)
         if let current = pause {
             pause = ClientPause(mode: max(current.mode, mode), until: max(current.until, until))
         } else {
@@ -56,6 +58,7 @@ extension Engine {
     /// O(postponed clients × their commands).
     public func releasePausedClients(now: Int64) {
         pause = nil
+        keyspace.holdExpiry(false)
         let waiting = postponed
         postponed.removeAll()
         for id in waiting {

@@ -52,6 +52,9 @@ public struct Database: Sendable {
     /// otherwise copy the segment it touches, as a write does (Redis, for the same reason,
     /// leaves its LRU clocks alone while a fork child runs).
     public var accessClocksFrozen = false
+    /// While clients are paused (CLIENT PAUSE), an expired key a read finds is answered
+    /// as absent but left in place, as Redis does: the dataset stands still.
+    public var expiryHeld = false
 
     public init() {}
 
@@ -77,7 +80,7 @@ public struct Database: Sendable {
         guard let i = segments[s].index(of: key) else { return nil }
         let entry = segments[s][position: i]
         if entry.isExpired(at: now) {
-            expire(key, segment: s)
+            if !expiryHeld { expire(key, segment: s) }
             return nil
         }
         if touch && !accessClocksFrozen { segments[s].touch(at: i, clock: AccessClock.at(now)) }

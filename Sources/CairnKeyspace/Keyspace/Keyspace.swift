@@ -53,6 +53,12 @@ public struct Keyspace: Sendable {
         for i in databases.indices { databases[i].accessClocksFrozen = frozen }
     }
 
+    /// Holds (or resumes) the removal of expired keys found by reads, during CLIENT PAUSE.
+    /// O(databases).
+    public mutating func holdExpiry(_ held: Bool) {
+        for i in databases.indices { databases[i].expiryHeld = held }
+    }
+
     /// Empties every database. O(n) to release the keys.
     public mutating func removeAll() {
         for i in databases.indices { databases[i].removeAll() }
