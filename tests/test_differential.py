@@ -208,6 +208,10 @@ FIXED_CASES = [
     ["BZPOPMIN", "bs", "0"], ["BZMPOP", "0.01", "1", "bs", "MAX"], ["BZMPOP", "0.01", "1", "bz", "SIDEWAYS"],
     ["CLIENT", "UNBLOCK", "999999"], ["CLIENT", "UNBLOCK", "x"], ["CLIENT", "UNBLOCK", "1", "foo"], ["CLIENT", "UNBLOCK", "999999", "ERROR"],
     ["CLIENT", "NO-EVICT", "on"], ["CLIENT", "NO-EVICT", "maybe"], ["CLIENT", "NO-EVICT"], ["CLIENT", "NO-EVICT", "off"],
+    ["CLIENT", "UNBLOCK", "9223372036854775807"], ["CLIENT", "UNBLOCK", "-9223372036854775808"], ["CLIENT", "UNBLOCK", "9223372036854775808"],
+    ["CLIENT", "PAUSE", "-9223372036854775808"], ["CLIENT", "PAUSE", "9223372036854775808"], ["CLIENT", "PAUSE", "-1", "WRITE"],
+    ["CLIENT", "PAUSE", "9223372036854775807", "WRITE"], ["GET", "s"], ["CLIENT", "UNPAUSE"], ["CLIENT", "PAUSE", "0", "ALL"],
+    ["CLIENT", "UNPAUSE"],
     # Last: RESET returns the connection to database 0 and RESP2, replies on.
     ["SELECT", "3"], ["RESET", "x"], ["MULTI"], ["RESET"], ["EXEC"], ["SET", "after-reset", "1"],
     ["SELECT", "0"], ["GET", "after-reset"],

@@ -46,12 +46,11 @@ enum BlockingCommands {
     /// BLPOP/BRPOP key [key ...] timeout: [key, element] from the first non-empty list,
     /// logged as LPOP/RPOP key. O(keys).
     static func pop(_ c: CommandContext, _ out: inout ReplyWriter, head: Bool) {
-        guard let deadline = BlockingTimeout.deadline(c, argument: c.args.count - 1, &out) else { return }
+        guard let whenEmpty = WhenEmpty.parse(c, blocking: true, timeoutAt: c.args.count - 1, &out) else { return }
         let keys = 1..<(c.args.count - 1)
         switch c.popFirst(keys, as: Deque<ByteString>.self, event: (.list, head ? "lpop" : "rpop"), &out, { ListCommands.popElements(&$0, head: head, count: 1) }) {
         case .refused: return
-        case .none:
-            c.engine.block(c, on: keys.map(c.key), deadline: deadline, timeoutReply: .nullArray, &out)
+        case .none: whenEmpty.apply(c, keys: keys, &out)
         case .popped(let key, let popped):
             out.writeArrayHeader(2)
             out.writeBulk(key.bytes)
@@ -63,12 +62,11 @@ enum BlockingCommands {
     /// BZPOPMIN/BZPOPMAX key [key ...] timeout: [key, member, score] from the first
     /// non-empty sorted set, logged as ZPOPMIN/ZPOPMAX key. O(keys + log n).
     static func zpop(_ c: CommandContext, _ out: inout ReplyWriter, max: Bool) {
-        guard let deadline = BlockingTimeout.deadline(c, argument: c.args.count - 1, &out) else { return }
+        guard let whenEmpty = WhenEmpty.parse(c, blocking: true, timeoutAt: c.args.count - 1, &out) else { return }
         let keys = 1..<(c.args.count - 1)
         switch c.popFirst(keys, as: SortedSet.self, event: (.zset, max ? "zpopmax" : "zpopmin"), &out, { SortedSetCommands.popEntries(&$0, max: max, count: 1) }) {
         case .refused: return
-        case .none:
-            c.engine.block(c, on: keys.map(c.key), deadline: deadline, timeoutReply: .nullArray, &out)
+        case .none: whenEmpty.apply(c, keys: keys, &out)
         case .popped(let key, let popped):
             out.writeArrayHeader(3)
             out.writeBulk(key.bytes)

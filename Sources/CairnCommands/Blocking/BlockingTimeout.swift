@@ -23,3 +23,25 @@ enum BlockingTimeout {
         return overflow ? 0 : deadline
     }
 }
+
+/// What a pop over several keys does when all of them are empty: answer a null array
+/// (LMPOP, ZMPOP), or — the blocking forms — park the client until a deadline.
+enum WhenEmpty {
+    case answerNil
+    case block(deadline: Int64)
+
+    /// `.block` with the timeout at argument `i` for a blocking form, `.answerNil` otherwise;
+    /// nil after replying the timeout's error. O(length of the argument).
+    static func parse(_ c: CommandContext, blocking: Bool, timeoutAt i: Int, _ out: inout ReplyWriter) -> WhenEmpty? {
+        guard blocking else { return .answerNil }
+        return BlockingTimeout.deadline(c, argument: i, &out).map { .block(deadline: $0) }
+    }
+
+    /// Acts on it for the keys at argument positions `keys`. O(keys).
+    func apply(_ c: CommandContext, keys: Range<Int>, _ out: inout ReplyWriter) {
+        switch self {
+        case .answerNil: out.writeNullArray()
+        case .block(let deadline): c.engine.block(c, on: keys.map(c.key), deadline: deadline, timeoutReply: .nullArray, &out)
+        }
+    }
+}

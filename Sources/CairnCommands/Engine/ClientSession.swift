@@ -95,22 +95,29 @@ public struct BlockedRequest {
 /// client runs every command (and may block), and in RESP2 the restriction to the
 /// pub/sub commands follows from having any subscription (`isInSubscribedContext`).
 struct Subscriptions {
-    private var sets: [OrderedSet<ByteString>] = [[], [], []]
+    private var channels: OrderedSet<ByteString> = []
+    private var patterns: OrderedSet<ByteString> = []
+    private var shardChannels: OrderedSet<ByteString> = []
 
     subscript(kind: PubSubRegistry.Kind) -> OrderedSet<ByteString> {
-        get { sets[Self.slot(kind)] }
-        set { sets[Self.slot(kind)] = newValue }
-    }
-
-    var total: Int { sets[0].count + sets[1].count + sets[2].count }
-
-    private static func slot(_ kind: PubSubRegistry.Kind) -> Int {
-        switch kind {
-        case .channel: return 0
-        case .pattern: return 1
-        case .shardChannel: return 2
+        get {
+            switch kind {
+            case .channel: return channels
+            case .pattern: return patterns
+            case .shardChannel: return shardChannels
+            }
+        }
+        _modify {
+            switch kind {
+            case .channel: yield &channels
+            case .pattern: yield &patterns
+            case .shardChannel: yield &shardChannels
+            }
         }
     }
+
+    /// Checked before every command of a RESP2 client. O(1).
+    var total: Int { channels.count + patterns.count + shardChannels.count }
 }
 
 extension ClientSession {

@@ -47,6 +47,8 @@ public final class Engine {
     /// CLIENT PAUSE in force, and the clients it postponed in arrival order (Engine+Pause).
     var pause: ClientPause?
     var postponed: [Int64] = []
+    /// Whether the `new` keyspace notification is on, so keys created are recorded.
+    var recordsCreatedKeys = false
     /// Clients in MONITOR, in the order they started (Engine+Monitor).
     var monitors = OrderedSet<Int64>()
     /// Where served blocked clients' replies are written before delivery (reused).
@@ -166,7 +168,7 @@ public final class Engine {
         let context = CommandContext(args: args, engine: self, client: client, now: now)
         spec.run(context, &out)
         stats.commandsProcessed += 1
-        if keyspace.databases[client.db].recordsCreatedKeys { announceCreatedKeys(db: client.db) }
+        if recordsCreatedKeys { announceCreatedKeys(db: client.db) }
         if !monitors.isEmpty, blockingMode != .retrying, !spec.flags.contains(.admin) {
             feedMonitors(args, client: client, spec: spec)
         }

@@ -355,19 +355,10 @@ enum ListCommands {
     static func mpop(_ c: CommandContext, _ out: inout ReplyWriter, blocking: Bool = false) {
         guard let (keys, sideIndex, count) = CollectionArguments.multiPop(c, numkeysAt: blocking ? 2 : 1, &out) else { return }
         guard let head = side(c.args, sideIndex) else { out.writeError(ErrorReplies.syntax); return }
-        var deadline: Int64 = 0
-        if blocking {
-            guard let d = BlockingTimeout.deadline(c, argument: 1, &out) else { return }
-            deadline = d
-        }
+        guard let whenEmpty = WhenEmpty.parse(c, blocking: blocking, timeoutAt: 1, &out) else { return }
         switch c.popFirst(keys, as: Elements.self, event: (.list, head ? "lpop" : "rpop"), &out, { popElements(&$0, head: head, count: count) }) {
         case .refused: return
-        case .none:
-            if blocking {
-                c.engine.block(c, on: keys.map(c.key), deadline: deadline, timeoutReply: .nullArray, &out)
-            } else {
-                out.writeNullArray()
-            }
+        case .none: whenEmpty.apply(c, keys: keys, &out)
         case .popped(let key, let popped):
             out.writeArrayHeader(2)
             out.writeBulk(key.bytes)

@@ -36,14 +36,8 @@ extension Engine {
             }
         }
         line.writeStaticString("\r\n")
-        for id in monitors {
-            guard let monitor = clients[id] else { continue }
-            if monitor === executingClient {
-                callerBacklog.writeImmutableBuffer(line)
-            } else {
-                monitor.outlet?.deliver(line, waitsForLog: false)
-            }
-        }
+        // The same bytes in either protocol: a status line.
+        broadcast(to: monitors, toCaller: appendToCallerBacklog) { w in w.buffer.writeImmutableBuffer(line) }
     }
 
     /// Which arguments never appear in the feed: AUTH's, and HELLO's after AUTH.

@@ -10,27 +10,27 @@ extension Engine {
     /// Publishes `event` on `key` of `db` if its class is on. O(subscribers + patterns).
     public func notify(_ type: KeyspaceEvents, _ event: StaticString, key: Key, db: Int) {
         let events = settings.notifyKeyspaceEvents
+        guard !events.isEmpty else { return }  // off (the default): one branch per event
         // Keys created so far come first: Redis announces `new` when the key is added,
         // before the event of the command that added it.
-        if type != .newKey { announceCreatedKeys(db: db) }
+        if type != .newKey && recordsCreatedKeys { announceCreatedKeys(db: db) }
         guard events.publishes(type), !pubsub.isEmpty else { return }
         let eventBytes = ByteString(event.withUTF8Buffer { Array($0) })
         if events.contains(.keyspace) {
             var channel = Array("__keyspace@\(db)__:".utf8)
             channel.append(contentsOf: key.bytes)
-            publishNotification(channel: ByteString(channel), message: eventBytes)
+            publish(ByteString(channel), eventBytes, toCaller: appendToCallerBacklog)
         }
         if events.contains(.keyevent) {
             var channel = Array("__keyevent@\(db)__:".utf8)
             channel.append(contentsOf: eventBytes.bytes)
-            publishNotification(channel: ByteString(channel), message: key.name)
+            publish(ByteString(channel), key.name, toCaller: appendToCallerBacklog)
         }
     }
 
     /// The `new` event for each key created in `db` since the last call (recorded only
     /// while the `n` class is on). O(keys created).
     func announceCreatedKeys(db: Int) {
-        guard keyspace.databases[db].recordsCreatedKeys else { return }
         for key in keyspace.databases[db].drainCreatedKeys() { notify(.newKey, "new", key: key, db: db) }
     }
 
@@ -38,33 +38,8 @@ extension Engine {
     /// SET, and when the server installs a loaded keyspace). O(databases).
     public func followNotificationSettings() {
         let record = settings.notifyKeyspaceEvents.publishes(.newKey)
+        recordsCreatedKeys = record
         for db in keyspace.databases.indices { keyspace.databases[db].recordsCreatedKeys = record }
-    }
-
-    /// As PUBLISH, to channel and pattern subscribers; the client whose command caused
-    /// it gets it after that command's reply (`deliverToCaller`).
-    private func publishNotification(channel: ByteString, message: ByteString) {
-        let (direct, byPattern) = pubsub.receivers(of: channel)
-        for id in direct {
-            send(id) { w in w.writePushHeader(3); w.writeBulk("message"); w.writeBulk(channel); w.writeBulk(message) }
-        }
-        for (pattern, id) in byPattern {
-            send(id) { w in
-                w.writePushHeader(4); w.writeBulk("pmessage"); w.writeBulk(pattern); w.writeBulk(channel); w.writeBulk(message)
-            }
-        }
-    }
-
-    private func send(_ id: Int64, _ write: (inout ReplyWriter) -> Void) {
-        guard let client = clients[id] else { return }
-        var w = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 64), resp3: client.protocolVersion == 3)
-        write(&w)
-        if client === executingClient {
-            // Its connection is writing this command's reply right now.
-            callerBacklog.writeImmutableBuffer(w.buffer)
-        } else {
-            client.outlet?.deliver(w.buffer, waitsForLog: false)
-        }
     }
 }
 

@@ -4,7 +4,7 @@ import CairnKeyspace
 
 /// SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE SSUBSCRIBE SUNSUBSCRIBE PUBLISH SPUBLISH
 /// and PUBSUB, as Redis 7.0 (non-cluster: shard channels are a namespace of their own).
-/// Messages reach other connections through `Engine.broadcast`; confirmations and
+/// Messages reach other connections through `Engine.publish`; confirmations and
 /// messages are push frames in RESP3 and arrays in RESP2.
 enum PubSubCommands {
     static let specs: [CommandSpec] = [
@@ -119,31 +119,8 @@ enum PubSubCommands {
     /// O(receivers + patterns).
     static func publish(_ c: CommandContext, _ out: inout ReplyWriter, shard: Bool) {
         let channel = c.value(1), message = c.value(2)
-        var received = 0
-        if shard {
-            let ids = c.engine.pubsub.shardReceivers(of: channel)
-            c.engine.broadcast(to: ids, from: c, &out) { w in
-                w.writePushHeader(3); w.writeBulk("smessage"); w.writeBulk(channel); w.writeBulk(message)
-            }
-            received = ids.count
-        } else {
-            let (direct, byPattern) = c.engine.pubsub.receivers(of: channel)
-            c.engine.broadcast(to: direct, from: c, &out) { w in
-                w.writePushHeader(3); w.writeBulk("message"); w.writeBulk(channel); w.writeBulk(message)
-            }
-            var i = byPattern.startIndex
-            while i < byPattern.endIndex {
-                // Subscribers of one pattern share its encoded message.
-                let pattern = byPattern[i].pattern
-                var j = i
-                while j < byPattern.endIndex && byPattern[j].pattern == pattern { j += 1 }
-                c.engine.broadcast(to: byPattern[i..<j].lazy.map(\.client), from: c, &out) { w in
-                    w.writePushHeader(4); w.writeBulk("pmessage"); w.writeBulk(pattern); w.writeBulk(channel); w.writeBulk(message)
-                }
-                i = j
-            }
-            received = direct.count + byPattern.count
-        }
+        // The publisher's own copy (a RESP3 subscriber of its channel) comes before the count.
+        let received = c.engine.publish(channel, message, shard: shard) { out.buffer.writeImmutableBuffer($0) }
         out.writeIntegerReply(Int64(received))
     }
 

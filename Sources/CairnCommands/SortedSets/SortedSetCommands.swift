@@ -516,19 +516,10 @@ enum SortedSetCommands {
         if c.args.equals(sideIndex, lowercase: "min") { max = false }
         else if c.args.equals(sideIndex, lowercase: "max") { max = true }
         else { out.writeError(ErrorReplies.syntax); return }
-        var deadline: Int64 = 0
-        if blocking {
-            guard let d = BlockingTimeout.deadline(c, argument: 1, &out) else { return }
-            deadline = d
-        }
+        guard let whenEmpty = WhenEmpty.parse(c, blocking: blocking, timeoutAt: 1, &out) else { return }
         switch c.popFirst(keys, as: SortedSet.self, event: (.zset, max ? "zpopmax" : "zpopmin"), &out, { popEntries(&$0, max: max, count: count) }) {
         case .refused: return
-        case .none:
-            if blocking {
-                c.engine.block(c, on: keys.map(c.key), deadline: deadline, timeoutReply: .nullArray, &out)
-            } else {
-                out.writeNullArray()
-            }
+        case .none: whenEmpty.apply(c, keys: keys, &out)
         case .popped(let key, let popped):
             out.writeArrayHeader(2)
             out.writeBulk(key.bytes)
