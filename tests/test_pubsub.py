@@ -1,4 +1,5 @@
 """Pub/sub end to end with redis-py's PubSub object (RESP2) and a raw RESP3 connection."""
+import socket
 import time
 
 import redis
@@ -243,3 +244,62 @@ def test_served_blocking_pops_notify_as_in_redis(cairn, redis_server):
     mine, theirs = stream(cairn.port), stream(redis_server.port)
     assert len(theirs) >= 8
     assert_same_streams(mine, theirs)
+
+
+def test_client_type_pubsub_selects_subscribers_as_in_redis(cairn, redis_server):
+    def run(port):
+        r = redis.Redis(port=port, decode_responses=True)
+        p = r.pubsub()
+        p.subscribe("news")
+        next_message(p)
+        pubsub_clients = r.client_list(_type="pubsub")
+        normal_clients = r.client_list(_type="normal")
+        answers = (len(pubsub_clients), [c["sub"] for c in pubsub_clients],
+                   all(c["sub"] == "0" for c in normal_clients),
+                   r.execute_command("CLIENT", "KILL", "TYPE", "master"),
+                   r.execute_command("CLIENT", "KILL", "TYPE", "pubsub"))
+        try:
+            r.execute_command("CLIENT", "LIST", "TYPE", "bogus")
+        except redis.ResponseError as e:
+            answers += (str(e),)
+        deadline = time.monotonic() + 5
+        while r.pubsub_numsub("news")[0][1] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        answers += (r.pubsub_numsub("news"),)
+        p.close()
+        r.close()
+        return answers
+
+    assert run(cairn.port) == run(redis_server.port)
+
+
+def test_a_subscriber_that_stops_reading_is_closed_at_the_pubsub_limit(cairn):
+    """A subscriber falls in Redis's `pubsub` class: past its hard limit it is closed and
+    the publisher and other subscribers go on; a normal client has no limit by default."""
+    r = redis.Redis(port=cairn.port, decode_responses=True)
+    assert r.config_set("client-output-buffer-limit", "pubsub 1mb 0 0")
+    assert r.config_get("client-output-buffer-limit")["client-output-buffer-limit"].endswith("pubsub 1048576 0 0")
+    stalled = Connection(cairn.port)
+    stalled.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.send_raw(encode("SUBSCRIBE", "flood"))
+    reader = r.pubsub(ignore_subscribe_messages=True)
+    reader.subscribe("flood")
+    deadline = time.monotonic() + 5
+    while r.pubsub_numsub("flood")[0][1] < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    payload = "x" * 16384
+    received = 0
+    counts = []
+    for i in range(400):  # 6.4 MB: far past 1 MB plus what the kernel buffers
+        counts.append(r.publish("flood", payload))
+        while reader.get_message(timeout=0) is not None:
+            received += 1
+    assert counts[0] == 2 and counts[-1] == 1, counts[:3] + counts[-3:]
+    assert r.pubsub_numsub("flood") == [("flood", 1)]
+    while received < 400:
+        assert reader.get_message(timeout=5) is not None
+        received += 1
+    assert r.ping()
+    stalled.close()
+    reader.close()
+    r.close()

@@ -60,9 +60,9 @@ public struct Settings: Sendable, Equatable {
     }
 }
 
-/// The kinds of client Redis sets output limits for. Cairn's clients are all `normal`
-/// until replication and pub/sub exist; the other classes are kept and shown for
-/// compatibility with redis.conf files.
+/// The kinds of client Redis sets output limits for: `pubsub` for clients with
+/// subscriptions, `normal` for the rest. Cairn has no replicas; that class is kept and
+/// shown for compatibility with redis.conf files.
 public enum ClientClass: CaseIterable, Sendable {
     case normal, replica, pubsub
 
@@ -75,7 +75,7 @@ public enum ClientClass: CaseIterable, Sendable {
         }
     }
 
-    init?(configName: String) {
+    public init?(configName: String) {
         switch configName.lowercased() {
         case "normal": self = .normal
         case "replica", "slave": self = .replica

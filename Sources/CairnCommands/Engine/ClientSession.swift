@@ -1,4 +1,5 @@
 public import CairnKeyspace
+public import CairnConfig
 import OrderedCollections
 /// The state of one connected client that commands can see and change: its database,
 /// its name, what it ran last. Owned by the engine's event loop; never shared.
@@ -132,6 +133,11 @@ extension ClientSession {
 
     /// Whether it listens to any channel, pattern or shard channel. O(1).
     public var hasSubscriptions: Bool { subscriptions.total > 0 }
+
+    /// Its class for `client-output-buffer-limit` and CLIENT LIST/KILL TYPE: `pubsub`
+    /// while it has subscriptions (in either protocol; a MONITOR client stays `normal`),
+    /// as Redis's `getClientType`. O(1).
+    public var clientClass: ClientClass { subscriptions.total > 0 ? .pubsub : .normal }
 
     /// A RESP2 client with subscriptions may only send the pub/sub commands, PING, QUIT
     /// and RESET. O(1).

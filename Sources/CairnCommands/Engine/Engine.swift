@@ -50,7 +50,7 @@ public final class Engine {
     /// Whether the `new` keyspace notification is on, so keys created are recorded.
     var recordsCreatedKeys = false
     /// Clients in MONITOR, in the order they started (Engine+Monitor).
-    var monitors = OrderedSet<Int64>()
+    var monitors = OrderedDictionary<Int64, ClientSession>()
     /// Where served blocked clients' replies are written before delivery (reused).
     var servedReplyScratch = ByteBufferAllocator().buffer(capacity: 256)
     /// Current time in Unix milliseconds; replaceable in tests.

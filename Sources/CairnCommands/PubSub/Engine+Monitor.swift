@@ -10,14 +10,14 @@ extension Engine {
     /// MONITOR: the client receives the feed from now on; a second MONITOR answers nothing.
     /// O(1).
     func startMonitoring(_ client: ClientSession, _ out: inout ReplyWriter) {
-        guard monitors.append(client.id).inserted else { return }
+        guard monitors.updateValue(client, forKey: client.id) == nil else { return }
         client.state = .monitoring
         out.writeOK()
     }
 
     /// RESET or disconnect. O(monitors).
     func stopMonitoring(_ client: ClientSession) {
-        guard monitors.remove(client.id) != nil else { return }
+        guard monitors.removeValue(forKey: client.id) != nil else { return }
         if case .monitoring = client.state { client.state = .normal }
     }
 
@@ -37,7 +37,7 @@ extension Engine {
         }
         line.writeStaticString("\r\n")
         // The same bytes in either protocol: a status line.
-        broadcast(to: monitors, toCaller: appendToCallerBacklog) { w in w.buffer.writeImmutableBuffer(line) }
+        broadcast(to: monitors.values, toCaller: appendToCallerBacklog) { w in w.buffer.writeImmutableBuffer(line) }
     }
 
     /// Which arguments never appear in the feed: AUTH's, and HELLO's after AUTH.

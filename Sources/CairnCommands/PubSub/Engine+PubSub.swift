@@ -14,52 +14,59 @@ extension Engine {
     func publish(_ channel: ByteString, _ message: ByteString, shard: Bool = false,
                  toCaller: (ByteBuffer) -> Void) -> Int {
         if shard {
-            let ids = pubsub.shardReceivers(of: channel)
-            broadcast(to: ids, toCaller: toCaller) { w in
+            guard let receivers = pubsub.shardReceivers(of: channel) else { return 0 }
+            broadcast(to: receivers, toCaller: toCaller) { w in
                 w.writePushHeader(3); w.writeBulk("smessage"); w.writeBulk(channel); w.writeBulk(message)
             }
-            return ids.count
+            return receivers.count
         }
         let (direct, byPattern) = pubsub.receivers(of: channel)
-        broadcast(to: direct, toCaller: toCaller) { w in
-            w.writePushHeader(3); w.writeBulk("message"); w.writeBulk(channel); w.writeBulk(message)
+        var count = 0
+        if let direct {
+            broadcast(to: direct, toCaller: toCaller) { w in
+                w.writePushHeader(3); w.writeBulk("message"); w.writeBulk(channel); w.writeBulk(message)
+            }
+            count = direct.count
         }
-        var i = byPattern.startIndex
-        while i < byPattern.endIndex {
+        for (pattern, receivers) in byPattern {
             // Subscribers of one pattern share its encoded message.
-            let pattern = byPattern[i].pattern
-            var j = i
-            while j < byPattern.endIndex && byPattern[j].pattern == pattern { j += 1 }
-            broadcast(to: byPattern[i..<j].lazy.map(\.client), toCaller: toCaller) { w in
+            broadcast(to: receivers, toCaller: toCaller) { w in
                 w.writePushHeader(4); w.writeBulk("pmessage"); w.writeBulk(pattern); w.writeBulk(channel); w.writeBulk(message)
             }
-            i = j
+            count += receivers.count
         }
-        return direct.count + byPattern.count
+        return count
     }
 
-    /// Delivers what `write` produces to each of `ids`, encoded once per protocol (so a
-    /// PUBLISH to many subscribers encodes twice at most): through their outlets, or to
-    /// `toCaller` for the client whose command is running (its connection is writing that
-    /// command's reply). Messages, notifications and the MONITOR feed all go this way.
+    /// Delivers what `write` produces to each of `receivers`, encoded once per protocol
+    /// (so a PUBLISH to many subscribers encodes twice at most): through their outlets, or
+    /// to `toCaller` for the client whose command is running (its connection is writing
+    /// that command's reply). Messages, notifications and the MONITOR feed all go this way.
     /// O(receivers × message length) in copies, O(message length) in encoding.
-    func broadcast(to ids: some Sequence<Int64>, toCaller: (ByteBuffer) -> Void, _ write: (inout ReplyWriter) -> Void) {
-        var encoded: [ByteBuffer?] = [nil, nil]
-        for id in ids {
-            guard let client = clients[id] else { continue }
-            let slot = client.protocolVersion == 3 ? 1 : 0
-            if encoded[slot] == nil {
-                var w = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 64), resp3: slot == 1)
-                write(&w)
-                encoded[slot] = w.buffer
+    func broadcast(to receivers: some Sequence<ClientSession>, toCaller: (ByteBuffer) -> Void,
+                   _ write: (inout ReplyWriter) -> Void) {
+        var resp2: ByteBuffer?
+        var resp3: ByteBuffer?
+        let caller = executingClient
+        for client in receivers {
+            let bytes: ByteBuffer
+            if client.protocolVersion == 3 {
+                if let encoded = resp3 { bytes = encoded } else { bytes = Self.encode(resp3: true, write); resp3 = bytes }
+            } else {
+                if let encoded = resp2 { bytes = encoded } else { bytes = Self.encode(resp3: false, write); resp2 = bytes }
             }
-            guard let bytes = encoded[slot] else { continue }
-            if client === executingClient {
+            if client === caller {
                 toCaller(bytes)
             } else {
                 client.outlet?.deliver(bytes, waitsForLog: false)
             }
         }
+    }
+
+    private static func encode(resp3: Bool, _ write: (inout ReplyWriter) -> Void) -> ByteBuffer {
+        var w = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 64), resp3: resp3)
+        write(&w)
+        return w.buffer
     }
 
     /// For messages that follow the running command's reply (notifications, MONITOR).

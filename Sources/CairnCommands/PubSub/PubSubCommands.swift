@@ -85,7 +85,7 @@ enum PubSubCommands {
         for i in 1..<c.args.count {
             let name = c.value(i)
             if c.client.subscriptions[kind].append(name).inserted {
-                _ = c.engine.pubsub.subscribe(c.client.id, to: name, kind)
+                _ = c.engine.pubsub.subscribe(c.client, to: name, kind)
             }
             writeConfirmation(verb(kind, subscribing: true), name, count: c.client.subscriptionCount(for: kind), &out)
         }

@@ -1,3 +1,4 @@
+import CairnConfig
 import NIOCore
 import CairnProtocol
 
@@ -63,14 +64,25 @@ enum ClientCommand {
         if c.client.name.isEmpty { out.writeNull() } else { out.writeBulk(c.client.name) }
     }
 
-    /// A TYPE argument of CLIENT LIST or KILL: whether it names normal clients (the only
-    /// kind Cairn has), or nil after replying that Redis knows no such type.
-    static func isNormalType(_ name: String, _ out: inout ReplyWriter) -> Bool? {
-        let type = name.lowercased()
-        guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
-            out.writeError("ERR Unknown client type '\(name)'"); return nil
+    /// What a TYPE argument of CLIENT LIST or KILL selects.
+    enum TypeFilter {
+        case only(ClientClass)
+        /// `master`: Cairn replicates from nobody.
+        case nobody
+
+        func matches(_ client: ClientSession) -> Bool {
+            if case .only(let kind) = self { return client.clientClass == kind }
+            return false
         }
-        return type == "normal"
+
+        /// Parses a TYPE argument, or replies that Redis knows no such type and returns nil.
+        static func parse(_ name: String, _ out: inout ReplyWriter) -> TypeFilter? {
+            if name.lowercased() == "master" { return .nobody }
+            guard let kind = ClientClass(configName: name) else {
+                out.writeError("ERR Unknown client type '\(name)'"); return nil
+            }
+            return .only(kind)
+        }
     }
 
     static func list(_ c: CommandContext, _ out: inout ReplyWriter) {
@@ -78,8 +90,8 @@ enum ClientCommand {
         var i = 2
         while i < c.args.count {
             if c.args.equals(i, lowercase: "type") && i + 1 < c.args.count {
-                guard let normal = isNormalType(c.args.string(i + 1), &out) else { return }
-                if !normal { clients = [] }
+                guard let type = TypeFilter.parse(c.args.string(i + 1), &out) else { return }
+                clients = clients.filter(type.matches)
                 i += 2
             } else if c.args.equals(i, lowercase: "id") && i + 1 < c.args.count {
                 var ids = Set<Int64>()
@@ -101,15 +113,14 @@ enum ClientCommand {
         var address: String?
         var localAddress: String?
         var id: Int64?
-        /// A type no Cairn client has (master, replica, pubsub): nothing matches.
-        var typeMatchesNone = false
+        var type: TypeFilter?
         var skipMe = true
 
         func matches(_ client: ClientSession, caller: ClientSession) -> Bool {
             if let address, client.address != address { return false }
             if let localAddress, client.localAddress != localAddress { return false }
             if let id, client.id != id { return false }
-            if typeMatchesNone { return false }
+            if let type, !type.matches(client) { return false }
             return !(skipMe && client === caller)
         }
     }
@@ -134,8 +145,8 @@ enum ClientCommand {
                     }
                     filter.id = id
                 } else if c.args.equals(i, lowercase: "type") {
-                    guard let normal = isNormalType(value, &out) else { return }
-                    if !normal { filter.typeMatchesNone = true }
+                    guard let type = TypeFilter.parse(value, &out) else { return }
+                    filter.type = type
                 } else if c.args.equals(i, lowercase: "addr") {
                     filter.address = value
                 } else if c.args.equals(i, lowercase: "laddr") {

@@ -115,7 +115,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         decoder.maxBulkLength = engine.settings.protoMaxBulkLen
         // One read can hold thousands of requests, each answering a large value: the hard
         // output limit is checked as replies are produced, not only when they are flushed.
-        let hardLimit = engine.settings.clientOutputBufferLimits[.normal].hard
+        let hardLimit = engine.settings.clientOutputBufferLimits[session.clientClass].hard
         let unsentBefore = hardLimit > 0 ? unsentReplyBytes - replies.readableBytes : 0
         while buffer.readableBytes > 0 {
             let complete: Bool
@@ -295,8 +295,16 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     /// Checked after every flush and once a second by `ClientsCron`. O(held batches).
     func enforceOutputLimit(_ context: ChannelHandlerContext? = nil) {
         guard !closing || closeWhenFlushed, let session else { return }
-        let limit = engine.settings.clientOutputBufferLimits[.normal]
+        let limit = engine.settings.clientOutputBufferLimits[session.clientClass]
         guard limit.hard > 0 || limit.soft > 0 else { overSoftLimitSince = nil; return }
+        // The common case, cheaply: a writable channel holds less than NIO's high-water
+        // mark, so with little of our own unsent, no limit can be reached.
+        let lowest = min(limit.hard > 0 ? limit.hard : .max, limit.soft > 0 ? limit.soft : .max)
+        if let channel = self.context?.channel, channel.isWritable,
+           replies.readableBytes + Self.writableBufferBound < lowest, held.isEmpty {
+            overSoftLimitSince = nil
+            return
+        }
         let unsent = unsentReplyBytes
         var exceeded = limit.hard > 0 && unsent >= limit.hard
         if limit.soft > 0 && unsent >= limit.soft {
@@ -312,6 +320,10 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         runtime.unregister(id: session.id)
         kill()
     }
+
+    /// What NIO may buffer while a channel still reports writable: its default write
+    /// buffer high-water mark.
+    static let writableBufferBound = 64 * 1024
 
     /// Redis's `timeout`: whether this client has sent nothing and taken no reply for
     /// longer than `seconds`.
