@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // RESP2 wire format: request decoding and reply encoding. No state, no I/O.
@@ -43,10 +44,20 @@ let package = Package(
                 swiftSettings: strict),
         // Directive definitions shared by the config file, flags and CONFIG GET/SET.
         .target(name: "CairnConfig", dependencies: ["CairnProtocol"], swiftSettings: strict),
+        // Lua 5.1 from Debian (liblua5.1-0-dev), the interpreter Redis embeds.
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.1", providers: [.apt(["liblua5.1-0-dev"])]),
+        // The C functions Lua calls: errors are raised (longjmp) only in C frames.
+        .target(name: "CCairnLua", dependencies: ["CLua"]),
+        // One sandboxed interpreter as Redis sets it up, and the conversions between Lua
+        // values and RESP replies. Knows nothing of commands.
+        .target(name: "CairnLua", dependencies: ["CLua", "CCairnLua", "CairnProtocol",
+                                                 .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: strict),
         // The command table and every command. Reads args, touches the keyspace, writes replies. No I/O.
         .target(
             name: "CairnCommands",
-            dependencies: ["CairnProtocol", "CairnKeyspace", "CairnConfig",
+            dependencies: ["CairnProtocol", "CairnKeyspace", "CairnConfig", "CairnLua",
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "OrderedCollections", package: "swift-collections"),
                            .product(name: "DequeModule", package: "swift-collections"),
                            .product(name: "NIOCore", package: "swift-nio")],
@@ -104,6 +115,8 @@ let package = Package(
                                                             .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOEmbedded", package: "swift-nio"),
                                                             .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "CairnLuaTests", dependencies: ["CairnLua", "CairnProtocol",
+                                                         .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "CairnCommandsTests", dependencies: ["CairnTestSupport", "CairnCommands", "CairnProtocol", "CairnKeyspace", "CairnConfig",
                                                               .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
     ],

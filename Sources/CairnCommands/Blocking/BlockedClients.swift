@@ -1,5 +1,5 @@
 import DequeModule
-public import CairnKeyspace
+import CairnKeyspace
 
 /// The clients parked by blocking commands (see docs/architecture.md, "Clients that
 /// wait"): for each (database, key), the ids of the clients waiting on it in arrival

@@ -1,6 +1,6 @@
 public import NIOCore
 import CairnProtocol
-public import CairnKeyspace
+import CairnKeyspace
 
 /// Whether the command now running may park its client.
 enum BlockingMode {

@@ -51,6 +51,8 @@ public final class Engine {
     var recordsCreatedKeys = false
     /// Clients in MONITOR, in the order they started (Engine+Monitor).
     var monitors = OrderedDictionary<Int64, ClientSession>()
+    /// Lua scripts: the interpreter, compiled scripts and the one running (Scripting).
+    let scripting = Scripting()
     /// Where served blocked clients' replies are written before delivery (reused).
     var servedReplyScratch = ByteBufferAllocator().buffer(capacity: 256)
     /// Current time in Unix milliseconds; replaceable in tests.
@@ -162,14 +164,24 @@ public final class Engine {
             out.writeSimpleString("QUEUED")
             return
         }
+        perform(spec, args, client: client, into: &out)
+    }
+
+    /// Runs `spec` once every check has passed: the common end of `dispatch` and of the
+    /// commands scripts run.
+    func perform(_ spec: CommandSpec, _ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
         let now = clock()
         client.lastInteraction = now
         client.lastCommand = spec
+        if !monitors.isEmpty, spec.flags.contains(.skipMonitor) {
+            // EVAL and its kind show before the commands they run, as in Redis.
+            feedMonitors(args, client: client, spec: spec)
+        }
         let context = CommandContext(args: args, engine: self, client: client, now: now)
         spec.run(context, &out)
         stats.commandsProcessed += 1
         if recordsCreatedKeys { announceCreatedKeys(db: client.db) }
-        if !monitors.isEmpty, blockingMode != .retrying, !spec.flags.contains(.admin) {
+        if !monitors.isEmpty, blockingMode != .retrying, spec.flags.isDisjoint(with: [.admin, .skipMonitor]) {
             feedMonitors(args, client: client, spec: spec)
         }
         flushExpirations(db: client.db)

@@ -25,7 +25,12 @@ public protocol ServerHooks: AnyObject {
     func killClients(_ ids: [Int64])
     /// CONFIG SET changed live settings; the server applies what it owns.
     func settingsDidChange(from old: Settings, to new: Settings)
+    /// A line for the server's log (redis.log from a script).
+    func log(_ level: Settings.LogLevel, _ message: String)
+}
 
+extension ServerHooks {
+    public func log(_ level: Settings.LogLevel, _ message: String) {}
 }
 
 /// Where bytes for one client go when they are made outside that client's own read —

@@ -28,6 +28,9 @@ public struct Propagation {
         let start: Int
         let effects: Int
     }
+    /// Transactions open now: a script run by EXEC is inside EXEC's, and only the
+    /// outermost one is wrapped.
+    private var openTransactions = 0
 
     public init(isEnabled: Bool = false) {
         self.isEnabled = isEnabled
@@ -77,15 +80,17 @@ public struct Propagation {
     }
 
     /// Marks where the effects of an EXEC begin. O(1).
-    public func beginTransaction() -> TransactionMark {
-        TransactionMark(start: pending.writerIndex, effects: effectCount)
+    public mutating func beginTransaction() -> TransactionMark {
+        openTransactions += 1
+        return TransactionMark(start: pending.writerIndex, effects: effectCount)
     }
 
     /// Wraps the effects recorded since `mark` in MULTI … EXEC when there are two or more
     /// (one needs no wrapping; Redis does the same), so a replay applies all or none.
     /// O(size of the transaction's effects).
     public mutating func endTransaction(_ mark: TransactionMark) {
-        guard isEnabled, effectCount - mark.effects > 1, mark.start <= pending.writerIndex,
+        openTransactions = max(0, openTransactions - 1)
+        guard isEnabled, openTransactions == 0, effectCount - mark.effects > 1, mark.start <= pending.writerIndex,
               var body = pending.getSlice(at: mark.start, length: pending.writerIndex - mark.start) else { return }
         let before = pending.writerIndex
         pending.moveWriterIndex(to: mark.start)

@@ -1,5 +1,5 @@
 import OrderedCollections
-public import CairnKeyspace
+import CairnKeyspace
 
 /// Who listens to what: channels, patterns and shard channels, each to its subscribers
 /// in subscription order. Owned by the engine; each `ClientSession` keeps its own side

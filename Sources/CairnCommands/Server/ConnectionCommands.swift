@@ -6,6 +6,8 @@ import CairnKeyspace
 enum ConnectionCommands {
     /// The Redis version Cairn's command set and replies follow.
     static let redisCompatibleVersion = "7.0.0"
+    /// The same as a number, as Lua's `redis.REDIS_VERSION_NUM` gives it (0x00MMmmpp).
+    static let redisCompatibleVersionNumber = 0x07_00_00
 
     static let specs: [CommandSpec] = [
         CommandSpec("ping", arity: -1, flags: [.fast], group: "connection",

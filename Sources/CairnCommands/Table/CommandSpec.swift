@@ -25,6 +25,12 @@ public struct CommandFlags: OptionSet, Sendable {
     public static let runsInTransaction = CommandFlags(rawValue: 1 << 8)
     /// May park its client until a key is ready (Redis's `blocking`).
     public static let blocking = CommandFlags(rawValue: 1 << 10)
+    /// Not fed to MONITOR after it runs (EVAL and its kind feed themselves first).
+    public static let skipMonitor = CommandFlags(rawValue: 1 << 11)
+    /// May be called without keys though it takes some (EVAL with numkeys 0).
+    public static let noMandatoryKeys = CommandFlags(rawValue: 1 << 12)
+    /// Its keys are found by parsing its arguments (numkeys), not at fixed positions.
+    public static let movableKeys = CommandFlags(rawValue: 1 << 13)
 
     var names: [String] {
         var out: [String] = []
@@ -35,9 +41,12 @@ public struct CommandFlags: OptionSet, Sendable {
         if contains(.noscript) { out.append("noscript") }
         if contains(.loading) { out.append("loading") }
         if contains(.stale) { out.append("stale") }
+        if contains(.skipMonitor) { out.append("skip_monitor") }
+        if contains(.noMandatoryKeys) { out.append("no_mandatory_keys") }
         if contains(.noMulti) { out.append("no_multi") }
         if contains(.fast) { out.append("fast") }
         if contains(.blocking) { out.append("blocking") }
+        if contains(.movableKeys) { out.append("movablekeys") }
         return out
     }
 }

@@ -87,6 +87,10 @@ final class ServerRuntime: ServerHooks {
         for id in ids { connections.removeValue(forKey: id)?.kill() }
     }
 
+    func log(_ level: Settings.LogLevel, _ message: String) {
+        logger.log(level: CairnServer.logLevel(level), "\(message)")
+    }
+
     func settingsDidChange(from old: Settings, to new: Settings) {
         onSettingsChange(old, new)
     }

@@ -1,0 +1,47 @@
+import CairnProtocol
+
+extension Engine {
+    /// One `redis.call` from the running script: Redis's checks for scripts (unknown
+    /// command, arity, `noscript`, writes from read-only scripts or while writes are
+    /// refused), then the command as the script's client. Errors are replies, which
+    /// the script receives as `{err = …}`. O(the command's cost).
+    func runFromScript(_ args: Arguments, run: Scripting.Run, into out: inout ReplyWriter) {
+        out.resp3 = run.resp3
+        guard var spec = table.lookup(args) else {
+            out.writeError("ERR Unknown Redis command called from script")
+            return
+        }
+        if !spec.subcommands.isEmpty, args.count > 1 {
+            guard let sub = spec.subcommand(args) else {
+                out.writeError("ERR Unknown Redis command called from script")
+                return
+            }
+            spec = sub
+        }
+        guard spec.accepts(argumentCount: args.count) else {
+            out.writeError("ERR Wrong number of args calling Redis command from script")
+            return
+        }
+        guard !spec.flags.contains(.noscript) else {
+            out.writeError("ERR This Redis command is not allowed from script")
+            return
+        }
+        if spec.flags.contains(.write) {
+            if run.readOnly {
+                out.writeError("ERR Write commands are not allowed from read-only scripts.")
+                return
+            }
+            if let refusal = writeRefusal {
+                out.writeError(refusal)
+                return
+            }
+        }
+        perform(spec, args, client: run.session, into: &out)
+    }
+
+    /// Lua's memory for INFO (`used_memory_lua`). O(1).
+    public var scriptMemory: Int { scripting.memoryUsed }
+
+    /// Scripts cached (INFO's `number_of_cached_scripts`). O(1).
+    public var cachedScriptCount: Int { scripting.scripts.count }
+}

@@ -1,0 +1,162 @@
+import CairnConfig
+import CairnLua
+import CairnProtocol
+import NIOCore
+
+/// The `redis.*` functions that need the server. Each is called from C (see
+/// CCairnLua), finds its arguments on the stack, pushes its results, and returns
+/// `LuaInterpreter.raise` to have the value it pushed raised as the script's error.
+enum HostFunction: Int32, CaseIterable {
+    case hook = -1
+    case call = 1, pcall, sha1hex, log, setresp, setRepl, aclCheckCommand
+
+    var luaName: String {
+        switch self {
+        case .hook: return ""
+        case .call: return "call"
+        case .pcall: return "pcall"
+        case .sha1hex: return "sha1hex"
+        case .log: return "log"
+        case .setresp: return "setresp"
+        case .setRepl: return "set_repl"
+        case .aclCheckCommand: return "acl_check_cmd"
+        }
+    }
+}
+
+extension Scripting {
+    /// Entry from C. Never raises itself: errors are pushed and `raise` returned.
+    func hostCall(_ stack: LuaStack, _ function: HostFunction?) -> Int32 {
+        switch function {
+        case .call: return redisCall(stack, raising: true)
+        case .pcall: return redisCall(stack, raising: false)
+        case .sha1hex: return sha1hex(stack)
+        case .log: return log(stack)
+        case .setresp: return setResp(stack)
+        case .setRepl: return setRepl(stack)
+        case .aclCheckCommand: return aclCheckCommand(stack)
+        case .hook, nil: return 0
+        }
+    }
+
+    /// Raises a plain message (the error handler makes it `ERR <message>`).
+    private func raise(_ stack: LuaStack, _ message: String) -> Int32 {
+        stack.pushString(message)
+        return LuaInterpreter.raise
+    }
+
+    /// Raises (call) or returns (pcall) `{err = message}`.
+    private func fail(_ stack: LuaStack, _ message: String, raising: Bool) -> Int32 {
+        stack.pushErrorTable(message)
+        return raising ? LuaInterpreter.raise : 1
+    }
+
+    /// The arguments on the stack as command arguments: strings as they are, numbers as
+    /// Redis formats them ("%.17g"); nil if any is another type.
+    private func commandArguments(_ stack: LuaStack) -> Arguments? {
+        let count = stack.top
+        var parts: [[UInt8]] = []
+        parts.reserveCapacity(Int(count))
+        for i in 1...count {
+            switch stack.type(at: i) {
+            case .string:
+                guard let bytes = stack.stringBytes(at: i) else { return nil }
+                parts.append(Array(bytes))
+            case .number:
+                parts.append(Array(LuaInterpreter.formatNumber(stack.number(at: i)).utf8))
+            default:
+                return nil
+            }
+        }
+        return Arguments(parts)
+    }
+
+    /// redis.call / redis.pcall: runs one command as the script's client and pushes its
+    /// reply converted to Lua. An error reply is raised by call, returned by pcall.
+    private func redisCall(_ stack: LuaStack, raising: Bool) -> Int32 {
+        guard let run = running else {
+            return fail(stack, "ERR redis.call/pcall can only be called inside a script invocation", raising: true)
+        }
+        guard stack.top > 0 else {
+            return fail(stack, "ERR Please specify at least one argument for this redis lib call", raising: raising)
+        }
+        guard let args = commandArguments(stack) else {
+            stack.setTop(0)
+            return fail(stack, "ERR Lua redis lib command arguments must be strings or integers", raising: raising)
+        }
+        stack.setTop(0)
+        run.scratch.clear()
+        var reply = ReplyWriter(buffer: run.scratch, resp3: run.resp3)
+        run.scratch = ByteBufferAllocator().buffer(capacity: 0)  // the writer holds the storage alone
+        run.engine.runFromScript(args, run: run, into: &reply)
+        let kind = RESPToLua.push(reply.buffer, onto: stack)
+        run.scratch = reply.buffer
+        return kind == .error && raising ? LuaInterpreter.raise : 1
+    }
+
+    /// redis.sha1hex(string)
+    private func sha1hex(_ stack: LuaStack) -> Int32 {
+        guard stack.top == 1 else { return raise(stack, "wrong number of arguments") }
+        let text: [UInt8]
+        switch stack.type(at: 1) {
+        case .string: text = stack.stringBytes(at: 1).map(Array.init) ?? []
+        case .number: text = Array(LuaInterpreter.formatNumber(stack.number(at: 1)).utf8)
+        default: text = []
+        }
+        stack.pushString(Self.sha1Hex(text))
+        return 1
+    }
+
+    /// redis.log(level, message, ...): to the server's log, the parts joined by spaces.
+    private func log(_ stack: LuaStack) -> Int32 {
+        let count = stack.top
+        guard count >= 2 else { return raise(stack, "redis.log() requires two arguments or more.") }
+        guard stack.type(at: 1) == .number else { return raise(stack, "First argument must be a number (log level).") }
+        let levels: [Settings.LogLevel] = [.debug, .verbose, .notice, .warning]
+        let number = stack.number(at: 1)
+        guard number >= 0, number < Double(levels.count) else { return raise(stack, "Invalid debug level.") }
+        var parts: [String] = []
+        for i in 2...count {
+            switch stack.type(at: i) {
+            case .string: parts.append(stack.string(at: i) ?? "")
+            case .number: parts.append(LuaInterpreter.formatNumber(stack.number(at: i)))
+            default: continue
+            }
+        }
+        running?.engine.hooks?.log(levels[Int(number)], parts.joined(separator: " "))
+        return 0
+    }
+
+    /// redis.setresp(2|3): the protocol redis.call replies come in.
+    private func setResp(_ stack: LuaStack) -> Int32 {
+        guard stack.top == 1 else { return raise(stack, "redis.setresp() requires one argument.") }
+        let version = stack.type(at: 1) == .number ? stack.number(at: 1) : 0
+        guard version == 2 || version == 3 else { return raise(stack, "RESP version must be 2 or 3.") }
+        running?.resp3 = version == 3
+        running?.session.protocolVersion = Int(version)
+        return 0
+    }
+
+    /// redis.set_repl(flags): accepted with Redis's checks. Cairn logs every effect of
+    /// every script whatever it asks: the log must always rebuild what clients read.
+    private func setRepl(_ stack: LuaStack) -> Int32 {
+        guard stack.top == 1 else { return raise(stack, "redis.set_repl() requires one argument.") }
+        let flags = stack.type(at: 1) == .number ? stack.number(at: 1) : -1
+        guard flags >= 0, flags <= 3, flags == flags.rounded() else {
+            return raise(stack, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+        }
+        return 0
+    }
+
+    /// redis.acl_check_cmd(command, ...): whether the caller may run it. Cairn has no
+    /// ACL rules yet, so any command it knows is allowed.
+    private func aclCheckCommand(_ stack: LuaStack) -> Int32 {
+        guard stack.top >= 1, let args = commandArguments(stack), let run = running,
+              run.engine.table.lookup(args) != nil else {
+            return fail(stack, "ERR Invalid command passed to redis.acl_check_cmd()", raising: true)
+        }
+        stack.setTop(0)
+        stack.pushBoolean(true)
+        return 1
+    }
+}

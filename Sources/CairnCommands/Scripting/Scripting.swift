@@ -1,0 +1,199 @@
+import Crypto
+import CairnLua
+import CairnProtocol
+import NIOCore
+
+/// The scripting engine: one Lua interpreter, the scripts it has compiled (by SHA-1 of
+/// their body, as EVALSHA names them), and the script running now.
+///
+/// Scripts run on the engine's event loop, between other clients' commands, so each is
+/// atomic like a command. What a script changes reaches the log as the commands it ran
+/// (wrapped in MULTI … EXEC when there are several), never as the script: a replay gives
+/// the same state whatever the script did with time or random numbers.
+final class Scripting {
+    /// A compiled script.
+    struct Script {
+        let body: [UInt8]
+        let function: LuaInterpreter.FunctionReference
+        let flags: ScriptFlags
+    }
+
+    /// The script running now and what it may do.
+    final class Run {
+        let engine: Engine
+        let caller: ClientSession
+        /// The client the script's commands run as (Redis's "lua" client): it starts in
+        /// the caller's database, and its SELECTs do not change the caller's.
+        let session: ClientSession
+        let sha: String
+        let readOnly: Bool
+        /// The protocol `redis.call` replies come in (`redis.setresp`).
+        var resp3 = false
+        /// Reused for each `redis.call` reply.
+        var scratch = ByteBufferAllocator().buffer(capacity: 256)
+
+        init(engine: Engine, caller: ClientSession, session: ClientSession, sha: String, readOnly: Bool) {
+            self.engine = engine
+            self.caller = caller
+            self.session = session
+            self.sha = sha
+            self.readOnly = readOnly
+        }
+    }
+
+    private var interpreter: LuaInterpreter?
+    private(set) var scripts: [String: Script] = [:]
+    private(set) var running: Run?
+    /// `math.random`'s state: one sequence for the engine's life, as Redis's.
+    private let randomState: UnsafeMutablePointer<UInt64> = {
+        let state = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        state.initialize(to: LuaInterpreter.initialRandomState)
+        return state
+    }()
+
+    deinit {
+        interpreter = nil
+        randomState.deallocate()
+    }
+
+    /// The script client's session, reused across runs.
+    private lazy var luaSession = ClientSession(id: 0, address: "lua", localAddress: "", now: 0)
+
+    /// Lua's memory in bytes (0 before the first script). O(1).
+    var memoryUsed: Int { interpreter?.memoryUsed ?? 0 }
+
+    /// Redis's script name: the SHA-1 of the body in lowercase hex. O(body).
+    static func sha1Hex(_ bytes: some Sequence<UInt8>) -> String {
+        var hasher = Insecure.SHA1()
+        hasher.update(data: Array(bytes))
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(40)
+        for byte in hasher.finalize() {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: The interpreter
+
+    /// The interpreter, created on first use with the `redis` host functions.
+    private func loadedInterpreter() -> LuaInterpreter? {
+        if let interpreter { return interpreter }
+        guard let lua = LuaInterpreter(version: ConnectionCommands.redisCompatibleVersion,
+                                       versionNumber: ConnectionCommands.redisCompatibleVersionNumber) else { return nil }
+        lua.setHost({ state, context, id in
+            guard let state, let context else { return 0 }
+            let scripting = Unmanaged<Scripting>.fromOpaque(context).takeUnretainedValue()
+            return scripting.hostCall(LuaStack(state), HostFunction(rawValue: id))
+        }, context: Unmanaged.passUnretained(self).toOpaque())
+        lua.setRandomState(randomState)
+        for function in HostFunction.allCases where function != .hook {
+            lua.register(function.luaName, id: function.rawValue)
+        }
+        guard lua.lock() else { return nil }
+        interpreter = lua
+        return lua
+    }
+
+    /// SCRIPT FLUSH: a new interpreter and no scripts, as Redis resets its Lua. O(scripts).
+    func flush() {
+        scripts = [:]
+        interpreter = nil
+    }
+
+    // MARK: Compiling
+
+    /// The cached script named `sha`, if any. O(1).
+    func script(sha: String) -> Script? { scripts[sha] }
+
+    /// Compiles and caches `body` (EVAL, SCRIPT LOAD): its SHA-1, or Redis's error text.
+    /// O(body) to hash, plus compiling a new script.
+    func load(_ body: [UInt8]) -> Result<String, ScriptError> {
+        let sha = Self.sha1Hex(body)
+        if scripts[sha] != nil { return .success(sha) }
+        let flags: ScriptFlags
+        let codeStart: Int
+        switch ScriptFlags.parse(body) {
+        case .success(let parsed): (flags, codeStart) = parsed
+        case .failure(let error): return .failure(ScriptError(message: error.message))
+        }
+        guard let lua = loadedInterpreter() else { return .failure(ScriptError(message: "ERR Lua could not be started (out of memory)")) }
+        let compiled = body[codeStart...].withUnsafeBytes { lua.compile($0, chunkName: "@user_script") }
+        switch compiled {
+        case .success(let function):
+            scripts[sha] = Script(body: body, function: function, flags: flags)
+            return .success(sha)
+        case .failure(let error):
+            return .failure(ScriptError(message: "ERR Error compiling script (new function): \(error.message)"))
+        }
+    }
+
+    struct ScriptError: Error {
+        let message: String
+    }
+
+    // MARK: Running
+
+    /// Runs a cached script for `caller` with KEYS and ARGV from `args` (keys start at
+    /// `firstKey`), writing its reply to `out`. Its commands' effects are logged as one
+    /// transaction. O(the script's work).
+    func run(_ script: Script, sha: String, engine: Engine, caller: ClientSession, args: Arguments,
+             firstKey: Int, keyCount: Int, readOnly: Bool, into out: inout ReplyWriter) {
+        guard running == nil, let lua = loadedInterpreter() else {
+            out.writeError("ERR Lua could not run the script")
+            return
+        }
+        let session = luaSession
+        session.db = caller.db
+        session.protocolVersion = 2
+        session.noTouch = caller.noTouch
+        let run = Run(engine: engine, caller: caller, session: session, sha: sha,
+                      readOnly: readOnly || script.flags.contains(.noWrites))
+        running = run
+        defer { running = nil }
+
+        lua.setGlobalArray("KEYS", count: keyCount) { i, push in args.withUnsafeBytes(firstKey + i, push) }
+        lua.setGlobalArray("ARGV", count: max(0, args.count - firstKey - keyCount)) { i, push in
+            args.withUnsafeBytes(firstKey + keyCount + i, push)
+        }
+        lua.push(script.function)
+        // Blocking commands answer at once in a script (timeout 0), as in MULTI.
+        let blocking = engine.blockingMode
+        engine.blockingMode = .refused
+        let mark = engine.propagation.beginTransaction()
+        let outcome = lua.call()
+        engine.propagation.endTransaction(mark)
+        engine.blockingMode = blocking
+
+        let stack = lua.stack
+        switch outcome {
+        case .returned:
+            LuaToRESP.writeTop(stack, into: &out, scriptResp3: run.resp3)
+        case .failed:
+            out.writeError(Self.errorMessage(stack, sha: sha))
+            stack.pop()
+        }
+        stack.setTop(0)
+    }
+
+    /// A script error as Redis 7.0 words it: the error's text, then where it happened
+    /// (`… script: <sha>, on @user_script:<line>.`). The error is on top of `stack`.
+    static func errorMessage(_ stack: LuaStack, sha: String) -> String {
+        guard stack.type(at: -1) == .table else {
+            return "ERR \(stack.string(at: -1) ?? "unknown error") script: \(sha)"
+        }
+        stack.rawField("err", of: -1)
+        let text = stack.string(at: -1) ?? "ERR unknown error"
+        stack.rawField("source", of: -2)
+        let source = stack.string(at: -1)
+        stack.rawField("line", of: -3)
+        let line = stack.type(at: -1) == .number ? String(Int(stack.number(at: -1))) : nil
+        stack.pop(3)
+        if let source, let line {
+            return "\(text) script: \(sha), on \(source):\(line)."
+        }
+        return "\(text) script: \(sha)"
+    }
+}
