@@ -173,3 +173,252 @@ def test_resp3_conversions_match_redis(cairn, redis_server):
     got, want = run(cairn.port, resp2), run(redis_server.port, resp2)
     for cmd, g, w in zip(resp2, got, want):
         assert g == w, f"{cmd!r}: cairn {g!r} redis {w!r}"
+
+
+# ---------------------------------------------------------------------------
+# Real clients.
+
+import os
+import random
+import signal
+import threading
+import time
+from pathlib import Path
+
+import redis
+
+from conftest import free_port, start_cairn, ServerProcess
+
+
+def test_redis_py_register_script_and_pipelines_of_evalsha(cairn):
+    r = redis.Redis(port=cairn.port, decode_responses=True)
+    add = r.register_script("return redis.call('incrby', KEYS[1], ARGV[1])")
+    assert add(keys=["n"], args=[5]) == 5            # EVALSHA fails with NOSCRIPT, then EVAL
+    r.script_flush()
+    with r.pipeline() as p:                           # a pipeline loads missing scripts first
+        for _ in range(10):
+            add(keys=["n"], args=[1], client=p)
+        assert p.execute() == list(range(6, 16))
+    with r.pipeline(transaction=True) as p:
+        add(keys=["n"], args=[100], client=p)
+        p.get("n")
+        assert p.execute() == [115, "115"]
+    assert r.script_exists(add.sha) == [True]
+    assert r.evalsha(add.sha, 1, "m", 2) == 2
+    with pytest.raises(redis.exceptions.NoScriptError):
+        r.evalsha("0" * 40, 0)
+    with pytest.raises(redis.ResponseError, match="Error compiling script"):
+        r.eval("return +", 0)
+    r.close()
+
+
+def test_redis_py_lock_with_timeouts_and_extend(cairn):
+    r = redis.Redis(port=cairn.port)
+    lock = r.lock("resource", timeout=2, blocking_timeout=0.2)
+    assert lock.acquire()
+    other = r.lock("resource", timeout=2, blocking_timeout=0.2)
+    assert not other.acquire()                        # held: waits 0.2 s and gives up
+    assert lock.extend(3)                             # a script: only the owner extends
+    assert 2000 < r.pttl("resource") <= 5000
+    assert lock.reacquire()
+    assert not other.owned() and lock.owned()
+    impostor = r.lock("resource", timeout=2)
+    impostor.local.token = b"not-the-owner"
+    with pytest.raises(redis.exceptions.LockNotOwnedError):
+        impostor.release()                            # a script: only the owner releases
+    impostor.local.token = b"not-the-owner"
+    with pytest.raises(redis.exceptions.LockNotOwnedError):
+        impostor.extend(1)
+    lock.release()
+    assert r.get("resource") is None
+    assert other.acquire()
+    short = r.lock("short", timeout=0.2)
+    assert short.acquire()
+    time.sleep(0.4)                                   # expired: another takes it
+    assert r.lock("short", timeout=1, blocking_timeout=0.1).acquire()
+    with pytest.raises(redis.exceptions.LockNotOwnedError):
+        short.release()
+    r.close()
+
+
+def test_python_redis_lock(cairn):
+    import redis_lock
+    r = redis.Redis(port=cairn.port)
+    lock = redis_lock.Lock(r, "job", expire=5, auto_renewal=False)
+    assert lock.acquire(blocking=False)
+    assert not redis_lock.Lock(r, "job", expire=5).acquire(blocking=False)
+    lock.extend(expire=10)
+    assert 5 < r.ttl("lock:job") <= 10
+    lock.release()
+    assert redis_lock.Lock(r, "job", expire=5).acquire(blocking=False)
+    redis_lock.reset_all(r)
+    assert r.keys("lock:*") == []
+    r.close()
+
+
+def test_limits_moving_window_rate_limiter(cairn):
+    from limits import parse
+    from limits.storage import RedisStorage
+    from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+    storage = RedisStorage(f"redis://127.0.0.1:{cairn.port}")
+    assert storage.check()
+    moving = MovingWindowRateLimiter(storage)
+    five_per_second = parse("5/second")
+    assert [moving.hit(five_per_second, "user", "1") for _ in range(7)] == [True] * 5 + [False] * 2
+    assert moving.hit(five_per_second, "user", "2")   # another identity has its own window
+    window = moving.get_window_stats(five_per_second, "user", "1")
+    assert window.remaining == 0
+    time.sleep(1.1)
+    assert moving.hit(five_per_second, "user", "1")
+    fixed = FixedWindowRateLimiter(storage)
+    ten_per_minute = parse("10/minute")
+    assert sum(fixed.hit(ten_per_minute, "api") for _ in range(12)) == 10
+    storage.reset()
+
+
+# ---------------------------------------------------------------------------
+# Durability: a script reaches the log as its effects.
+
+def incr_file(workdir) -> Path:
+    return Path(workdir) / "appendonlydir" / "appendonly.aof.1.incr.aof"
+
+
+def test_scripts_are_logged_as_their_effects_and_replay_to_the_same_state(tmp_path):
+    script = """
+        local n = math.random(1000000)
+        redis.call('set', KEYS[1], n)
+        redis.call('rpush', KEYS[2], n, redis.call('time')[1])
+        redis.call('select', 2)
+        redis.call('set', 'in-db-2', n)
+        return n
+    """
+    with start_cairn(tmp_path, "--appendfsync", "always") as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        n = r.eval(script, 2, "k", "l")
+        ro = r.eval("return redis.call('get', KEYS[1])", 1, "k")      # reads log nothing
+        assert ro == str(n)
+        r.eval("return redis.call('incr', 'single')", 0)              # one effect: no MULTI
+        before = (r.get("k"), r.lrange("l", 0, -1), r.get("single"))
+        r.close()
+    data = incr_file(tmp_path).read_bytes()
+    assert b"EVAL" not in data.upper().replace(b"EVALUATE", b"")
+    assert data.count(b"MULTI") == 1 and data.count(b"EXEC") == 1
+    assert encode("set", "k", str(n)) in data
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert (r.get("k"), r.lrange("l", 0, -1), r.get("single")) == before
+        assert redis.Redis(port=server.port, db=2, decode_responses=True).get("in-db-2") == str(n)
+        r.close()
+    # Redis loads the same directory and finds the same state.
+    port = free_port()
+    theirs = ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path),
+                            "--appendonly", "yes", "--aof-use-rdb-preamble", "no"], port, tmp_path)
+    with theirs:
+        r = redis.Redis(port=port, decode_responses=True)
+        assert (r.get("k"), r.lrange("l", 0, -1), r.get("single")) == before
+        r.close()
+
+
+def test_a_script_that_fails_midway_keeps_and_logs_what_it_did(tmp_path):
+    """Redis has no rollback: writes before the error stay, and are logged."""
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+            r.eval("redis.call('set', 'a', '1') redis.call('lpush', 'a', 'x')", 0)
+        assert r.get("a") == "1"
+        r.close()
+    with start_cairn(tmp_path) as server:
+        assert redis.Redis(port=server.port, decode_responses=True).get("a") == "1"
+
+
+def test_kill_9_during_scripts_under_always_loses_nothing_acknowledged(tmp_path):
+    """Each script writes a key and appends to a list in one step; every script the
+    server answered must be found whole after SIGKILL, and no script half-applied."""
+    script = "redis.call('set', KEYS[1], ARGV[1]) redis.call('rpush', 'journal', KEYS[1]) return 1"
+    rng = random.Random(11)
+    acknowledged = set()
+    for round_number in range(3):
+        server = start_cairn(tmp_path, "--appendfsync", "always")
+        check = redis.Redis(port=server.port, decode_responses=True)
+        journal = check.lrange("journal", 0, -1)
+        assert acknowledged <= set(journal), f"round {round_number}: lost acknowledged scripts"
+        assert all(check.get(k) == "v" for k in journal), "a script was half applied"
+        sha = check.script_load(script)
+        check.close()
+        stop = threading.Event()
+        lock = threading.Lock()
+
+        def worker(w):
+            client = redis.Redis(port=server.port, socket_timeout=5)
+            i = 0
+            while not stop.is_set():
+                key = f"r{round_number}:w{w}:{i}"
+                try:
+                    client.evalsha(sha, 1, key, "v")
+                except (redis.ConnectionError, redis.TimeoutError):
+                    return
+                with lock:
+                    acknowledged.add(key)
+                i += 1
+
+        threads = [threading.Thread(target=worker, args=(w,)) for w in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(rng.uniform(0.3, 1.0))
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait(timeout=10)
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+        server.stop()
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        journal = r.lrange("journal", 0, -1)
+        assert len(acknowledged) > 50 and acknowledged <= set(journal)
+        assert len(journal) == len(set(journal))
+        r.close()
+
+
+def test_script_help_and_no_debugger(cairn):
+    with Connection(cairn.port) as c:
+        c.send_raw(encode("SCRIPT", "HELP"))
+        lines, _ = c.read_reply()
+        assert lines[0].startswith("SCRIPT <subcommand>") and "KILL" in lines and not any("DEBUG" in l for l in lines)
+        c.send_raw(encode("SCRIPT", "DEBUG", "YES"))
+        _, raw = c.read_reply()
+        assert raw.startswith(b"-ERR unknown subcommand 'DEBUG'")
+        c.send_raw(encode("EVAL", "return type(redis.breakpoint())", "0"))
+        assert c.read_reply()[1] == b"$7\r\nboolean\r\n"
+
+
+def script_monitor_lines(port, commands):
+    import re
+    with Connection(port) as mon, Connection(port) as c:
+        mon.send_raw(encode("MONITOR"))
+        mon.read_reply()
+        for command in commands:
+            c.send_raw(encode(*command))
+            c.read_reply()
+        c.send_raw(encode("ECHO", "end-of-feed"))
+        c.read_reply()
+        lines = []
+        while True:
+            line = mon._line().decode("latin1")
+            line = re.sub(r"^\+\d+\.\d{6} \[(\d+) (lua|[^\]]+)\]",
+                          lambda m: f"[{m.group(1)} {'lua' if m.group(2) == 'lua' else 'client'}]", line)
+            lines.append(line)
+            if "end-of-feed" in line:
+                return lines
+
+
+def test_monitor_shows_the_script_then_the_commands_it_runs(cairn, redis_server):
+    commands = [
+        E("redis.call('set', KEYS[1], '1') redis.call('select', 3) return redis.call('get', KEYS[1])", "mk", keys=1),
+        ["SCRIPT", "LOAD", "return redis.call('incr', 'counter')"],
+        ["EVALSHA", "e48b0fbbd4fdd0d0c21cb1ee0a2d4b0f8a8c4e0f", "0"],
+        E("return redis.pcall('nosuch')"), ["EVAL_RO", "return redis.call('exists', 'mk')", "0"],
+        ["MULTI"], E("return redis.call('incr', 'tx')"), ["EXEC"],
+    ]
+    got, want = script_monitor_lines(cairn.port, commands), script_monitor_lines(redis_server.port, commands)
+    assert got == want
+    assert '[0 lua] "set" "mk" "1"' in got and '[3 lua] "get" "mk"' in got

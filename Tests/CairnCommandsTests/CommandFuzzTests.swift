@@ -38,6 +38,12 @@ import CairnConfig
         "1s", "0ms", "9999999999999999h", "9223372036854775807ms", "-1s", "100mb", "99999999999999999999gb",
         "-1gb", "1kb", "4gb", "8589934592gb", "0.5", "3", "2",
         "BY", "ALPHA", "DESC", "ASC", "STORE", "#", "n*", "h*->f", "*->", "nosort", "ENCODING", "REFCOUNT",
+        // Script bodies: EVAL runs them with whatever keys and arguments follow.
+        "return redis.call('get', KEYS[1])", "return redis.pcall(unpack(ARGV))", "return redis.call(unpack(ARGV))",
+        "redis.call('set', KEYS[1], ARGV[1]) return redis.call('incr', KEYS[1])", "return {1, 'a', {2, {err='x'}}}",
+        "redis.setresp(3) return redis.pcall(unpack(ARGV))", "return redis.call('rpush', KEYS[1], unpack(ARGV))",
+        "#!lua flags=no-writes\nreturn redis.pcall(unpack(ARGV))", "error({err='e'})", "while true do end",
+        "return math.random(tonumber(ARGV[1]) or 1)", "return {double=tonumber(ARGV[1])}",
     ]
     static let keys = ["s", "n", "h", "v", "far", "l", "set", "z", "missing", "f", "{t}x", ""]
 

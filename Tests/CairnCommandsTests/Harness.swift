@@ -106,6 +106,7 @@ final class Harness {
         clockNow = { [unowned self] in self.now }
         engine.clock = clockNow
         engine.propagation.isEnabled = recording
+        engine.scriptKillAfterMilliseconds = 200
     }
 
     @discardableResult

@@ -17,6 +17,8 @@ public func fuzzCommands(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         settings.protoMaxBulkLen = 1 << 20
         let e = Engine(settings: settings, clock: { 1_700_000_000_000 + Int64(runs) })
         e.propagation.isEnabled = true
+        // A generated script may loop forever; stop it as SCRIPT KILL would.
+        e.scriptKillAfterMilliseconds = 50
         engine = e
         client = e.connect(address: "127.0.0.1:1", localAddress: "127.0.0.1:2")
     }

@@ -39,6 +39,13 @@ extension Engine {
         perform(spec, args, client: run.session, into: &out)
     }
 
+    /// Stops any script running longer than this, as SCRIPT KILL would (nil: never).
+    /// For fuzzing: Redis itself has no such limit.
+    public var scriptKillAfterMilliseconds: Int64? {
+        get { scripting.killAfterMilliseconds }
+        set { scripting.killAfterMilliseconds = newValue }
+    }
+
     /// Lua's memory for INFO (`used_memory_lua`). O(1).
     public var scriptMemory: Int { scripting.memoryUsed }
 

@@ -35,8 +35,18 @@ extension Scripting {
         case .setresp: return setResp(stack)
         case .setRepl: return setRepl(stack)
         case .aclCheckCommand: return aclCheckCommand(stack)
-        case .hook, nil: return 0
+        case .hook: return hook(stack)
+        case nil: return 0
         }
+    }
+
+    /// Every `Scripting.hookInstructions` instructions: stops a script SCRIPT KILL (or
+    /// the engine's own limit) asked to stop.
+    private func hook(_ stack: LuaStack) -> Int32 {
+        guard let run = running else { return 0 }
+        if let limit = killAfterMilliseconds, Scripting.monotonicMilliseconds() - run.startedAt > limit { run.killRequested = true }
+        guard run.killRequested else { return 0 }
+        return fail(stack, "ERR Script killed by user with SCRIPT KILL...", raising: true)
     }
 
     /// Raises a plain message (the error handler makes it `ERR <message>`).

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Crypto
 import CairnLua
 import CairnProtocol
@@ -31,6 +36,10 @@ final class Scripting {
         var resp3 = false
         /// Reused for each `redis.call` reply.
         var scratch = ByteBufferAllocator().buffer(capacity: 256)
+        /// Monotonic milliseconds when it started.
+        let startedAt = Scripting.monotonicMilliseconds()
+        /// SCRIPT KILL asked it to stop: it raises an error at the next hook.
+        var killRequested = false
 
         init(engine: Engine, caller: ClientSession, session: ClientSession, sha: String, readOnly: Bool) {
             self.engine = engine
@@ -40,6 +49,20 @@ final class Scripting {
             self.readOnly = readOnly
         }
     }
+
+    /// Milliseconds of a clock that never goes back (script run times).
+    static func monotonicMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// How often (in Lua instructions) a running script checks whether it must stop.
+    static let hookInstructions = 100_000
+    /// Scripts running longer are stopped as if by SCRIPT KILL. Redis has no such limit
+    /// (it answers -BUSY and waits for SCRIPT KILL); Cairn's fuzzers set one so a
+    /// generated endless loop ends.
+    var killAfterMilliseconds: Int64?
 
     private var interpreter: LuaInterpreter?
     private(set) var scripts: [String: Script] = [:]
@@ -58,6 +81,9 @@ final class Scripting {
 
     /// The script client's session, reused across runs.
     private lazy var luaSession = ClientSession(id: 0, address: "lua", localAddress: "", now: 0)
+
+    /// Bytes of the cached scripts' bodies (INFO's `used_memory_scripts_eval`). O(1).
+    private(set) var cachedScriptBytes = 0
 
     /// Lua's memory in bytes (0 before the first script). O(1).
     var memoryUsed: Int { interpreter?.memoryUsed ?? 0 }
@@ -89,6 +115,7 @@ final class Scripting {
             return scripting.hostCall(LuaStack(state), HostFunction(rawValue: id))
         }, context: Unmanaged.passUnretained(self).toOpaque())
         lua.setRandomState(randomState)
+        lua.setCountHook(every: Self.hookInstructions)
         for function in HostFunction.allCases where function != .hook {
             lua.register(function.luaName, id: function.rawValue)
         }
@@ -100,6 +127,7 @@ final class Scripting {
     /// SCRIPT FLUSH: a new interpreter and no scripts, as Redis resets its Lua. O(scripts).
     func flush() {
         scripts = [:]
+        cachedScriptBytes = 0
         interpreter = nil
     }
 
@@ -124,6 +152,7 @@ final class Scripting {
         switch compiled {
         case .success(let function):
             scripts[sha] = Script(body: body, function: function, flags: flags)
+            cachedScriptBytes += body.count
             return .success(sha)
         case .failure(let error):
             return .failure(ScriptError(message: "ERR Error compiling script (new function): \(error.message)"))

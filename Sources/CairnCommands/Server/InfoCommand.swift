@@ -80,6 +80,12 @@ enum InfoCommand {
                 ("used_memory_rss_human", humanBytes(memory.rss)),
                 ("used_memory_peak", String(memory.peak)),
                 ("used_memory_peak_human", humanBytes(memory.peak)),
+                ("used_memory_lua", String(e.scriptMemory)),
+                ("used_memory_lua_human", humanBytes(e.scriptMemory)),
+                ("used_memory_scripts_eval", String(e.scripting.cachedScriptBytes)),
+                ("number_of_cached_scripts", String(e.cachedScriptCount)),
+                ("used_memory_scripts", String(e.scripting.cachedScriptBytes)),
+                ("used_memory_scripts_human", humanBytes(e.scripting.cachedScriptBytes)),
                 ("maxmemory", "0"),
                 ("maxmemory_policy", "noeviction"),
             ]
