@@ -169,8 +169,11 @@ public final class Engine {
 
     /// Runs `spec` once every check has passed: the common end of `dispatch` and of the
     /// commands scripts run.
-    func perform(_ spec: CommandSpec, _ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
-        let now = clock()
+    /// `now`: the instant the command sees (a script's commands all see the script's start,
+    /// as in Redis, so no key expires halfway through a script).
+    func perform(_ spec: CommandSpec, _ args: Arguments, client: ClientSession, now: Int64? = nil,
+                 into out: inout ReplyWriter) {
+        let now = now ?? clock()
         client.lastInteraction = now
         client.lastCommand = spec
         if !monitors.isEmpty, spec.flags.contains(.skipMonitor) {

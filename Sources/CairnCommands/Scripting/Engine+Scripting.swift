@@ -36,7 +36,7 @@ extension Engine {
                 return
             }
         }
-        perform(spec, args, client: run.session, into: &out)
+        perform(spec, args, client: run.session, now: run.startedAtTime, into: &out)
     }
 
     /// Stops any script running longer than this, as SCRIPT KILL would (nil: never).

@@ -61,46 +61,41 @@ extension Scripting {
         return raising ? LuaInterpreter.raise : 1
     }
 
-    /// The arguments on the stack as command arguments: strings as they are, numbers as
-    /// Redis formats them ("%.17g"); nil if any is another type.
-    private func commandArguments(_ stack: LuaStack) -> Arguments? {
-        let count = stack.top
-        var parts: [[UInt8]] = []
-        parts.reserveCapacity(Int(count))
-        for i in 1...count {
+    /// Fills `arguments` from the stack: strings as they are, numbers as Redis formats
+    /// them ("%.17g"); false if any is another type.
+    private func readArguments(_ stack: LuaStack, into arguments: inout Arguments) -> Bool {
+        arguments.removeAll()
+        for i in 1...stack.top {
             switch stack.type(at: i) {
             case .string:
-                guard let bytes = stack.stringBytes(at: i) else { return nil }
-                parts.append(Array(bytes))
+                guard let bytes = stack.stringBytes(at: i) else { return false }
+                arguments.append(bytes)
             case .number:
-                parts.append(Array(LuaInterpreter.formatNumber(stack.number(at: i)).utf8))
+                arguments.append(Array(LuaInterpreter.formatNumber(stack.number(at: i)).utf8))
             default:
-                return nil
+                return false
             }
         }
-        return Arguments(parts)
+        return true
     }
 
     /// redis.call / redis.pcall: runs one command as the script's client and pushes its
     /// reply converted to Lua. An error reply is raised by call, returned by pcall.
     private func redisCall(_ stack: LuaStack, raising: Bool) -> Int32 {
-        guard let run = running else {
+        guard let run = running, let engine = run.engine else {
             return fail(stack, "ERR redis.call/pcall can only be called inside a script invocation", raising: true)
         }
         guard stack.top > 0 else {
             return fail(stack, "ERR Please specify at least one argument for this redis lib call", raising: raising)
         }
-        guard let args = commandArguments(stack) else {
+        guard readArguments(stack, into: &run.arguments) else {
             stack.setTop(0)
             return fail(stack, "ERR Lua redis lib command arguments must be strings or integers", raising: raising)
         }
         stack.setTop(0)
-        run.scratch.clear()
-        var reply = ReplyWriter(buffer: run.scratch, resp3: run.resp3)
-        run.scratch = ByteBufferAllocator().buffer(capacity: 0)  // the writer holds the storage alone
-        run.engine.runFromScript(args, run: run, into: &reply)
-        let kind = RESPToLua.push(reply.buffer, onto: stack)
-        run.scratch = reply.buffer
+        run.reply.buffer.clear()
+        engine.runFromScript(run.arguments, run: run, into: &run.reply)
+        let kind = RESPToLua.push(run.reply.buffer, onto: stack)
         return kind == .error && raising ? LuaInterpreter.raise : 1
     }
 
@@ -133,7 +128,7 @@ extension Scripting {
             default: continue
             }
         }
-        running?.engine.hooks?.log(levels[Int(number)], parts.joined(separator: " "))
+        running?.engine?.hooks?.log(levels[Int(number)], parts.joined(separator: " "))
         return 0
     }
 
@@ -161,8 +156,8 @@ extension Scripting {
     /// redis.acl_check_cmd(command, ...): whether the caller may run it. Cairn has no
     /// ACL rules yet, so any command it knows is allowed.
     private func aclCheckCommand(_ stack: LuaStack) -> Int32 {
-        guard stack.top >= 1, let args = commandArguments(stack), let run = running,
-              run.engine.table.lookup(args) != nil else {
+        guard stack.top >= 1, let run = running, let engine = run.engine,
+              readArguments(stack, into: &run.arguments), engine.table.lookup(run.arguments) != nil else {
             return fail(stack, "ERR Invalid command passed to redis.acl_check_cmd()", raising: true)
         }
         stack.setTop(0)

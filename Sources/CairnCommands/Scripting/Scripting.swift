@@ -19,34 +19,53 @@ final class Scripting {
     /// A compiled script.
     struct Script {
         let body: [UInt8]
+        /// Its SHA-1 in lowercase hex, as error messages name it.
+        let sha: String
         let function: LuaInterpreter.FunctionReference
         let flags: ScriptFlags
     }
 
-    /// The script running now and what it may do.
+    /// The script running now and what it may do. One instance, reused by every run
+    /// (its buffers keep their storage), in use while `running` points to it.
     final class Run {
-        let engine: Engine
-        let caller: ClientSession
+        /// Set for the run's duration only (the engine owns this object).
+        var engine: Engine?
+        var caller: ClientSession?
         /// The client the script's commands run as (Redis's "lua" client): it starts in
         /// the caller's database, and its SELECTs do not change the caller's.
-        let session: ClientSession
-        let sha: String
-        let readOnly: Bool
+        let session = ClientSession(id: 0, address: "lua", localAddress: "", now: 0)
+        var sha = ""
+        var readOnly = false
         /// The protocol `redis.call` replies come in (`redis.setresp`).
         var resp3 = false
-        /// Reused for each `redis.call` reply.
-        var scratch = ByteBufferAllocator().buffer(capacity: 256)
         /// Monotonic milliseconds when it started.
-        let startedAt = Scripting.monotonicMilliseconds()
+        var startedAt: Int64 = 0
+        /// The engine's clock when it started: the time every command it runs sees.
+        var startedAtTime: Int64 = 0
         /// SCRIPT KILL asked it to stop: it raises an error at the next hook.
         var killRequested = false
+        /// Reused for each `redis.call`: its arguments and its reply.
+        var arguments = Arguments()
+        var reply = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 256))
 
-        init(engine: Engine, caller: ClientSession, session: ClientSession, sha: String, readOnly: Bool) {
+        func start(engine: Engine, caller: ClientSession, sha: String, readOnly: Bool) {
             self.engine = engine
             self.caller = caller
-            self.session = session
             self.sha = sha
             self.readOnly = readOnly
+            resp3 = false
+            killRequested = false
+            startedAt = Scripting.monotonicMilliseconds()
+            startedAtTime = engine.clock()
+            session.db = caller.db
+            session.protocolVersion = 2
+            session.noTouch = caller.noTouch
+        }
+
+        func end() {
+            engine = nil
+            caller = nil
+            if reply.buffer.capacity > 64 * 1024 { reply.buffer = ByteBufferAllocator().buffer(capacity: 256) }
         }
     }
 
@@ -65,8 +84,9 @@ final class Scripting {
     var killAfterMilliseconds: Int64?
 
     private var interpreter: LuaInterpreter?
-    private(set) var scripts: [String: Script] = [:]
+    private(set) var scripts: [ScriptDigest: Script] = [:]
     private(set) var running: Run?
+    private let run = Run()
     /// `math.random`'s state: one sequence for the engine's life, as Redis's.
     private let randomState: UnsafeMutablePointer<UInt64> = {
         let state = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
@@ -79,27 +99,15 @@ final class Scripting {
         randomState.deallocate()
     }
 
-    /// The script client's session, reused across runs.
-    private lazy var luaSession = ClientSession(id: 0, address: "lua", localAddress: "", now: 0)
-
     /// Bytes of the cached scripts' bodies (INFO's `used_memory_scripts_eval`). O(1).
     private(set) var cachedScriptBytes = 0
 
     /// Lua's memory in bytes (0 before the first script). O(1).
     var memoryUsed: Int { interpreter?.memoryUsed ?? 0 }
 
-    /// Redis's script name: the SHA-1 of the body in lowercase hex. O(body).
-    static func sha1Hex(_ bytes: some Sequence<UInt8>) -> String {
-        var hasher = Insecure.SHA1()
-        hasher.update(data: Array(bytes))
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(40)
-        for byte in hasher.finalize() {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
+    /// The SHA-1 of `bytes` in lowercase hex (redis.sha1hex). O(bytes).
+    static func sha1Hex(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBytes { ScriptDigest(of: $0).hex }
     }
 
     // MARK: The interpreter
@@ -133,14 +141,17 @@ final class Scripting {
 
     // MARK: Compiling
 
-    /// The cached script named `sha`, if any. O(1).
-    func script(sha: String) -> Script? { scripts[sha] }
+    /// The cached script named by `hex` (40 hex digits, either case), if any. O(1).
+    func script(hex: UnsafeRawBufferPointer) -> Script? {
+        ScriptDigest(hex: hex).flatMap { scripts[$0] }
+    }
 
-    /// Compiles and caches `body` (EVAL, SCRIPT LOAD): its SHA-1, or Redis's error text.
+    /// Compiles and caches `body` (EVAL, SCRIPT LOAD): the script, or Redis's error text.
     /// O(body) to hash, plus compiling a new script.
-    func load(_ body: [UInt8]) -> Result<String, ScriptError> {
-        let sha = Self.sha1Hex(body)
-        if scripts[sha] != nil { return .success(sha) }
+    func load(_ body: UnsafeRawBufferPointer) -> Result<Script, ScriptError> {
+        let digest = ScriptDigest(of: body)
+        if let script = scripts[digest] { return .success(script) }
+        let body = Array(body)
         let flags: ScriptFlags
         let codeStart: Int
         switch ScriptFlags.parse(body) {
@@ -151,9 +162,10 @@ final class Scripting {
         let compiled = body[codeStart...].withUnsafeBytes { lua.compile($0, chunkName: "@user_script") }
         switch compiled {
         case .success(let function):
-            scripts[sha] = Script(body: body, function: function, flags: flags)
+            let script = Script(body: body, sha: digest.hex, function: function, flags: flags)
+            scripts[digest] = script
             cachedScriptBytes += body.count
-            return .success(sha)
+            return .success(script)
         case .failure(let error):
             return .failure(ScriptError(message: "ERR Error compiling script (new function): \(error.message)"))
         }
@@ -168,20 +180,19 @@ final class Scripting {
     /// Runs a cached script for `caller` with KEYS and ARGV from `args` (keys start at
     /// `firstKey`), writing its reply to `out`. Its commands' effects are logged as one
     /// transaction. O(the script's work).
-    func run(_ script: Script, sha: String, engine: Engine, caller: ClientSession, args: Arguments,
+    func run(_ script: Script, engine: Engine, caller: ClientSession, args: Arguments,
              firstKey: Int, keyCount: Int, readOnly: Bool, into out: inout ReplyWriter) {
         guard running == nil, let lua = loadedInterpreter() else {
             out.writeError("ERR Lua could not run the script")
             return
         }
-        let session = luaSession
-        session.db = caller.db
-        session.protocolVersion = 2
-        session.noTouch = caller.noTouch
-        let run = Run(engine: engine, caller: caller, session: session, sha: sha,
-                      readOnly: readOnly || script.flags.contains(.noWrites))
+        let sha = script.sha
+        run.start(engine: engine, caller: caller, sha: sha, readOnly: readOnly || script.flags.contains(.noWrites))
         running = run
-        defer { running = nil }
+        defer {
+            running = nil
+            run.end()
+        }
 
         lua.setGlobalArray("KEYS", count: keyCount) { i, push in args.withUnsafeBytes(firstKey + i, push) }
         lua.setGlobalArray("ARGV", count: max(0, args.count - firstKey - keyCount)) { i, push in

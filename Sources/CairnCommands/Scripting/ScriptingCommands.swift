@@ -48,28 +48,25 @@ enum ScriptingCommands {
         }
         guard numkeys >= 0 else { out.writeError("ERR Number of keys can't be negative"); return }
         let scripting = c.engine.scripting
-        let sha: String
+        let found: Scripting.Script
         if bySHA {
-            sha = c.args.string(1).lowercased()
-            guard sha.utf8.count == 40, scripting.script(sha: sha) != nil else {
+            guard let script = c.args.withUnsafeBytes(1, { scripting.script(hex: $0) }) else {
                 out.writeError("NOSCRIPT No matching script. Please use EVAL."); return
             }
+            found = script
         } else {
-            switch scripting.load(c.args.bytes(1)) {
-            case .success(let loaded): sha = loaded
+            switch c.args.withUnsafeBytes(1, { scripting.load($0) }) {
+            case .success(let script): found = script
             case .failure(let error): out.writeError(error.message); return
             }
         }
-        guard let script = scripting.script(sha: sha) else {
-            out.writeError("NOSCRIPT No matching script. Please use EVAL."); return
-        }
-        scripting.run(script, sha: sha, engine: c.engine, caller: c.client, args: c.args,
+        scripting.run(found, engine: c.engine, caller: c.client, args: c.args,
                       firstKey: 3, keyCount: Int(numkeys), readOnly: readOnly, into: &out)
     }
 
     static func load(_ c: CommandContext, _ out: inout ReplyWriter) {
-        switch c.engine.scripting.load(c.args.bytes(2)) {
-        case .success(let sha): out.writeBulk(sha)
+        switch c.args.withUnsafeBytes(2, { c.engine.scripting.load($0) }) {
+        case .success(let script): out.writeBulk(script.sha)
         case .failure(let error): out.writeError(error.message)
         }
     }
@@ -77,7 +74,7 @@ enum ScriptingCommands {
     static func exists(_ c: CommandContext, _ out: inout ReplyWriter) {
         out.writeArrayHeader(c.args.count - 2)
         for i in 2..<c.args.count {
-            out.writeIntegerReply(c.engine.scripting.script(sha: c.args.string(i).lowercased()) == nil ? 0 : 1)
+            out.writeIntegerReply(c.args.withUnsafeBytes(i, { c.engine.scripting.script(hex: $0) }) == nil ? 0 : 1)
         }
     }
 
