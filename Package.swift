@@ -56,7 +56,7 @@ let package = Package(
         // The command table and every command. Reads args, touches the keyspace, writes replies. No I/O.
         .target(
             name: "CairnCommands",
-            dependencies: ["CairnProtocol", "CairnKeyspace", "CairnConfig", "CairnLua",
+            dependencies: ["CairnProtocol", "CairnKeyspace", "CairnConfig", "CairnLua", "CairnLog",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "OrderedCollections", package: "swift-collections"),
                            .product(name: "DequeModule", package: "swift-collections"),

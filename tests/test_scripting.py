@@ -422,3 +422,160 @@ def test_monitor_shows_the_script_then_the_commands_it_runs(cairn, redis_server)
     got, want = script_monitor_lines(cairn.port, commands), script_monitor_lines(redis_server.port, commands)
     assert got == want
     assert '[0 lua] "set" "mk" "1"' in got and '[3 lua] "get" "mk"' in got
+
+
+# ---------------------------------------------------------------------------
+# Functions.
+
+def L(name, body):
+    return ["FUNCTION", "LOAD", "REPLACE", f"#!lua name={name}\n{body}"]
+
+
+FUNCTION_CASES = [
+    ["FUNCTION", "FLUSH"],
+    ["FUNCTION", "LOAD", "return 1"], ["FUNCTION", "LOAD", "#!lua\nreturn 1"], ["FUNCTION", "LOAD", "#!js name=x\n"],
+    ["FUNCTION", "LOAD", "#!lua name=bad-name\nredis.register_function('x', function() end)"],
+    ["FUNCTION", "LOAD", "#!lua name=lib2 foo=bar\n"], ["FUNCTION", "LOAD", "#!lua name=lib2\n"],
+    ["FUNCTION", "LOAD", "#!lua name=x name=y\nredis.register_function('a', function() end)"],
+    ["FUNCTION", "LOAD", "#!lua name=\nredis.register_function('a', function() end)"],
+    ["FUNCTION", "LOAD", "#!lua  name=spaced\nredis.register_function('spaced_f', function() return 'ok' end)"],
+    ["FCALL", "spaced_f", "0"],
+    ["FUNCTION", "LOAD", "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return {keys, args} end)"],
+    ["FUNCTION", "LOAD", "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return 1 end)"],
+    ["FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function('f1', function() return 2 end)"],
+    ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.call('set','x','y')"],
+    ["FUNCTION", "LOAD", "bogus", "#!lua name=q\nredis.register_function('q', function() return 1 end)"],
+    ["FUNCTION", "LOAD", "REPLACE", "a", "b"],
+    L("lib3", "redis.register_function{function_name='ro', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads'}\n"
+              "redis.register_function{function_name='rw', callback=function(keys, args) return redis.call('set', keys[1], args[1]) end}"),
+    ["FCALL", "f1", "2", "a", "b", "c", "d"], ["FCALL", "nosuch", "0"], ["FCALL_RO", "rw", "1", "k", "v"],
+    ["FCALL_RO", "ro", "1", "k"], ["FCALL", "rw", "1", "k", "v"], ["FCALL", "ro", "1", "k"], ["FCALL_RO", "ro", "1", "k"],
+    ["FCALL", "f1", "3", "a"], ["FCALL", "f1", "-1"], ["FCALL", "f1", "x"], ["FCALL"],
+    L("lib4", "local function helper() error('deep') end\n"
+              "redis.register_function('boom', function(keys, args) return redis.call('nosuch') end)\n"
+              "redis.register_function('boom2', function(keys, args) helper() end)\n"
+              "redis.register_function('g', function(keys, args) x = 1 end)\n"
+              "redis.register_function('calls', function(keys, args) return redis.pcall(unpack(args)) end)"),
+    ["FCALL", "boom", "0"], ["FCALL", "boom2", "0"], ["FCALL", "g", "0"], ["FCALL", "calls", "0", "incr", "n"],
+    ["FCALL", "calls", "0", "lpush", "n", "x"], ["FCALL", "calls", "0", "multi"],
+    L("x", "redis.register_function('1-bad', function() end)"),
+    L("x", "redis.register_function{function_name='a', callback=function() end, flags={'bogus'}}"),
+    L("x", "redis.register_function{function_name='a', callback=function() end, bogus=1}"),
+    L("x", "redis.register_function('a')"), L("x", "redis.register_function('a', 'notfunction')"),
+    L("x", "redis.register_function{callback=function() end}"), L("x", "redis.register_function{function_name='a'}"),
+    L("x", "redis.register_function{function_name='a', callback=1}"),
+    L("x", "redis.register_function{function_name='a', callback=function() end, flags='no-writes'}"),
+    L("x", "redis.register_function{function_name='a', callback=function() end, description=1}"),
+    L("x", "redis.register_function(1, function() end)"), L("x", "redis.register_function('a', function() end, 3)"),
+    L("x", "redis.register_function()"), L("x", "local a = 1 +"), L("x", "error('at load')"),
+    L("x", "redis.register_function('a', function() end) redis.register_function('a', function() end)"),
+    L("x", "return redis.setresp"), L("x", "return redis.call"), L("x", "return string"),
+    L("x", "return redis.log(redis.LOG_WARNING, 'loading x')"),
+    L("x", "local v = redis.REDIS_VERSION_NUM > 0 and redis.LOG_NOTICE\nredis.register_function('xv', function() return 7 end)"),
+    ["FCALL", "xv", "0"],
+    ["FUNCTION", "DELETE", "nosuch"], ["FUNCTION", "DELETE", "x"], ["FCALL", "xv", "0"],
+    ["FUNCTION", "LIST", "bogus"], ["FUNCTION", "LIST", "libraryname"], ["FUNCTION", "LIST", "withcode", "withcode"],
+    ["FUNCTION", "STATS"], ["FUNCTION", "KILL"], ["FUNCTION", "HELP"], ["FUNCTION", "NOSUCH"],
+    ["FUNCTION", "FLUSH", "bogus"], ["FUNCTION", "RESTORE", "abc"], ["FUNCTION", "RESTORE", "abc", "bogus"],
+    ["FUNCTION", "DUMP", "x"], ["EVAL", "return redis.call('function', 'list')", "0"],
+    ["EVAL", "return redis.call('fcall', 'ro', 1, 'k')", "0"],
+    ["MULTI"], ["FCALL", "rw", "1", "txk", "1"], ["FCALL", "ro", "1", "txk"], ["EXEC"],
+    ["FUNCTION", "FLUSH", "SYNC"], ["FUNCTION", "STATS"], ["FCALL", "ro", "1", "k"],
+]
+
+
+def test_functions_reply_as_redis(cairn, redis_server):
+    got, want = run(cairn.port, FUNCTION_CASES), run(redis_server.port, FUNCTION_CASES)
+    for cmd, g, w in zip(FUNCTION_CASES, got, want):
+        assert g == w, f"{cmd!r}: cairn {g!r} redis {w!r}"
+
+
+def library_listing(port, resp3=False):
+    """FUNCTION LIST WITHCODE, as sorted structures (Redis lists in hash order)."""
+    setup = [L("alpha", "redis.register_function{function_name='a1', callback=function() return 1 end, flags={'no-writes', 'allow-stale'}, description='first'}\n"
+                        "redis.register_function('a2', function() return 2 end)"),
+             L("beta", "redis.register_function('b1', function() return 3 end)")]
+    with Connection(port) as c:
+        if resp3:
+            c.send_raw(encode("HELLO", "3"))
+            c.read_reply()
+        for cmd in setup:
+            c.send_raw(encode(*cmd))
+            c.read_reply()
+        out = []
+        for args in (["FUNCTION", "LIST", "WITHCODE"], ["FUNCTION", "LIST", "LIBRARYNAME", "al*"], ["FUNCTION", "STATS"]):
+            c.send_raw(encode(*args))
+            value, _ = c.read_reply()
+            out.append(repr(normalize(value)))
+        return out
+
+
+def normalize(value):
+    if isinstance(value, dict):
+        return sorted((normalize(k), normalize(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set)):
+        items = [normalize(v) for v in value]
+        return sorted(items, key=repr)
+    return value
+
+
+def test_function_list_and_stats_match_redis(cairn, redis_server):
+    for resp3 in (False, True):
+        assert library_listing(cairn.port, resp3) == library_listing(redis_server.port, resp3)
+
+
+def test_function_dump_and_restore_move_libraries_between_cairn_and_redis(cairn, redis_server):
+    r_cairn = redis.Redis(port=cairn.port)
+    r_redis = redis.Redis(port=redis_server.port)
+    code = "#!lua name=mover\nredis.register_function('moved', function(keys, args) return 'moved ' .. args[1] end)"
+    assert r_redis.function_load(code) == b"mover"
+    payload = r_redis.function_dump()                 # Redis compresses the code (LZF)
+    assert r_cairn.function_restore(payload)
+    assert r_cairn.fcall("moved", 0, "x") == b"moved x"
+    with pytest.raises(redis.ResponseError, match="Library 'mover' already exists"):
+        r_cairn.function_restore(payload)
+    assert r_cairn.function_restore(payload, "REPLACE")
+    r_cairn.function_load("#!lua name=other\nredis.register_function('other', function() return 1 end)")
+    ours = r_cairn.function_dump()
+    assert r_redis.function_restore(ours, "FLUSH")  # and Redis reads Cairn's payloads
+    assert sorted(dict(zip(l[::2], l[1::2]))[b"library_name"] for l in r_redis.function_list()) == [b"mover", b"other"]
+    assert r_cairn.function_restore(ours, "FLUSH")
+    assert r_cairn.fcall("other", 0) == 1
+    damaged = ours[:-1] + bytes([ours[-1] ^ 1])
+    with pytest.raises(redis.ResponseError, match="payload version or checksum are wrong"):
+        r_cairn.function_restore(damaged)
+    r_cairn.close()
+    r_redis.close()
+
+
+def test_functions_survive_restarts_and_rewrites(tmp_path):
+    lib = "#!lua name=counter\nredis.register_function('bump', function(keys, args) return redis.call('incrby', keys[1], args[1]) end)"
+    with start_cairn(tmp_path, "--appendfsync", "always") as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.function_load(lib) == "counter"
+        r.function_load("#!lua name=gone\nredis.register_function('gone', function() return 0 end)")
+        r.function_delete("gone")
+        assert r.fcall("bump", 1, "n", 5) == 5
+        r.close()
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.fcall("bump", 1, "n", 2) == 7
+        assert [dict(zip(l[::2], l[1::2]))["library_name"] for l in r.function_list()] == ["counter"]
+        r.bgrewriteaof()
+        deadline = time.monotonic() + 30
+        while r.info("persistence")["aof_rewrite_in_progress"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        r.close()
+    base = next((tmp_path / "appendonlydir").glob("*.base.aof")).read_bytes()
+    assert b"FUNCTION" in base and b"LOAD" in base and b"gone" not in base
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.fcall("bump", 1, "n", 1) == 8
+        r.close()
+    # Redis 7.0 loads the rewritten directory and has the library too.
+    port = free_port()
+    with ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path),
+                        "--appendonly", "yes", "--aof-use-rdb-preamble", "no"], port, tmp_path):
+        r = redis.Redis(port=port, decode_responses=True)
+        assert r.fcall("bump", 1, "n", 1) == 9
+        r.close()

@@ -12,6 +12,8 @@ static const char *const REGISTRY_GLOBALS = "cairn.globals";     // the real glo
 static const char *const REGISTRY_HANDLER = "cairn.errhandler";  // __redis__err__handler
 static const char *const REGISTRY_RANDOM = "cairn.random";       // struct random_state
 static const char *const REGISTRY_HOST = "cairn.host";           // struct host
+static const char *const REGISTRY_GLOBALS_PROXY = "cairn.globalsproxy";  // what scripts see as _G
+static const char *const REGISTRY_LOAD_GLOBALS = "cairn.loadglobals";    // globals while a library loads
 static const char *const READONLY_MESSAGE = "Attempt to modify a readonly table";
 
 struct host {
@@ -479,6 +481,8 @@ static int lock(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBALS);
     make_proxy(L, missing_global);      // the globals' proxy replaces them
     lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBALS_PROXY);
+    lua_pushvalue(L, -1);
     lua_setfield(L, LUA_GLOBALSINDEX, "_G");
     lua_replace(L, LUA_GLOBALSINDEX);
     return 0;
@@ -486,6 +490,63 @@ static int lock(lua_State *L) {
 
 int cairn_lua_lock(lua_State *L) {
     return lua_cpcall(L, lock, NULL);
+}
+
+// MARK: - Function libraries
+
+struct load_api_ids {
+    int register_function;
+    int log;
+};
+
+static void copy_field(lua_State *L, int from, const char *name) {
+    lua_getfield(L, from, name);
+    lua_setfield(L, -2, name);
+}
+
+static int build_load_globals(lua_State *L) {
+    struct load_api_ids *ids = (struct load_api_ids *)lua_touserdata(L, 1);
+    struct host *host = registry_host(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBALS);
+    lua_getfield(L, -1, "redis");       // the redis proxy: reads see through
+    int redis = lua_gettop(L);
+
+    lua_newtable(L);                    // the load-time globals
+    lua_newtable(L);                    // its redis table
+    lua_pushinteger(L, ids->register_function);
+    lua_pushlightuserdata(L, host);
+    lua_pushcclosure(L, trampoline, 2);
+    lua_setfield(L, -2, "register_function");
+    lua_pushinteger(L, ids->log);
+    lua_pushlightuserdata(L, host);
+    lua_pushcclosure(L, trampoline, 2);
+    lua_setfield(L, -2, "log");
+    static const char *const copied[] = {"LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING",
+                                         "REDIS_VERSION", "REDIS_VERSION_NUM", NULL};
+    for (int i = 0; copied[i] != NULL; i++) copy_field(L, redis, copied[i]);
+    make_proxy(L, missing_global);
+    lua_setfield(L, -2, "redis");
+    make_proxy(L, missing_global);
+    lua_getmetatable(L, -1);            // the proxy's metatable: reads go to the backing table
+    lua_getfield(L, -1, "__index");
+    lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_LOAD_GLOBALS);
+    return 0;
+}
+
+int cairn_lua_build_load_globals(lua_State *L, int register_function_id, int log_id) {
+    struct load_api_ids ids = {register_function_id, log_id};
+    return lua_cpcall(L, build_load_globals, &ids);
+}
+
+void cairn_lua_use_load_globals(lua_State *L, int loading) {
+    lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBALS_PROXY);
+    if (!lua_getmetatable(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, loading ? REGISTRY_LOAD_GLOBALS : REGISTRY_GLOBALS);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 2);
 }
 
 // MARK: - Running

@@ -88,6 +88,23 @@ public final class LuaInterpreter {
         public let message: String
     }
 
+    /// Keeps the value on top of `stack` (a function a library registered) in the
+    /// registry, popping it. O(1).
+    public static func reference(top stack: LuaStack) -> FunctionReference {
+        FunctionReference(value: luaL_ref(stack.state, LUA_REGISTRYINDEX))
+    }
+
+    /// For function libraries: builds the globals a library sees while it loads (only
+    /// `redis.register_function`, `redis.log` and constants). False if out of memory.
+    public func buildLoadGlobals(registerFunctionID: Int32, logID: Int32) -> Bool {
+        cairn_lua_build_load_globals(stack.state, registerFunctionID, logID) == 0
+    }
+
+    /// Switches globals to the load-time set (true) or the full set (false).
+    public func useLoadGlobals(_ loading: Bool) {
+        cairn_lua_use_load_globals(stack.state, loading ? 1 : 0)
+    }
+
     /// Forgets a compiled function. O(1).
     public func release(_ function: FunctionReference) {
         luaL_unref(stack.state, LUA_REGISTRYINDEX, function.value)

@@ -61,6 +61,9 @@ public struct LuaStack {
     public func pushInteger(_ value: Int) { lua_pushinteger(state, value) }
     public func pushValue(at index: Int32) { lua_pushvalue(state, index) }
 
+    /// Moves the top value to `index`, shifting those above it up. O(n).
+    public func insert(at index: Int32) { lua_insert(state, index) }
+
     public func pushString(_ bytes: UnsafeRawBufferPointer) {
         if let base = bytes.baseAddress {
             lua_pushlstring(state, base.assumingMemoryBound(to: CChar.self), bytes.count)

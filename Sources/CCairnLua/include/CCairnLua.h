@@ -42,6 +42,16 @@ void cairn_lua_register_redis_basics(lua_State *L, const char *version, int vers
 /// Returns 0, or non-zero if the interpreter could not be set up.
 int cairn_lua_lock(lua_State *L);
 
+/// For FUNCTION LOAD (after cairn_lua_lock): builds the globals a library's code sees
+/// while it loads, as Redis 7.0 gives them: only `redis`, with `register_function` and
+/// `log` (host functions of these ids) and the LOG_* and version constants. Returns 0,
+/// or non-zero if Lua could not allocate them.
+int cairn_lua_build_load_globals(lua_State *L, int register_function_id, int log_id);
+
+/// Switches what globals resolve to: the load-time globals (non-zero) or the full ones.
+/// Functions defined by a library see whichever is in force when they run.
+void cairn_lua_use_load_globals(lua_State *L, int loading);
+
 /// Compiles `body` as a chunk named `chunkname`: 0 and the function on the stack, or
 /// non-zero and the compiler's message.
 int cairn_lua_load(lua_State *L, const char *body, size_t length, const char *chunkname);

@@ -46,6 +46,17 @@ extension Engine {
         set { scripting.killAfterMilliseconds = newValue }
     }
 
+    /// The function libraries' code in load order: what a rewrite writes as FUNCTION LOAD
+    /// commands and what start-up hands from the loading engine to the serving one. O(libraries).
+    public var functionLibraryCodes: [[UInt8]] { scripting.libraries.values.map(\.code) }
+
+    /// Installs libraries (replacing any of the same name); nil, or the error. O(code).
+    public func installFunctionLibraries(_ codes: [[UInt8]]) -> String? {
+        guard !codes.isEmpty else { return nil }
+        if case .failure(let error) = scripting.install(codes, policy: .replace) { return error.message }
+        return nil
+    }
+
     /// Lua's memory for INFO (`used_memory_lua`). O(1).
     public var scriptMemory: Int { scripting.memoryUsed }
 

@@ -9,6 +9,11 @@ import NIOCore
 enum HostFunction: Int32, CaseIterable {
     case hook = -1
     case call = 1, pcall, sha1hex, log, setresp, setRepl, aclCheckCommand
+    /// Only while a function library loads (not in scripts' `redis` table).
+    case registerFunction
+
+    /// Whether scripts' `redis` table has it.
+    var isScriptAPI: Bool { self != .hook && self != .registerFunction }
 
     var luaName: String {
         switch self {
@@ -20,6 +25,7 @@ enum HostFunction: Int32, CaseIterable {
         case .setresp: return "setresp"
         case .setRepl: return "set_repl"
         case .aclCheckCommand: return "acl_check_cmd"
+        case .registerFunction: return "register_function"
         }
     }
 }
@@ -35,6 +41,7 @@ extension Scripting {
         case .setresp: return setResp(stack)
         case .setRepl: return setRepl(stack)
         case .aclCheckCommand: return aclCheckCommand(stack)
+        case .registerFunction: return registerFunction(stack)
         case .hook: return hook(stack)
         case nil: return 0
         }
@@ -43,6 +50,9 @@ extension Scripting {
     /// Every `Scripting.hookInstructions` instructions: stops a script SCRIPT KILL (or
     /// the engine's own limit) asked to stop.
     private func hook(_ stack: LuaStack) -> Int32 {
+        if registering != nil, Scripting.monotonicMilliseconds() - loadStartedAt > Self.loadTimeLimit {
+            return fail(stack, "ERR FUNCTION LOAD timeout", raising: true)
+        }
         guard let run = running else { return 0 }
         if let limit = killAfterMilliseconds, Scripting.monotonicMilliseconds() - run.startedAt > limit { run.killRequested = true }
         guard run.killRequested else { return 0 }
@@ -56,7 +66,7 @@ extension Scripting {
     }
 
     /// Raises (call) or returns (pcall) `{err = message}`.
-    private func fail(_ stack: LuaStack, _ message: String, raising: Bool) -> Int32 {
+    func fail(_ stack: LuaStack, _ message: String, raising: Bool) -> Int32 {
         stack.pushErrorTable(message)
         return raising ? LuaInterpreter.raise : 1
     }

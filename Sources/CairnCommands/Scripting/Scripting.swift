@@ -7,6 +7,7 @@ import Crypto
 import CairnLua
 import CairnProtocol
 import NIOCore
+import OrderedCollections
 
 /// The scripting engine: one Lua interpreter, the scripts it has compiled (by SHA-1 of
 /// their body, as EVALSHA names them), and the script running now.
@@ -84,6 +85,14 @@ final class Scripting {
     var killAfterMilliseconds: Int64?
 
     private var interpreter: LuaInterpreter?
+    /// Function libraries (FUNCTION LOAD) by name, in load order, run by their own
+    /// interpreter as Redis runs them; their functions by name (Scripting+Functions).
+    var libraries = OrderedDictionary<String, Library>()
+    var functions: [String: RegisteredFunction] = [:]
+    var functionsInterpreter: LuaInterpreter?
+    /// While a library's code runs: what it registered so far, and since when it runs.
+    var registering: [RegisteredFunction]?
+    var loadStartedAt: Int64 = 0
     private(set) var scripts: [ScriptDigest: Script] = [:]
     private(set) var running: Run?
     private let run = Run()
@@ -112,9 +121,16 @@ final class Scripting {
 
     // MARK: The interpreter
 
-    /// The interpreter, created on first use with the `redis` host functions.
+    /// The interpreter for EVAL, created on first use.
     private func loadedInterpreter() -> LuaInterpreter? {
         if let interpreter { return interpreter }
+        interpreter = makeInterpreter(forFunctions: false)
+        return interpreter
+    }
+
+    /// A new interpreter with the `redis` host functions; for function libraries, also
+    /// the globals a library sees while it loads. Nil if Lua could not allocate one.
+    func makeInterpreter(forFunctions: Bool) -> LuaInterpreter? {
         guard let lua = LuaInterpreter(version: ConnectionCommands.redisCompatibleVersion,
                                        versionNumber: ConnectionCommands.redisCompatibleVersionNumber) else { return nil }
         lua.setHost({ state, context, id in
@@ -124,11 +140,14 @@ final class Scripting {
         }, context: Unmanaged.passUnretained(self).toOpaque())
         lua.setRandomState(randomState)
         lua.setCountHook(every: Self.hookInstructions)
-        for function in HostFunction.allCases where function != .hook {
+        for function in HostFunction.allCases where function.isScriptAPI {
             lua.register(function.luaName, id: function.rawValue)
         }
         guard lua.lock() else { return nil }
-        interpreter = lua
+        if forFunctions {
+            guard lua.buildLoadGlobals(registerFunctionID: HostFunction.registerFunction.rawValue,
+                                       logID: HostFunction.log.rawValue) else { return nil }
+        }
         return lua
     }
 
@@ -178,32 +197,45 @@ final class Scripting {
     // MARK: Running
 
     /// Runs a cached script for `caller` with KEYS and ARGV from `args` (keys start at
-    /// `firstKey`), writing its reply to `out`. Its commands' effects are logged as one
-    /// transaction. O(the script's work).
+    /// `firstKey`), writing its reply to `out`. O(the script's work).
     func run(_ script: Script, engine: Engine, caller: ClientSession, args: Arguments,
              firstKey: Int, keyCount: Int, readOnly: Bool, into out: inout ReplyWriter) {
-        guard running == nil, let lua = loadedInterpreter() else {
+        guard let lua = loadedInterpreter() else {
             out.writeError("ERR Lua could not run the script")
             return
         }
-        let sha = script.sha
-        run.start(engine: engine, caller: caller, sha: sha, readOnly: readOnly || script.flags.contains(.noWrites))
+        execute(in: lua, name: script.sha, engine: engine, caller: caller,
+                readOnly: readOnly || script.flags.contains(.noWrites), into: &out) {
+            lua.setGlobalArray("KEYS", count: keyCount) { i, push in args.withUnsafeBytes(firstKey + i, push) }
+            lua.setGlobalArray("ARGV", count: max(0, args.count - firstKey - keyCount)) { i, push in
+                args.withUnsafeBytes(firstKey + keyCount + i, push)
+            }
+            lua.push(script.function)
+            return 0
+        }
+    }
+
+    /// Runs what `prepare` pushes (a function, then the argument count it returns) as the
+    /// running script named `name` (its SHA-1, or a function's name, in error messages).
+    /// Its commands' effects are logged as one transaction; blocking commands in it
+    /// answer at once. O(the script's work).
+    func execute(in lua: LuaInterpreter, name: String, engine: Engine, caller: ClientSession, readOnly: Bool,
+                 into out: inout ReplyWriter, prepare: () -> Int32) {
+        guard running == nil else {
+            out.writeError("ERR a script is already running")
+            return
+        }
+        run.start(engine: engine, caller: caller, sha: name, readOnly: readOnly)
         running = run
         defer {
             running = nil
             run.end()
         }
-
-        lua.setGlobalArray("KEYS", count: keyCount) { i, push in args.withUnsafeBytes(firstKey + i, push) }
-        lua.setGlobalArray("ARGV", count: max(0, args.count - firstKey - keyCount)) { i, push in
-            args.withUnsafeBytes(firstKey + keyCount + i, push)
-        }
-        lua.push(script.function)
-        // Blocking commands answer at once in a script (timeout 0), as in MULTI.
+        let argumentCount = prepare()
         let blocking = engine.blockingMode
         engine.blockingMode = .refused
         let mark = engine.propagation.beginTransaction()
-        let outcome = lua.call()
+        let outcome = lua.call(argumentCount: argumentCount)
         engine.propagation.endTransaction(mark)
         engine.blockingMode = blocking
 
@@ -212,7 +244,7 @@ final class Scripting {
         case .returned:
             LuaToRESP.writeTop(stack, into: &out, scriptResp3: run.resp3)
         case .failed:
-            out.writeError(Self.errorMessage(stack, sha: sha))
+            out.writeError(Self.errorMessage(stack, sha: name))
             stack.pop()
         }
         stack.setTop(0)

@@ -11,6 +11,8 @@ import CairnLog
 /// What a background load hands to the event loop: only values.
 struct LoadedLog: Sendable {
     var keyspace: Keyspace
+    /// The function libraries' code, in load order (FUNCTION LOAD in the log).
+    var functionLibraries: [[UInt8]]
     var commands: Int
     var truncation: String?
     var milliseconds: Int64
@@ -80,7 +82,8 @@ extension CairnServer {
         let truncation = report.truncation.map {
             "the append-only file \($0.file) ended in a torn write (\($0.reason)); cut at offset \($0.offset), \($0.bytes) bytes removed"
         }
-        return LoadedLog(keyspace: engine.keyspace, commands: report.commands, truncation: truncation,
+        return LoadedLog(keyspace: engine.keyspace, functionLibraries: engine.functionLibraryCodes,
+                         commands: report.commands, truncation: truncation,
                          milliseconds: UnixClock.milliseconds() - began)
     }
 

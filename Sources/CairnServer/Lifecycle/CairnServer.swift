@@ -118,6 +118,10 @@ public actor CairnServer: Service {
         try await loop.submit {
             let engine = core.value.engine, runtime = core.value.runtime, flusher = core.value.flusher
             engine.keyspace = loaded.keyspace
+            if let error = engine.installFunctionLibraries(loaded.functionLibraries) {
+                // They loaded once already from the same code, so this is out of memory.
+                logger.warning("Function libraries from the append-only file could not be installed: \(error)")
+            }
             engine.followNotificationSettings()
             engine.stats = EngineStats()
             engine.loadingInfo = nil

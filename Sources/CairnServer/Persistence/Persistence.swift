@@ -224,6 +224,7 @@ final class Persistence {
         // encoder holds the only reference and releases each segment once written.
         engine.keyspace.freezeAccessClocks(true)
         let handover = NIOLockedValueBox<Keyspace?>(engine.keyspace)
+        let libraries = engine.functionLibraryCodes
         let fs = writer.files.fs
         let layout = writer.files.layout
         let now = engine.clock()
@@ -243,7 +244,7 @@ final class Persistence {
                 return box ?? Keyspace(databaseCount: 1)
             }
             do {
-                try encoder.encode(snapshot, now: now) { chunk in
+                try encoder.encode(snapshot, functionLibraries: libraries, now: now) { chunk in
                     try base.append(chunk)
                     BackgroundWork.yieldCPU()
                 }
