@@ -117,7 +117,7 @@ let package = Package(
                                                             .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "CairnLuaTests", dependencies: ["CairnLua", "CairnProtocol",
                                                          .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
-        .testTarget(name: "CairnCommandsTests", dependencies: ["CairnTestSupport", "CairnCommands", "CairnProtocol", "CairnKeyspace", "CairnConfig",
+        .testTarget(name: "CairnCommandsTests", dependencies: ["CairnTestSupport", "CairnCommands", "CairnProtocol", "CairnKeyspace", "CairnConfig", "CairnLog",
                                                               .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

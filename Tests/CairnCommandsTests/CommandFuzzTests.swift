@@ -44,6 +44,9 @@ import CairnConfig
         "redis.setresp(3) return redis.pcall(unpack(ARGV))", "return redis.call('rpush', KEYS[1], unpack(ARGV))",
         "#!lua flags=no-writes\nreturn redis.pcall(unpack(ARGV))", "error({err='e'})", "while true do end",
         "return math.random(tonumber(ARGV[1]) or 1)", "return {double=tonumber(ARGV[1])}",
+        "#!lua name=fz\nredis.register_function('fz', function(keys, args) return redis.pcall(unpack(args)) end)",
+        "#!lua name=fz\nredis.register_function{function_name='fz', callback=function(k, a) return redis.call('get', k[1]) end, flags={'no-writes'}}",
+        "fz", "LOAD", "FLUSH", "APPEND",
     ]
     static let keys = ["s", "n", "h", "v", "far", "l", "set", "z", "missing", "f", "{t}x", ""]
 
