@@ -579,3 +579,76 @@ def test_functions_survive_restarts_and_rewrites(tmp_path):
         r = redis.Redis(port=port, decode_responses=True)
         assert r.fcall("bump", 1, "n", 1) == 9
         r.close()
+
+
+# ---------------------------------------------------------------------------
+# Scripts that run long: -BUSY, SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE.
+
+def busy_transcript(port):
+    """What clients see around long-running scripts, as raw replies."""
+    out = []
+
+    def ask(conn, *args):
+        conn.send_raw(encode(*args))
+        return conn.read_reply()[1]
+
+    def start(*args):
+        conn = Connection(port, timeout=20)
+        conn.send_raw(encode(*args))
+        return conn
+
+    with Connection(port) as setup:
+        out.append(ask(setup, "CONFIG", "SET", "busy-reply-threshold", "100"))
+        out.append(ask(setup, "FUNCTION", "LOAD", "REPLACE",
+                       "#!lua name=spin\nredis.register_function('spin', function() while true do end end)"))
+    existing = Connection(port, timeout=20)
+    out.append(ask(existing, "PING"))
+    # An EVAL that never ends and has not written: SCRIPT KILL stops it.
+    runner = start("EVAL", "while true do end", "0")
+    time.sleep(0.5)
+    with Connection(port, timeout=20) as other:              # connected during the script
+        out += [ask(other, "PING"), ask(other, "GET", "x"), ask(other, "FUNCTION", "KILL")]
+        out += [ask(existing, "PING"), ask(existing, "MULTI"), ask(existing, "DISCARD")]
+        out.append(ask(other, "SCRIPT", "KILL"))
+    out.append(runner.read_reply()[1])
+    runner.close()
+    out.append(ask(existing, "PING"))
+    # A function: FUNCTION KILL, and FUNCTION STATS names it.
+    runner = start("FCALL", "spin", "0")
+    time.sleep(0.5)
+    with Connection(port, timeout=20) as other:
+        out += [ask(other, "SCRIPT", "KILL"), ask(other, "PING")]
+        other.send_raw(encode("FUNCTION", "STATS"))
+        stats, _ = other.read_reply()
+        out.append(repr(stats[:2] + [stats[1][:4] if isinstance(stats[1], list) else stats[1]]))
+        out.append(ask(other, "FUNCTION", "KILL"))
+    out.append(runner.read_reply()[1])
+    runner.close()
+    existing.close()
+    return out
+
+
+def test_busy_scripts_answer_as_redis(cairn, redis_server):
+    assert busy_transcript(cairn.port) == busy_transcript(redis_server.port)
+
+
+def test_a_busy_script_that_wrote_is_unkillable_and_shutdown_nosave_drops_it(tmp_path):
+    with start_cairn(tmp_path, "--appendfsync", "always", "--busy-reply-threshold", "100") as server:
+        r = redis.Redis(port=server.port, socket_timeout=20)
+        r.set("before", "1")
+        runner = Connection(server.port, timeout=20)
+        runner.send_raw(encode("EVAL", "redis.call('set', 'during', '1') while true do end", "0"))
+        time.sleep(0.5)
+        with Connection(server.port) as other:
+            other.send_raw(encode("SCRIPT", "KILL"))
+            assert other.read_reply()[1].startswith(b"-UNKILLABLE Sorry the script already executed write commands")
+            other.send_raw(encode("SHUTDOWN"))             # without NOSAVE: refused
+            assert other.read_reply()[1].startswith(b"-BUSY")
+            other.send_raw(encode("SHUTDOWN", "NOSAVE"))
+        assert server.proc.wait(timeout=20) == 0
+        runner.close()
+    with start_cairn(tmp_path) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.get("before") == "1"
+        assert r.get("during") is None                     # never acknowledged, never logged
+        r.close()

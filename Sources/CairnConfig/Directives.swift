@@ -48,6 +48,9 @@ public enum Directives {
         .memory("set-max-listpack-value", \.setMaxListpackValue, minimum: 0, mutable: true),
         .integer("list-max-listpack-size", \.listMaxListpackSize, Int(Int32.min)...Int(Int32.max), mutable: true),
         .integer("list-max-ziplist-size", \.listMaxListpackSize, Int(Int32.min)...Int(Int32.max), mutable: true),
+        // How long a script runs before other clients get -BUSY (and SCRIPT KILL works).
+        .integer("busy-reply-threshold", \.busyReplyThreshold, 0...Int.max, mutable: true),
+        .integer("lua-time-limit", \.busyReplyThreshold, 0...Int.max, mutable: true),
     ]
 
     private static let byName: [String: Directive] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

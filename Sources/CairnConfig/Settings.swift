@@ -35,6 +35,9 @@ public struct Settings: Sendable, Equatable {
     /// Redis's thresholds for its compact encodings (OBJECT ENCODING follows them, and
     /// sorted sets and sets below them keep no member index).
     public var hashMaxListpackEntries = 512
+    /// Milliseconds a script may run before the server answers others -BUSY (Redis's
+    /// `busy-reply-threshold`, formerly `lua-time-limit`); 0: at once.
+    public var busyReplyThreshold = 5000
     public var hashMaxListpackValue = 64
     public var zsetMaxListpackEntries = 128
     public var zsetMaxListpackValue = 64

@@ -25,6 +25,9 @@ public final class Engine {
     /// Set while the append-only file cannot take writes: write commands get this error
     /// (Redis's `-MISCONF ...`) and reads go on.
     public var writeRefusal: String?
+    /// Set when a SHUTDOWN stopped a busy script: every command gets this error until the
+    /// server is gone (memory may hold that script's unlogged writes).
+    var refusingAll: String?
     /// While the dataset is loading at start-up: INFO persistence's loading fields. Commands
     /// not allowed during loading get `-LOADING`.
     public var loadingInfo: (() -> [(String, String)])?
@@ -123,6 +126,10 @@ public final class Engine {
     /// Runs one command (EXEC runs its queued commands through here too).
     func dispatch(_ args: Arguments, client: ClientSession, into out: inout ReplyWriter) {
         out.resp3 = client.protocolVersion == 3
+        if let refusal = refusingAll {
+            out.writeError(refusal)
+            return
+        }
         guard var spec = table.lookupCachingLast(args) else {
             refuse(Self.unknownCommandMessage(args), client: client, into: &out)
             return

@@ -27,10 +27,18 @@ public protocol ServerHooks: AnyObject {
     func settingsDidChange(from old: Settings, to new: Settings)
     /// A line for the server's log (redis.log from a script).
     func log(_ level: Settings.LogLevel, _ message: String)
+    /// A script has run past busy-reply-threshold; called again every few thousand of
+    /// its instructions until it ends. The server answers other clients meanwhile
+    /// through `Engine.answerWhileBusy` (the loop is inside the script).
+    func scriptIsBusy()
+    /// The busy script ended.
+    func busyScriptEnded()
 }
 
 extension ServerHooks {
     public func log(_ level: Settings.LogLevel, _ message: String) {}
+    public func scriptIsBusy() {}
+    public func busyScriptEnded() {}
 }
 
 /// Where bytes for one client go when they are made outside that client's own read —

@@ -102,6 +102,16 @@ public struct Propagation {
         recordedBytes += pending.writerIndex - before
     }
 
+    /// Forgets the effects recorded since `mark` (a script stopped by SHUTDOWN: nothing
+    /// of it was acknowledged). The next effect starts with its own SELECT. O(1).
+    public mutating func discardTransaction(_ mark: TransactionMark) {
+        openTransactions = max(0, openTransactions - 1)
+        guard mark.start <= pending.writerIndex else { return }
+        pending.moveWriterIndex(to: mark.start)
+        effectCount = mark.effects
+        currentDB = -1
+    }
+
     /// Hands the encoded effects to the caller and starts a new buffer. O(1); allocates
     /// nothing when nothing was recorded (a turn of reads).
     public mutating func take() -> ByteBuffer {

@@ -36,6 +36,7 @@ extension Engine {
                 return
             }
         }
+        if spec.flags.contains(.write) { run.wrote = true }
         perform(spec, args, client: run.session, now: run.startedAtTime, into: &out)
     }
 

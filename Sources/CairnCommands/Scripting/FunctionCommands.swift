@@ -27,9 +27,9 @@ enum FunctionCommands {
             CommandSpec("function|list", arity: -2, flags: [.noscript], group: "scripting", since: "7.0.0",
                         complexity: "O(N) where N is the number of functions",
                         summary: "Returns information about all libraries.", syntax: "[LIBRARYNAME library-name-pattern] [WITHCODE]", run: list),
-            CommandSpec("function|stats", arity: 2, flags: [.noscript], group: "scripting", since: "7.0.0",
+            CommandSpec("function|stats", arity: 2, flags: [.noscript, .allowBusy], group: "scripting", since: "7.0.0",
                         summary: "Returns information about a function during execution.", run: stats),
-            CommandSpec("function|kill", arity: 2, flags: [.noscript], group: "scripting", since: "7.0.0",
+            CommandSpec("function|kill", arity: 2, flags: [.noscript, .allowBusy], group: "scripting", since: "7.0.0",
                         summary: "Terminates a function during execution.", run: kill),
             CommandSpec("function|dump", arity: 2, flags: [.noscript], group: "scripting", since: "7.0.0",
                         complexity: "O(N) where N is the number of functions",
@@ -138,11 +138,21 @@ enum FunctionCommands {
         }
     }
 
-    /// FUNCTION STATS: no function is ever running when a command is served.
+    /// FUNCTION STATS: the running function (answered while one is busy), and counts.
     static func stats(_ c: CommandContext, _ out: inout ReplyWriter) {
         let scripting = c.engine.scripting
         out.writeMapHeader(2)
-        out.writeBulk("running_script"); out.writeNull()
+        out.writeBulk("running_script")
+        if let run = scripting.running, run.isFunction {
+            out.writeMapHeader(3)
+            out.writeBulk("name"); out.writeBulk(run.sha)
+            out.writeBulk("command")
+            out.writeArrayHeader(run.command.count)
+            for i in 0..<run.command.count { run.command.withUnsafeBytes(i) { out.writeBulk(raw: $0) } }
+            out.writeBulk("duration_ms"); out.writeIntegerReply(Scripting.monotonicMilliseconds() - run.startedAt)
+        } else {
+            out.writeNull()
+        }
         out.writeBulk("engines")
         out.writeMapHeader(1)
         out.writeBulk("LUA")

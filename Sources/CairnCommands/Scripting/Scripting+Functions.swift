@@ -186,7 +186,7 @@ extension Scripting {
             out.writeError("ERR Lua could not run the function")
             return
         }
-        execute(in: lua, name: function.name, engine: engine, caller: caller,
+        execute(in: lua, name: function.name, engine: engine, caller: caller, command: args, isFunction: true,
                 readOnly: readOnly || function.flags.contains(.noWrites), into: &out) {
             lua.push(function.callback)
             let stack = lua.stack

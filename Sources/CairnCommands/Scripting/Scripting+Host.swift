@@ -53,8 +53,17 @@ extension Scripting {
         if registering != nil, Scripting.monotonicMilliseconds() - loadStartedAt > Self.loadTimeLimit {
             return fail(stack, "ERR FUNCTION LOAD timeout", raising: true)
         }
-        guard let run = running else { return 0 }
-        if let limit = killAfterMilliseconds, Scripting.monotonicMilliseconds() - run.startedAt > limit { run.killRequested = true }
+        guard let run = running, let engine = run.engine else { return 0 }
+        let elapsed = Scripting.monotonicMilliseconds() - run.startedAt
+        if let limit = killAfterMilliseconds, elapsed > limit { run.killRequested = true }
+        if !run.killRequested, elapsed >= Int64(engine.settings.busyReplyThreshold) {
+            if !run.isBusy {
+                run.isBusy = true
+                engine.hooks?.log(.warning, "Slow script detected: still in execution after \(elapsed) milliseconds. You can try killing the script using the \(run.isFunction ? "FUNCTION" : "SCRIPT") KILL command. Script name is: \(run.sha).")
+            }
+            // Other clients are read and answered (-BUSY, SCRIPT KILL…) from here.
+            engine.hooks?.scriptIsBusy()
+        }
         guard run.killRequested else { return 0 }
         return fail(stack, "ERR Script killed by user with SCRIPT KILL...", raising: true)
     }

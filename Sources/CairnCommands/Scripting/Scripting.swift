@@ -45,17 +45,32 @@ final class Scripting {
         var startedAtTime: Int64 = 0
         /// SCRIPT KILL asked it to stop: it raises an error at the next hook.
         var killRequested = false
+        /// A SHUTDOWN came while it ran: stopped, and its effects are not logged.
+        var abortedForShutdown = false
+        /// Past busy-reply-threshold: other clients are answered -BUSY.
+        var isBusy = false
+        /// It ran a write command (SCRIPT KILL can then no longer stop it).
+        var wrote = false
+        /// A function (FCALL) rather than an EVAL script.
+        var isFunction = false
+        /// The command that started it (FUNCTION STATS shows it).
+        var command = Arguments()
         /// Reused for each `redis.call`: its arguments and its reply.
         var arguments = Arguments()
         var reply = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 256))
 
-        func start(engine: Engine, caller: ClientSession, sha: String, readOnly: Bool) {
+        func start(engine: Engine, caller: ClientSession, sha: String, readOnly: Bool, isFunction: Bool, command: Arguments) {
             self.engine = engine
             self.caller = caller
             self.sha = sha
             self.readOnly = readOnly
+            self.isFunction = isFunction
+            self.command = command
             resp3 = false
             killRequested = false
+            abortedForShutdown = false
+            isBusy = false
+            wrote = false
             startedAt = Scripting.monotonicMilliseconds()
             startedAtTime = engine.clock()
             session.db = caller.db
@@ -63,9 +78,15 @@ final class Scripting {
             session.noTouch = caller.noTouch
         }
 
+        /// The -BUSY text for this kind of script.
+        var busyMessage: String {
+            "BUSY Redis is busy running a script. You can only call \(isFunction ? "FUNCTION" : "SCRIPT") KILL or SHUTDOWN NOSAVE."
+        }
+
         func end() {
             engine = nil
             caller = nil
+            command = Arguments()
             if reply.buffer.capacity > 64 * 1024 { reply.buffer = ByteBufferAllocator().buffer(capacity: 256) }
         }
     }
@@ -204,7 +225,7 @@ final class Scripting {
             out.writeError("ERR Lua could not run the script")
             return
         }
-        execute(in: lua, name: script.sha, engine: engine, caller: caller,
+        execute(in: lua, name: script.sha, engine: engine, caller: caller, command: args, isFunction: false,
                 readOnly: readOnly || script.flags.contains(.noWrites), into: &out) {
             lua.setGlobalArray("KEYS", count: keyCount) { i, push in args.withUnsafeBytes(firstKey + i, push) }
             lua.setGlobalArray("ARGV", count: max(0, args.count - firstKey - keyCount)) { i, push in
@@ -219,24 +240,31 @@ final class Scripting {
     /// running script named `name` (its SHA-1, or a function's name, in error messages).
     /// Its commands' effects are logged as one transaction; blocking commands in it
     /// answer at once. O(the script's work).
-    func execute(in lua: LuaInterpreter, name: String, engine: Engine, caller: ClientSession, readOnly: Bool,
-                 into out: inout ReplyWriter, prepare: () -> Int32) {
+    func execute(in lua: LuaInterpreter, name: String, engine: Engine, caller: ClientSession, command: Arguments,
+                 isFunction: Bool, readOnly: Bool, into out: inout ReplyWriter, prepare: () -> Int32) {
         guard running == nil else {
             out.writeError("ERR a script is already running")
             return
         }
-        run.start(engine: engine, caller: caller, sha: name, readOnly: readOnly)
+        run.start(engine: engine, caller: caller, sha: name, readOnly: readOnly, isFunction: isFunction, command: command)
         running = run
         defer {
             running = nil
+            let wasBusy = run.isBusy
             run.end()
+            if wasBusy { engine.hooks?.busyScriptEnded() }
         }
         let argumentCount = prepare()
         let blocking = engine.blockingMode
         engine.blockingMode = .refused
         let mark = engine.propagation.beginTransaction()
         let outcome = lua.call(argumentCount: argumentCount)
-        engine.propagation.endTransaction(mark)
+        if run.abortedForShutdown {
+            // Stopped by SHUTDOWN: none of it was acknowledged, none of it is logged.
+            engine.propagation.discardTransaction(mark)
+        } else {
+            engine.propagation.endTransaction(mark)
+        }
         engine.blockingMode = blocking
 
         let stack = lua.stack

@@ -32,7 +32,7 @@ enum ScriptingCommands {
             CommandSpec("script|flush", arity: -2, flags: [.noscript], group: "scripting", since: "2.6.0",
                         complexity: "O(N) with N being the number of scripts in cache",
                         summary: "Removes all server-side Lua scripts from the script cache.", syntax: "[ASYNC | SYNC]", run: flush),
-            CommandSpec("script|kill", arity: 2, flags: [.noscript], group: "scripting", since: "2.6.0",
+            CommandSpec("script|kill", arity: 2, flags: [.noscript, .allowBusy], group: "scripting", since: "2.6.0",
                         summary: "Terminates a server-side Lua script during execution.", run: kill),
             CommandSpec("script|help", arity: 2, flags: [.loading, .stale], group: "scripting", since: "5.0.0",
                         summary: "Returns helpful text about the different subcommands.", run: help),

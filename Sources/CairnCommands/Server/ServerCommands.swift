@@ -14,7 +14,7 @@ enum ServerCommands {
                     summary: "Removes all keys from all databases.", syntax: "[ASYNC | SYNC]", run: flushall),
         CommandSpec("time", arity: 1, flags: [.loading, .stale, .fast], group: "server", since: "2.6.0",
                     summary: "Returns the server time.", run: time),
-        CommandSpec("shutdown", arity: -1, flags: [.admin, .noscript, .loading, .stale, .noMulti], group: "server",
+        CommandSpec("shutdown", arity: -1, flags: [.admin, .noscript, .loading, .stale, .noMulti, .allowBusy], group: "server",
                     complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
                     summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.",
                     syntax: "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", run: shutdown),

@@ -31,6 +31,9 @@ public struct CommandFlags: OptionSet, Sendable {
     public static let noMandatoryKeys = CommandFlags(rawValue: 1 << 12)
     /// Its keys are found by parsing its arguments (numkeys), not at fixed positions.
     public static let movableKeys = CommandFlags(rawValue: 1 << 13)
+    /// Runs while a script is busy (Redis's `allow_busy`): the kill commands, SHUTDOWN,
+    /// and those that only change the client's own state.
+    public static let allowBusy = CommandFlags(rawValue: 1 << 14)
 
     var names: [String] {
         var out: [String] = []
@@ -47,6 +50,7 @@ public struct CommandFlags: OptionSet, Sendable {
         if contains(.fast) { out.append("fast") }
         if contains(.blocking) { out.append("blocking") }
         if contains(.movableKeys) { out.append("movablekeys") }
+        if contains(.allowBusy) { out.append("allow_busy") }
         return out
     }
 }

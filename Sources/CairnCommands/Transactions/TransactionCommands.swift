@@ -8,13 +8,13 @@ import CairnProtocol
 /// loader applies whole or not at all.
 enum TransactionCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("multi", arity: 1, flags: [.noscript, .loading, .stale, .fast, .runsInTransaction],
+        CommandSpec("multi", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy, .runsInTransaction],
                     group: "transactions", since: "1.2.0",
                     summary: "Marks the start of a transaction block.", run: multi),
         CommandSpec("exec", arity: 1, flags: [.noscript, .loading, .stale, .runsInTransaction],
                     group: "transactions", since: "1.2.0", complexity: "Depends on commands in the transaction",
                     summary: "Executes all commands in a transaction.", run: exec),
-        CommandSpec("discard", arity: 1, flags: [.noscript, .loading, .stale, .fast, .runsInTransaction],
+        CommandSpec("discard", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy, .runsInTransaction],
                     group: "transactions", since: "2.0.0", complexity: "O(N), when N is the number of queued commands",
                     summary: "Discards a transaction.", run: discard),
     ]

@@ -5,11 +5,11 @@ import CairnKeyspace
 /// watched key changed, or expired, after WATCH.
 enum WatchCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("watch", arity: -2, flags: [.noscript, .loading, .stale, .fast, .runsInTransaction],
+        CommandSpec("watch", arity: -2, flags: [.noscript, .loading, .stale, .fast, .allowBusy, .runsInTransaction],
                     keys: (1, -1, 1), group: "transactions", since: "2.2.0", complexity: "O(1) for every key.",
                     summary: "Monitors changes to keys to determine the execution of a transaction.",
                     syntax: "key [key ...]", run: watch),
-        CommandSpec("unwatch", arity: 1, flags: [.noscript, .loading, .stale, .fast], group: "transactions",
+        CommandSpec("unwatch", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy], group: "transactions",
                     since: "2.2.0", summary: "Forgets about watched keys of a transaction.", run: unwatch),
     ]
 

@@ -206,6 +206,7 @@ public actor CairnServer: Service {
                 }
             }
             runtime.onShutdownRequest = { Task { await self.shutdownGracefully() } }
+            runtime.busyResponder = BusyResponder(engine: engine, runtime: runtime)
             let clientsCron = ClientsCron(engine: engine, runtime: runtime, loop: self.loop)
             clientsCron.start()
             return NIOLoopBound(LoopCore(engine: engine, runtime: runtime, expiry: expiry, flusher: flusher,
@@ -232,12 +233,25 @@ public actor CairnServer: Service {
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let engine = bound.value.engine, runtime = bound.value.runtime, flusher = bound.value.flusher
-                    let handler = ConnectionHandler(engine: engine, runtime: runtime, flusher: flusher, allocator: channel.allocator)
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                }
+                channel.eventLoop.makeCompletedFuture { try Self.addConnectionHandler(to: channel, core: bound.value) }
             }
+        // Connections accepted while a script was busy join as if accepted now.
+        let group: any EventLoop = self.loop
+        try await loop.submit {
+            let core = bound.value
+            core.runtime.busyResponder?.adopt = { fd, input in
+                ClientBootstrap(group: group)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelOption(.socketOption(.so_keepalive), value: 1)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture { try Self.addConnectionHandler(to: channel, core: bound.value) }
+                    }
+                    .withConnectedSocket(descriptor: fd)
+                    .whenSuccess { channel in
+                        if input.readableBytes > 0 { channel.pipeline.fireChannelRead(NIOAny(input)) }
+                    }
+            }
+        }.get()
         // One listener per `bind` address, as Redis does; all share the loop and the engine.
         var listeners: [any Channel] = []
         var port = settings.port
@@ -254,7 +268,17 @@ public actor CairnServer: Service {
             }
         }
         boundPort = port
+        let listeningPort = port
+        try await loop.submit { bound.value.runtime.listeningPorts = [listeningPort] }.get()
         return (listeners, quiescing)
+    }
+}
+
+extension CairnServer {
+    /// A connection's pipeline: one ConnectionHandler.
+    static func addConnectionHandler(to channel: any Channel, core: LoopCore) throws {
+        let handler = ConnectionHandler(engine: core.engine, runtime: core.runtime, flusher: core.flusher, allocator: channel.allocator)
+        try channel.pipeline.syncOperations.addHandler(handler)
     }
 }
 

@@ -29,6 +29,10 @@ final class ServerRuntime: ServerHooks {
     var onSettingsChange: (Settings, Settings) -> Void = { _, _ in }
     /// Open connections by client id, for CLIENT KILL.
     private var connections: [Int64: ConnectionHandler] = [:]
+    /// Answers clients while a script is busy (set once the loop is up).
+    var busyResponder: BusyResponder?
+    /// The ports the server listens on.
+    var listeningPorts: [Int] = []
 
     init(logger: Logger, processInfo: ProcessInfoFacts) {
         self.logger = logger
@@ -85,6 +89,14 @@ final class ServerRuntime: ServerHooks {
 
     func killClients(_ ids: [Int64]) {
         for id in ids { connections.removeValue(forKey: id)?.kill() }
+    }
+
+    func scriptIsBusy() {
+        busyResponder?.serve()
+    }
+
+    func busyScriptEnded() {
+        busyResponder?.scriptEnded()
     }
 
     func log(_ level: Settings.LogLevel, _ message: String) {
