@@ -73,6 +73,16 @@ CASES = {
         "return (loadstring('return 41 + 1'))()", "return (loadstring('x = 5'))()", "math.pi = 3",
         "table.insert = nil", "return redis.sha1hex == nil",
     ]],
+    # The libraries Debian packages (lua-cjson, lua-bitop), as Redis embeds them.
+    "cjson-and-bit": [E(s) for s in [
+        "return cjson.encode({1, 2, 'x', {a = 1}})", "return cjson.encode({})", "return cjson.encode('a\"b')",
+        "local t = cjson.decode('{\"a\":[1,2,{\"b\":null}],\"c\":true}') return {t.a[1], t.a[2], type(t.a[3].b), tostring(t.c)}",
+        "return cjson.decode('[1, 2.5, \"x\"]')", "return cjson.decode('{bad')", "return cjson.encode(0/0)",
+        "return cjson.encode(function() end)", "cjson.encode = nil", "return type(cjson.null)",
+        "return {bit.band(12, 10), bit.bor(12, 10), bit.bxor(12, 10), bit.bnot(0), bit.lshift(1, 10), bit.rshift(-1, 28)}",
+        "return {bit.tohex(255), bit.tohex(-1, 4), bit.tobit(2^32 + 5), bit.arshift(-256, 4)}",
+        "bit.band = nil",
+    ]],
     # Commands from scripts: replies converted, writes and their errors.
     "calls": [
         E("return redis.call('set', KEYS[1], ARGV[1])", "k", "v", keys=1),

@@ -3,6 +3,7 @@
 
 #include <lua5.1/lauxlib.h>
 #include <lua5.1/lualib.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -133,6 +134,23 @@ static void open_library(lua_State *L, lua_CFunction open, const char *name) {
     lua_call(L, 1, 0);
 }
 
+/// Opens a library Debian packages separately (lua-cjson, lua-bitop) if it is installed,
+/// as the global `name`. Loaded at run time, so the server builds and runs without them.
+static void open_installed_library(lua_State *L, const char *file, const char *symbol, const char *name) {
+    void *handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+    if (handle == NULL) return;
+    lua_CFunction open = (lua_CFunction)dlsym(handle, symbol);
+    if (open == NULL) return;
+    lua_pushcfunction(L, open);
+    lua_pushstring(L, name);
+    lua_call(L, 1, 1);
+    if (lua_istable(L, -1)) {
+        lua_setfield(L, LUA_GLOBALSINDEX, name);
+    } else {
+        lua_pop(L, 1);
+    }
+}
+
 static void remove_global(lua_State *L, const char *name) {
     lua_pushnil(L);
     lua_setfield(L, LUA_GLOBALSINDEX, name);
@@ -144,6 +162,8 @@ static int setup(lua_State *L) {
     open_library(L, luaopen_string, LUA_STRLIBNAME);
     open_library(L, luaopen_math, LUA_MATHLIBNAME);
     open_library(L, luaopen_debug, LUA_DBLIBNAME);  // for the error handler; removed by cairn_lua_lock
+    open_installed_library(L, "liblua5.1-cjson.so.0", "luaopen_cjson", "cjson");
+    open_installed_library(L, "liblua5.1-bitop.so.0", "luaopen_bit", "bit");
     // Redis 7.0 takes these away from scripts: files, printing to the server's stdout,
     // and changing function environments (which could escape the read-only globals).
     static const char *const removed[] = {"dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy", NULL};

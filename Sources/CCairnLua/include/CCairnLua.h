@@ -21,8 +21,9 @@ typedef int (*cairn_lua_host_fn)(lua_State *L, void *host, int function_id);
 #define CAIRN_LUA_HOOK_ID (-1)
 
 /// A new interpreter with the libraries Redis 7.0 gives scripts (base without the
-/// file and environment functions, string, table, math, coroutine) and Redis's
-/// deterministic `math.random`. NULL if Lua could not allocate one.
+/// file and environment functions, string, table, math, coroutine; `cjson` and `bit`
+/// when Debian's lua-cjson and lua-bitop are installed) and Redis's `math.random`.
+/// NULL if Lua could not allocate one.
 lua_State *cairn_lua_open(void);
 
 /// Sets the host that `redis.*` functions and the hook call back into.
