@@ -89,9 +89,12 @@ enum CommandCommand {
 
     /// Redis's ACL categories for `spec`, in Redis's own order (its category table's).
     static func aclCategories(_ spec: CommandSpec) -> [String] {
+        // Containers (CLIENT, SCRIPT, FUNCTION…) are only @slow; their subcommands say more.
+        if !spec.subcommands.isEmpty { return ["@slow"] }
         var found: Set<String> = []
         if spec.flags.contains(.write) { found.insert("@write") }
-        if spec.flags.contains(.readonly) { found.insert("@read") }
+        // Scripting commands are not @read even when read-only (EVAL_RO), as in Redis.
+        if spec.flags.contains(.readonly) && spec.doc.group != "scripting" { found.insert("@read") }
         switch spec.doc.group {
         case "string": found.insert("@string")
         case "hash": found.insert("@hash")
@@ -101,15 +104,19 @@ enum CommandCommand {
         case "generic": found.insert("@keyspace")
         case "connection": found.insert("@connection")
         case "transactions": found.insert("@transaction")
+        case "scripting": found.insert("@scripting")
+        case "pubsub": found.insert("@pubsub")
         default: break
         }
+        if spec.flags.contains(.blocking) { found.insert("@blocking") }
         if spec.flags.contains(.admin) { found.formUnion(["@admin", "@dangerous"]) }
         found.insert(spec.flags.contains(.fast) ? "@fast" : "@slow")
         return categoryOrder.filter(found.contains)
     }
 
     static let categoryOrder = ["@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string",
-                                "@admin", "@fast", "@slow", "@dangerous", "@connection", "@transaction"]
+                                "@pubsub", "@admin", "@fast", "@slow", "@blocking", "@dangerous", "@connection",
+                                "@transaction", "@scripting"]
 
     /// The documentation map (flattened for RESP2): summary, since, group, complexity,
     /// the argument syntax as Cairn's own `syntax` field, and subcommands.
