@@ -44,7 +44,7 @@ public final class LuaInterpreter {
     }
 
     deinit {
-        lua_close(stack.state)
+        cairn_lua_close(stack.state)
     }
 
     /// Sets who `redis.*` host functions and the hook call back into. `context` must

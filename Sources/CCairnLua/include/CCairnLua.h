@@ -26,6 +26,9 @@ typedef int (*cairn_lua_host_fn)(lua_State *L, void *host, int function_id);
 /// NULL if Lua could not allocate one.
 lua_State *cairn_lua_open(void);
 
+/// Closes an interpreter opened by cairn_lua_open and frees its memory pool.
+void cairn_lua_close(lua_State *L);
+
 /// Sets the host that `redis.*` functions and the hook call back into.
 void cairn_lua_set_host(lua_State *L, cairn_lua_host_fn fn, void *host);
 

@@ -143,12 +143,12 @@ enum FunctionCommands {
         let scripting = c.engine.scripting
         out.writeMapHeader(2)
         out.writeBulk("running_script")
-        if let run = scripting.running, run.isFunction {
+        if let run = scripting.running, run.isFunction, let command = run.command {
             out.writeMapHeader(3)
             out.writeBulk("name"); out.writeBulk(run.sha)
             out.writeBulk("command")
-            out.writeArrayHeader(run.command.count)
-            for i in 0..<run.command.count { run.command.withUnsafeBytes(i) { out.writeBulk(raw: $0) } }
+            out.writeArrayHeader(command.count)
+            for i in 0..<command.count { command.withUnsafeBytes(i) { out.writeBulk(raw: $0) } }
             out.writeBulk("duration_ms"); out.writeIntegerReply(Scripting.monotonicMilliseconds() - run.startedAt)
         } else {
             out.writeNull()

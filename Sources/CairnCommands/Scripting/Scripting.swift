@@ -54,7 +54,7 @@ final class Scripting {
         /// A function (FCALL) rather than an EVAL script.
         var isFunction = false
         /// The command that started it (FUNCTION STATS shows it).
-        var command = Arguments()
+        var command: Arguments?
         /// Reused for each `redis.call`: its arguments and its reply.
         var arguments = Arguments()
         var reply = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 256))
@@ -86,7 +86,7 @@ final class Scripting {
         func end() {
             engine = nil
             caller = nil
-            command = Arguments()
+            command = nil
             if reply.buffer.capacity > 64 * 1024 { reply.buffer = ByteBufferAllocator().buffer(capacity: 256) }
         }
     }
