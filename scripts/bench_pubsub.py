@@ -9,11 +9,10 @@ import argparse
 import multiprocessing
 import re
 import socket
-import statistics
 import subprocess
 import time
 
-from benchlib import cpu_seconds, served
+from benchlib import cpu_seconds, median_pair, served
 
 
 def subscribers(port, n, ready, stop):
@@ -72,8 +71,7 @@ def main():
         for _ in range(args.rounds):
             res["cairn"].append(measure(cairn, args.subscribers, args.requests, pipeline))
             res["redis"].append(measure(redis_, args.subscribers, args.requests, pipeline))
-        c = (statistics.median(r[0] for r in res["cairn"]), statistics.median(r[1] for r in res["cairn"]))
-        r = (statistics.median(x[0] for x in res["redis"]), statistics.median(x[1] for x in res["redis"]))
+        c, r = median_pair(res["cairn"]), median_pair(res["redis"])
         print(f"| {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | {c[1]:.1f} | {r[1]:.1f} |", flush=True)
 
 

@@ -8,10 +8,9 @@ Usage: python3 scripts/bench_scripting.py --cairn .build/release/cairn-server [-
 import argparse
 import re
 import socket
-import statistics
 import subprocess
 
-from benchlib import cpu_seconds, served
+from benchlib import cpu_seconds, median_pair, served
 
 SCRIPT = "redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1])"
 LIBRARY = "#!lua name=bench\nredis.register_function('incrget', function(keys, args) " \
@@ -62,8 +61,7 @@ def main():
             for _ in range(args.rounds):
                 res["cairn"].append(measure(cairn, args.requests, pipeline, command))
                 res["redis"].append(measure(redis_, args.requests, pipeline, command))
-            c = (statistics.median(r[0] for r in res["cairn"]), statistics.median(r[1] for r in res["cairn"]))
-            r = (statistics.median(x[0] for x in res["redis"]), statistics.median(x[1] for x in res["redis"]))
+            c, r = median_pair(res["cairn"]), median_pair(res["redis"])
             print(f"| {command.upper()} | {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | {c[1]:.2f} | {r[1]:.2f} |", flush=True)
 
 

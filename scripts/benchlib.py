@@ -54,3 +54,9 @@ def served(argv):
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def median_pair(results):
+    """Medians of (rate, cpu) pairs."""
+    import statistics
+    return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)

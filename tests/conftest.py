@@ -114,3 +114,17 @@ def cairn():
 def redis_server():
     with served(start_redis, "redis-test-") as server:
         yield server
+
+
+def kill_while_running(server, threads, stop, seconds):
+    """Starts `threads` (clients writing to `server`), kills the server with SIGKILL after
+    `seconds`, then stops the threads (`stop` is their event) and reaps the server."""
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(timeout=10)
+    stop.set()
+    for t in threads:
+        t.join(timeout=10)
+    server.stop()

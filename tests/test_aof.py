@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import ServerProcess, cairn_binary, free_port, start_cairn
+from conftest import ServerProcess, cairn_binary, free_port, start_cairn, kill_while_running
 from resp import Connection, encode
 
 
@@ -240,15 +240,7 @@ def test_kill_9_under_load_never_loses_an_acknowledged_write(tmp_path):
                 n += 1
 
         threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
-        for t in threads:
-            t.start()
-        time.sleep(rng.uniform(0.3, 1.5))
-        server.proc.send_signal(signal.SIGKILL)
-        server.proc.wait(timeout=10)
-        stop.set()
-        for t in threads:
-            t.join(timeout=10)
-        server.stop()
+        kill_while_running(server, threads, stop, rng.uniform(0.3, 1.5))
     with start_cairn(tmp_path, "--appendfsync", "always") as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         keys = list(acknowledged)

@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from conftest import start_cairn
+from conftest import start_cairn, kill_while_running
 from resp import Connection, encode
 
 
@@ -265,15 +265,7 @@ def test_served_pops_are_logged_as_plain_pops_and_survive_kill_9(tmp_path):
             time.sleep(0.001)
 
     threads = [threading.Thread(target=consumer) for _ in range(4)] + [threading.Thread(target=producer)]
-    for t in threads:
-        t.start()
-    time.sleep(rng.uniform(0.8, 1.6))
-    server.proc.send_signal(signal.SIGKILL)
-    server.proc.wait(timeout=10)
-    stop.set()
-    for t in threads:
-        t.join(timeout=10)
-    server.stop()
+    kill_while_running(server, threads, stop, rng.uniform(0.8, 1.6))
     log = b"".join(p.read_bytes() for p in (tmp_path / "appendonlydir").glob("*.incr.aof"))
     assert b"BLPOP" not in log.upper() and b"LPOP" in log
     assert len(popped) > 20

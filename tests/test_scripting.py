@@ -197,7 +197,7 @@ from pathlib import Path
 
 import redis
 
-from conftest import free_port, start_cairn, ServerProcess
+from conftest import free_port, start_cairn, ServerProcess, kill_while_running
 
 
 def test_redis_py_register_script_and_pipelines_of_evalsha(cairn):
@@ -372,15 +372,7 @@ def test_kill_9_during_scripts_under_always_loses_nothing_acknowledged(tmp_path)
                 i += 1
 
         threads = [threading.Thread(target=worker, args=(w,)) for w in range(3)]
-        for t in threads:
-            t.start()
-        time.sleep(rng.uniform(0.3, 1.0))
-        server.proc.send_signal(signal.SIGKILL)
-        server.proc.wait(timeout=10)
-        stop.set()
-        for t in threads:
-            t.join(timeout=10)
-        server.stop()
+        kill_while_running(server, threads, stop, rng.uniform(0.3, 1.0))
     with start_cairn(tmp_path) as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         journal = r.lrange("journal", 0, -1)
