@@ -622,7 +622,8 @@ def busy_transcript(port):
         out += [ask(other, "SCRIPT", "KILL"), ask(other, "PING")]
         other.send_raw(encode("FUNCTION", "STATS"))
         stats, _ = other.read_reply()
-        out.append(repr(stats[:2] + [stats[1][:4] if isinstance(stats[1], list) else stats[1]]))
+        running = stats[1]                                   # name, command, duration_ms (varies)
+        out.append(repr([stats[0], running[:4], running[4] if len(running) > 4 else None]))
         out.append(ask(other, "FUNCTION", "KILL"))
     out.append(runner.read_reply()[1])
     runner.close()
