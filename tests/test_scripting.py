@@ -126,6 +126,8 @@ CASES = {
         ["EVALSHA", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", "0"],
         ["EVALSHA_RO", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"],
         ["EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0"], ["EVALSHA", "abc", "0"],
+        ["EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "x"], ["EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "-1"],
+        ["EVALSHA", "abc", "-1"], ["EVALSHA_RO", "1.5", "2"], ["EVAL", "return +", "x"], ["EVAL", "return +", "5"],
         ["SCRIPT", "FLUSH"], ["SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"],
         E("return 'cached by eval'"), ["SCRIPT", "EXISTS", "f3a5c9af4b9e2afcc85e8b2b5b03d31a1b9b0d8e"],
         ["SCRIPT", "FLUSH", "ASYNC"], ["SCRIPT", "FLUSH", "SYNC"], ["SCRIPT", "FLUSH", "bogus"],
@@ -453,6 +455,7 @@ FUNCTION_CASES = [
     ["FCALL", "f1", "2", "a", "b", "c", "d"], ["FCALL", "nosuch", "0"], ["FCALL_RO", "rw", "1", "k", "v"],
     ["FCALL_RO", "ro", "1", "k"], ["FCALL", "rw", "1", "k", "v"], ["FCALL", "ro", "1", "k"], ["FCALL_RO", "ro", "1", "k"],
     ["FCALL", "f1", "3", "a"], ["FCALL", "f1", "-1"], ["FCALL", "f1", "x"], ["FCALL"],
+    ["FCALL", "nosuch", "x"], ["FCALL", "nosuch", "5"], ["FCALL_RO", "rw", "x"], ["FCALL_RO", "rw", "5"],
     L("lib4", "local function helper() error('deep') end\n"
               "redis.register_function('boom', function(keys, args) return redis.call('nosuch') end)\n"
               "redis.register_function('boom2', function(keys, args) helper() end)\n"

@@ -42,16 +42,17 @@ enum FunctionCommands {
         ], run: { _, _ in }),
     ]
 
+    /// FCALL and FCALL_RO, checked in Redis's order: the function, then numkeys.
     static func fcall(_ c: CommandContext, _ out: inout ReplyWriter, readOnly: Bool) {
+        let scripting = c.engine.scripting
+        guard let function = scripting.functions[c.args.string(1)] else {
+            out.writeError("ERR Function not found"); return
+        }
         guard let numkeys = c.args.int64(2) else { out.writeError("ERR Bad number of keys provided"); return }
         guard numkeys <= Int64(c.args.count - 3) else {
             out.writeError("ERR Number of keys can't be greater than number of args"); return
         }
         guard numkeys >= 0 else { out.writeError("ERR Number of keys can't be negative"); return }
-        let scripting = c.engine.scripting
-        guard let function = scripting.functions[c.args.string(1)] else {
-            out.writeError("ERR Function not found"); return
-        }
         if readOnly && !function.flags.contains(.noWrites) {
             out.writeError("ERR Can not execute a script with write flag using *_ro command."); return
         }

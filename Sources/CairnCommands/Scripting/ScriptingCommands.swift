@@ -42,6 +42,10 @@ enum ScriptingCommands {
     /// EVAL and its kind: `numkeys` checked as Redis checks it, the script found (by
     /// SHA-1) or compiled and cached, then run. O(the script's work).
     static func eval(_ c: CommandContext, _ out: inout ReplyWriter, bySHA: Bool, readOnly: Bool) {
+        // EVALSHA refuses a name of the wrong length before looking at numkeys (Redis's order).
+        if bySHA && c.args.length(1) != 40 {
+            out.writeError("NOSCRIPT No matching script. Please use EVAL."); return
+        }
         guard let numkeys = c.args.int64(2) else { out.writeError(ErrorReplies.notInteger); return }
         guard numkeys <= Int64(c.args.count - 3) else {
             out.writeError("ERR Number of keys can't be greater than number of args"); return
