@@ -125,7 +125,9 @@ final class Scripting {
     }()
 
     deinit {
+        // Both interpreters point at the random state: they close first.
         interpreter = nil
+        functionsInterpreter = nil
         randomState.deallocate()
     }
 
