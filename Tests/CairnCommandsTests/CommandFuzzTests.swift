@@ -47,8 +47,11 @@ import CairnConfig
         "#!lua name=fz\nredis.register_function('fz', function(keys, args) return redis.pcall(unpack(args)) end)",
         "#!lua name=fz\nredis.register_function{function_name='fz', callback=function(k, a) return redis.call('get', k[1]) end, flags={'no-writes'}}",
         "fz", "LOAD", "FLUSH", "APPEND",
+        // Streams.
+        "MAXLEN", "MINID", "~", "=", "NOMKSTREAM", "1-1", "0-0", "1-*", "(1-0", "(+", "18446744073709551615-18446744073709551615",
+        "ENTRIESADDED", "MAXDELETEDID", "st",
     ]
-    static let keys = ["s", "n", "h", "v", "far", "l", "set", "z", "missing", "f", "{t}x", ""]
+    static let keys = ["s", "n", "h", "v", "far", "l", "set", "z", "st", "missing", "f", "{t}x", ""]
 
     @Test(arguments: [1, 2, 3] as [UInt64])
     func everyCommandSurvivesBoundaryArguments(seed base: UInt64) {
@@ -95,6 +98,7 @@ import CairnConfig
                 primary.run("RPUSH", "l", "a", "b", "c", "1", "2")
                 primary.run("SADD", "set", "a", "b", "1", "-5")
                 primary.run("ZADD", "z", "1", "a", "2.5", "b", "-inf", "c", "1", "d")
+                primary.run("XADD", "st", "*", "f", "v", "g", "w")
             }
             let spec = specs.randomElement(using: &rng)!
             var parts = spec.name.split(separator: "|").map(String.init)

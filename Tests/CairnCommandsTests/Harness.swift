@@ -16,6 +16,8 @@ enum Reply: Equatable, CustomStringConvertible {
     case map([(Reply, Reply)])
     case set([Reply])
     case verbatim(String)
+    /// RESP3 scalars kept as their text: double (`,`), boolean (`#`), big number (`(`).
+    case scalar3(Character, String)
 
     static let ok = Reply.simple("OK")
     static let null = Reply.bulk(nil)
@@ -33,6 +35,7 @@ enum Reply: Equatable, CustomStringConvertible {
         case .map(let pairs): return "{" + pairs.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
         case .set(let items): return "~{" + items.map(\.description).joined(separator: ", ") + "}"
         case .verbatim(let s): return "=\(s)"
+        case .scalar3(let kind, let s): return "\(kind)\(s)"
         }
     }
 
@@ -74,6 +77,8 @@ enum Reply: Equatable, CustomStringConvertible {
             }
             if kind == "~" { return .set(items) }
             return .map(stride(from: 0, to: items.count, by: 2).map { (items[$0], items[$0 + 1]) })
+        case ",", "#", "(":
+            return .scalar3(kind, rest)
         case "=":
             guard let n = Int(rest), let s = buffer.readString(length: n) else { return nil }
             buffer.moveReaderIndex(forwardBy: 2)

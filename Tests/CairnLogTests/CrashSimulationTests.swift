@@ -33,6 +33,9 @@ func contents(_ keyspace: Keyspace, now: Int64) -> [String: String] {
                 out["\(index):\(key)"] = "set:" + members.map(\.description).sorted().joined(separator: ",")
             case .zset(let members):
                 out["\(index):\(key)"] = "zset:" + members.allEntries.map { "\($0.member)=\($0.score)" }.joined(separator: ",")
+            case .stream(let stream):
+                out["\(index):\(key)"] = "stream:\(stream.lastID)/\(stream.entriesAdded)/\(stream.maxDeletedID):"
+                    + stream.range(.zero, .max).map { "\($0.id)=" + $0.pairs.map(\.description).joined(separator: ",") }.joined(separator: ";")
             }
         }
     }

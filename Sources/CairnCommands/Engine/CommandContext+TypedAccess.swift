@@ -83,6 +83,18 @@ extension SortedSet: StoredType {
     public static var empty: Self { SortedSet() }
 }
 
+/// A stream (see `Value.stream`). Redis keeps an empty stream: it is never removed for
+/// being empty.
+extension Stream: StoredType {
+    public static func payload(of value: CairnKeyspace.Value) -> Self? {
+        if case .stream(let stream) = value { return stream }
+        return nil
+    }
+    public var stored: CairnKeyspace.Value { .stream(self) }
+    public var isEmptyCollection: Bool { false }
+    public static var empty: Self { Stream() }
+}
+
 /// What a command met at a key it reads.
 public enum TypedLookup<T> {
     case absent

@@ -58,6 +58,8 @@ enum ObjectCommand {
             return members.encoding == .intset ? "intset" : "hashtable"
         case .zset(let z):
             return z.isCompact ? "listpack" : "skiplist"
+        case .stream:
+            return "stream"
         }
     }
 

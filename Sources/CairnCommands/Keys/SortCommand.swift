@@ -96,7 +96,7 @@ enum SortCommand {
         case .list(let list): length = list.count
         case .set(let members): length = members.count
         case .zset(let z): length = z.count
-        case .string, .hash: out.writeError(ErrorReplies.wrongType); return
+        case .string, .hash, .stream: out.writeError(ErrorReplies.wrongType); return
         }
         let n = Int64(length)
         var start = min(max(o.limitStart, 0), n)

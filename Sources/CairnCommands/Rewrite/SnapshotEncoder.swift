@@ -101,7 +101,45 @@ public struct SnapshotEncoder {
         case .zset(let members):
             let next = appendSortedSetCommand(key, entry, members, from: position, to: &out)
             return next < members.count ? next : nil
+        case .stream(let stream):
+            return appendStreamCommands(key, entry, stream, node: position, to: &out)
         }
+    }
+
+    /// A stream as Redis's rewrite writes it: one `XADD key id field value …` per entry,
+    /// a node (up to 100 entries) per step, then `XSETID key last-id ENTRIESADDED n
+    /// MAXDELETEDID id` (an empty stream is first created by `XADD key MAXLEN 0 last-id x
+    /// y`), then the expiry. Returns the next node, or nil when done. O(what it writes).
+    static func appendStreamCommands(_ key: Key, _ entry: Entry, _ stream: Stream, node: Int,
+                                     to out: inout ByteBuffer) -> Int? {
+        for (id, pairs) in stream.entries(inNode: node) {
+            out.writeArrayHeader(3 + pairs.count)
+            out.writeBulk("XADD".utf8)
+            key.withUnsafeBytes { out.writeBulk(raw: $0) }
+            out.writeBulk(Array(id.description.utf8))
+            for part in pairs { part.withUnsafeBytes { out.writeBulk(raw: $0) } }
+        }
+        if node + 1 < stream.nodeCount { return node + 1 }
+        if stream.isEmpty && stream.lastID > .zero {
+            out.writeArrayHeader(7)
+            out.writeBulk("XADD".utf8)
+            key.withUnsafeBytes { out.writeBulk(raw: $0) }
+            out.writeBulk("MAXLEN".utf8)
+            out.writeBulk("0".utf8)
+            out.writeBulk(Array(stream.lastID.description.utf8))
+            out.writeBulk("x".utf8)
+            out.writeBulk("y".utf8)
+        }
+        out.writeArrayHeader(7)
+        out.writeBulk("XSETID".utf8)
+        key.withUnsafeBytes { out.writeBulk(raw: $0) }
+        out.writeBulk(Array(stream.lastID.description.utf8))
+        out.writeBulk("ENTRIESADDED".utf8)
+        out.writeBulk(Array(String(stream.entriesAdded).utf8))
+        out.writeBulk("MAXDELETEDID".utf8)
+        out.writeBulk(Array(stream.maxDeletedID.description.utf8))
+        appendExpiry(key, entry, to: &out)
+        return nil
     }
 
     /// `ZADD key score member ...` for up to `itemsPerCommand` pairs from position `start`

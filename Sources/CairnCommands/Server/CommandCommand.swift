@@ -105,6 +105,7 @@ enum CommandCommand {
         case "connection": found.insert("@connection")
         case "transactions": found.insert("@transaction")
         case "scripting": found.insert("@scripting")
+        case "stream": found.insert("@stream")
         case "pubsub": found.insert("@pubsub")
         default: break
         }
@@ -115,7 +116,7 @@ enum CommandCommand {
     }
 
     static let categoryOrder = ["@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string",
-                                "@pubsub", "@admin", "@fast", "@slow", "@blocking", "@dangerous", "@connection",
+                                "@stream", "@pubsub", "@admin", "@fast", "@slow", "@blocking", "@dangerous", "@connection",
                                 "@transaction", "@scripting"]
 
     /// The documentation map (flattened for RESP2): summary, since, group, complexity,

@@ -98,6 +98,16 @@ public struct Stream: Sendable, Equatable {
 
     public init() {}
 
+    /// Equal when they hold the same entries and metadata, however the entries are laid
+    /// out in nodes (a replayed trim may keep deletion marks where the original dropped
+    /// a whole node). O(n).
+    public static func == (a: Stream, b: Stream) -> Bool {
+        guard a.count == b.count, a.lastID == b.lastID, a.maxDeletedID == b.maxDeletedID,
+              a.entriesAdded == b.entriesAdded else { return false }
+        let left = a.range(.zero, .max), right = b.range(.zero, .max)
+        return left.elementsEqual(right) { $0.id == $1.id && $0.pairs.elementsEqual($1.pairs) }
+    }
+
     public var isEmpty: Bool { count == 0 }
 
     /// The first entry's ID, if any. O(node capacity).
@@ -228,6 +238,16 @@ public struct Stream: Sendable, Equatable {
             return removed
         }
         return removed
+    }
+
+    /// Nodes, for a rewrite's walk (`entries(inNode:)`). O(1).
+    public var nodeCount: Int { nodes.count }
+
+    /// The entries present in node `n`, oldest first. O(node capacity).
+    public func entries(inNode n: Int) -> [(id: StreamID, pairs: ArraySlice<ByteString>)] {
+        guard n >= 0, n < nodes.count else { return [] }
+        let node = nodes[n]
+        return node.ids.indices.filter { !node.deleted[$0] }.map { (node.ids[$0], node.pairs($0)) }
     }
 
     // MARK: Searching

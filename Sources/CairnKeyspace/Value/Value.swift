@@ -4,7 +4,7 @@ public import DequeModule
 /// The type of a stored value, as `TYPE` names it. Every type Redis has is listed so that
 /// type checks (WRONGTYPE) are written once, against this, for all commands.
 public enum ValueType: String, Sendable, CaseIterable {
-    case string, list, set, zset, hash
+    case string, list, set, zset, hash, stream
 }
 
 /// A stored value. Each case holds a value type, so a copy of the keyspace is a
@@ -21,6 +21,8 @@ public enum Value: Sendable, Equatable {
     case set(MemberSet)
     /// Members ordered by score, then by member.
     case zset(SortedSet)
+    /// Entries in ID order (boxed: a stream's metadata would make every `Value` larger).
+    indirect case stream(Stream)
 
     public var type: ValueType {
         switch self {
@@ -29,6 +31,7 @@ public enum Value: Sendable, Equatable {
         case .list: return .list
         case .set: return .set
         case .zset: return .zset
+        case .stream: return .stream
         }
     }
 }
