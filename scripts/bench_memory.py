@@ -33,6 +33,12 @@ def fill(r, shape, scale):
         for i in range(int(1_000_000 * scale)):
             pipe.set(b"key:%012d" % i, b"v" * 16)
             flush_every(i)
+    elif shape == "stream":
+        # One stream of 1,000,000 entries of 3 small fields, explicit increasing IDs.
+        for i in range(int(1_000_000 * scale)):
+            pipe.xadd("stream", {"user": b"u%06d" % (i % 100_000), "action": "click", "page": b"/p/%d" % (i % 500)},
+                      id=f"{1_700_000_000_000 + i // 10}-{i % 10}")
+            flush_every(i)
     else:
         small = shape.endswith("small")
         collections = int((10_000 if small else 1) * scale) or 1
@@ -67,7 +73,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cairn", required=True)
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--shapes", default="strings,list-small,list-large,set-small,set-large,zset-small,zset-large,hash-small,hash-large")
+    ap.add_argument("--shapes", default="strings,list-small,list-large,set-small,set-large,zset-small,zset-large,hash-small,hash-large,stream")
     args = ap.parse_args()
     cairn = lambda port, d: [args.cairn, "--port", str(port), "--appendonly", "no"]
     redis_ = lambda port, d: ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", d]
