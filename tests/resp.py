@@ -121,3 +121,23 @@ class Connection:
 
 class ReplyError(str):
     """An error reply; compares as its text."""
+
+
+def raw_replies(port, commands, resp3=False):
+    """Each command's raw reply bytes, sent one at a time on one fresh connection."""
+    with Connection(port) as c:
+        if resp3:
+            c.send_raw(encode("HELLO", "3"))
+            c.read_reply()
+        out = []
+        for cmd in commands:
+            c.send_raw(encode(*cmd))
+            out.append(c.read_reply()[1])
+        return out
+
+
+def assert_same_replies(cairn_port, redis_port, commands, resp3=False):
+    """Cairn's raw replies to `commands` are Redis's, byte for byte."""
+    got, want = raw_replies(cairn_port, commands, resp3), raw_replies(redis_port, commands, resp3)
+    for cmd, g, w in zip(commands, got, want):
+        assert g == w, f"{cmd!r}: cairn {g!r} redis {w!r}"

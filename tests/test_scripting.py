@@ -6,7 +6,7 @@ script by its SHA-1, so they are compared whole too.
 """
 import pytest
 
-from resp import Connection, encode
+from resp import Connection, assert_same_replies, encode
 
 
 def E(script, *keys_and_args, keys=0):
@@ -138,24 +138,9 @@ CASES = {
 }
 
 
-def run(port, commands, resp3=False):
-    with Connection(port) as c:
-        if resp3:
-            c.send_raw(encode("HELLO", "3"))
-            c.read_reply()
-        out = []
-        for cmd in commands:
-            c.send_raw(encode(*cmd))
-            out.append(c.read_reply()[1])
-        return out
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_scripts_reply_as_redis(cairn, redis_server, name):
-    commands = CASES[name]
-    got, want = run(cairn.port, commands), run(redis_server.port, commands)
-    for cmd, g, w in zip(commands, got, want):
-        assert g == w, f"{cmd!r}: cairn {g!r} redis {w!r}"
+    assert_same_replies(cairn.port, redis_server.port, CASES[name])
 
 
 RESP3_CASES = [E(s) for s in [
@@ -177,14 +162,9 @@ RESP3_CASES = [E(s) for s in [
 
 
 def test_resp3_conversions_match_redis(cairn, redis_server):
-    got, want = run(cairn.port, RESP3_CASES, resp3=True), run(redis_server.port, RESP3_CASES, resp3=True)
-    for cmd, g, w in zip(RESP3_CASES, got, want):
-        assert g == w, f"{cmd!r}: cairn {g!r} redis {w!r}"
+    assert_same_replies(cairn.port, redis_server.port, RESP3_CASES, resp3=True)
     # And a RESP2 caller of a script that chose RESP3 for its calls.
-    resp2 = RESP3_CASES[-8:]
-    got, want = run(cairn.port, resp2), run(redis_server.port, resp2)
-    for cmd, g, w in zip(resp2, got, want):
-        assert g == w, f"{cmd!r}: cairn {g!r} redis {w!r}"
+    assert_same_replies(cairn.port, redis_server.port, RESP3_CASES[-8:])
 
 
 # ---------------------------------------------------------------------------
@@ -490,9 +470,7 @@ FUNCTION_CASES = [
 
 
 def test_functions_reply_as_redis(cairn, redis_server):
-    got, want = run(cairn.port, FUNCTION_CASES), run(redis_server.port, FUNCTION_CASES)
-    for cmd, g, w in zip(FUNCTION_CASES, got, want):
-        assert g == w, f"{cmd!r}: cairn {g!r} redis {w!r}"
+    assert_same_replies(cairn.port, redis_server.port, FUNCTION_CASES)
 
 
 def library_listing(port, resp3=False):

@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from conftest import ServerProcess, free_port, start_cairn
-from resp import Connection, encode
+from resp import assert_same_replies, encode
 
 
 CASES = {
@@ -69,21 +69,9 @@ CASES = {
 }
 
 
-def run(port, commands):
-    with Connection(port) as c:
-        out = []
-        for cmd in commands:
-            c.send_raw(encode(*cmd))
-            out.append(c.read_reply()[1])
-        return out
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_streams_reply_as_redis(cairn, redis_server, name):
-    commands = CASES[name]
-    got, want = run(cairn.port, commands), run(redis_server.port, commands)
-    for cmd, g, w in zip(commands, got, want):
-        assert g == w, f"{cmd!r}: cairn {g!r} redis {w!r}"
+    assert_same_replies(cairn.port, redis_server.port, CASES[name])
 
 
 def test_xadd_star_ids_are_time_based_and_logged_as_given(tmp_path):
