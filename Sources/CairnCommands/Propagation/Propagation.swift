@@ -60,6 +60,21 @@ public struct Propagation {
         }
     }
 
+    /// Records the request rebuilt around a new argument: `args[..<head]`, then `middle`,
+    /// then `args[tail...]` (XADD with the ID it produced in place of its options and
+    /// `*`). No argument is copied on the way. O(size of the request).
+    public mutating func recordRebuilt(db: Int, _ args: Arguments, head: Int, middle: UnsafeRawBufferPointer, tail: Int) {
+        guard isEnabled, head <= args.count, tail <= args.count else { return }
+        let start = pending.writerIndex
+        defer { recordedBytes += pending.writerIndex - start }
+        select(db)
+        effectCount += 1
+        pending.writeArrayHeader(head + 1 + (args.count - tail))
+        for i in 0..<head { args.withUnsafeBytes(i) { pending.writeBulk(raw: $0) } }
+        pending.writeBulk(raw: middle)
+        for i in tail..<args.count { args.withUnsafeBytes(i) { pending.writeBulk(raw: $0) } }
+    }
+
     /// Records one command made of `parts`. O(size of the parts).
     public mutating func record(db: Int, _ parts: [Part]) {
         guard isEnabled else { return }

@@ -185,10 +185,13 @@ enum StreamCommands {
         }
         guard let outcome else { out.writeNull(); return }
         guard let (id, trimmed) = c.unwrap(outcome, &out) else { return }
-        out.writeBulk(Array(id.description.utf8))
-        var parts: [Propagation.Part] = [.word("XADD"), .slice(c.args.bytes(1)[...]), .bytes(Array(id.description.utf8))]
-        for i in o.fieldsStart..<c.args.count { parts.append(.bytes(c.args.bytes(i))) }
-        c.record(parts)
+        id.withText { text in
+            out.writeBulk(raw: text)
+            if c.engine.propagation.isEnabled {
+                c.engine.flushExpirations(db: c.db)
+                c.engine.propagation.recordRebuilt(db: c.db, c.args, head: 2, middle: text, tail: o.fieldsStart)
+            }
+        }
         c.signalModified(key, .stream, "xadd")
         if trimmed > 0 { recordTrim(c, key) }
     }
@@ -262,7 +265,7 @@ enum StreamCommands {
 
     static func writeEntry(_ id: StreamID, _ pairs: ArraySlice<ByteString>, _ out: inout ReplyWriter) {
         out.writeArrayHeader(2)
-        out.writeBulk(Array(id.description.utf8))
+        id.withText { out.writeBulk(raw: $0) }
         out.writeArrayHeader(pairs.count)
         for part in pairs { part.withUnsafeBytes { out.writeBulk(raw: $0) } }
     }

@@ -18,6 +18,21 @@ public struct StreamID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// `ms-seq`, as Redis prints IDs.
     public var description: String { "\(ms)-\(seq)" }
 
+    /// `ms-seq` written into a stack buffer and handed to `body` (no allocation). O(1).
+    public func withText<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &storage) { raw in
+            var i = raw.count
+            var value = seq
+            repeat { i -= 1; raw[i] = 48 &+ UInt8(value % 10); value /= 10 } while value != 0
+            i -= 1
+            raw[i] = UInt8(ascii: "-")
+            value = ms
+            repeat { i -= 1; raw[i] = 48 &+ UInt8(value % 10); value /= 10 } while value != 0
+            return body(UnsafeRawBufferPointer(rebasing: raw[i...]))
+        }
+    }
+
     /// The next ID, or nil after the largest. O(1).
     public var successor: StreamID? {
         if seq < .max { return StreamID(ms: ms, seq: seq + 1) }
