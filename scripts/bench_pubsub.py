@@ -7,12 +7,10 @@ Usage: python3 scripts/bench_pubsub.py --cairn .build/release/cairn-server [--su
 """
 import argparse
 import multiprocessing
-import re
 import socket
-import subprocess
 import time
 
-from benchlib import cpu_seconds, median_pair, served
+from benchlib import benchmark_rate, median_pair, served
 
 
 def subscribers(port, n, ready, stop):
@@ -43,14 +41,10 @@ def measure(argv, n, requests, pipeline):
         sub.start()
         ready.wait(10)
         time.sleep(0.3)
-        cpu0 = cpu_seconds(proc.pid)
-        out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests), "-P", str(pipeline),
-                              "-q", "PUBLISH", "bench", "x" * 32], capture_output=True, text=True, timeout=600).stdout
-        cpu = cpu_seconds(proc.pid) - cpu0
+        result = benchmark_rate(port, proc.pid, requests, pipeline, ["PUBLISH", "bench", "x" * 32])
         stop.set()
         sub.join(10)
-        rate = float(re.findall(r"([\d.]+) requests per second", out)[-1])
-        return rate, cpu / requests * 1e6
+        return result
 
 
 def main():

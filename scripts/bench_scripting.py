@@ -6,11 +6,9 @@ the servers and the medians are reported, with each server's CPU per call.
 Usage: python3 scripts/bench_scripting.py --cairn .build/release/cairn-server [--rounds 3] [--requests 200000] [--pipelines 1,16] [--commands evalsha,fcall]
 """
 import argparse
-import re
 import socket
-import subprocess
 
-from benchlib import cpu_seconds, median_pair, served
+from benchlib import benchmark_rate, median_pair, served
 
 SCRIPT = "redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1])"
 LIBRARY = "#!lua name=bench\nredis.register_function('incrget', function(keys, args) " \
@@ -32,13 +30,8 @@ def measure(argv, requests, pipeline, command):
         else:
             call(port, "FUNCTION", "LOAD", LIBRARY)
             invocation = ["FCALL", "incrget"]
-        cpu0 = cpu_seconds(proc.pid)
-        out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests), "-P", str(pipeline),
-                              "-r", "100000", "-q", *invocation, "1", "key:__rand_int__"],
-                             capture_output=True, text=True, timeout=900).stdout
-        cpu = cpu_seconds(proc.pid) - cpu0
-        rate = float(re.findall(r"([\d.]+) requests per second", out)[-1])
-        return rate, cpu / requests * 1e6
+        return benchmark_rate(port, proc.pid, requests, pipeline, [*invocation, "1", "key:__rand_int__"],
+                              extra=["-r", "100000"])
 
 
 def main():

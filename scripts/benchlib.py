@@ -60,3 +60,15 @@ def median_pair(results):
     """Medians of (rate, cpu) pairs."""
     import statistics
     return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
+
+
+def benchmark_rate(port, pid, requests, pipeline, command, clients=50, extra=()):
+    """Runs redis-benchmark with `command` against `port`; returns (requests/s, server
+    CPU µs per request)."""
+    import re
+    cpu0 = cpu_seconds(pid)
+    out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(requests), "-P", str(pipeline),
+                          *extra, "-q", *command], capture_output=True, text=True, timeout=900).stdout
+    cpu = cpu_seconds(pid) - cpu0
+    rate = float(re.findall(r"([\d.]+) requests per second", out)[-1])
+    return rate, cpu / requests * 1e6

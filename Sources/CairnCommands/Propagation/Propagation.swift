@@ -55,9 +55,11 @@ public struct Propagation {
         select(db)
         effectCount += 1
         pending.writeArrayHeader(args.count)
-        for i in 0..<args.count {
-            args.withUnsafeBytes(i) { pending.writeBulk(raw: $0) }
-        }
+        writeArguments(args, 0..<args.count)
+    }
+
+    private mutating func writeArguments(_ args: Arguments, _ range: Range<Int>) {
+        for i in range { args.withUnsafeBytes(i) { pending.writeBulk(raw: $0) } }
     }
 
     /// Records the request rebuilt around a new argument: `args[..<head]`, then `middle`,
@@ -70,9 +72,9 @@ public struct Propagation {
         select(db)
         effectCount += 1
         pending.writeArrayHeader(head + 1 + (args.count - tail))
-        for i in 0..<head { args.withUnsafeBytes(i) { pending.writeBulk(raw: $0) } }
+        writeArguments(args, 0..<head)
         pending.writeBulk(raw: middle)
-        for i in tail..<args.count { args.withUnsafeBytes(i) { pending.writeBulk(raw: $0) } }
+        writeArguments(args, tail..<args.count)
     }
 
     /// Records one command made of `parts`. O(size of the parts).
