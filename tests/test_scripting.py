@@ -31,6 +31,8 @@ CASES = {
         "return gcinfo ~= nil", "return {math.random(100), math.random(100), math.random(), math.random(5,10)}",
         "math.randomseed(42) return {math.random(100), math.random(100)}",
         "return {math.random(1, 2147483647), math.random(-5, -5)}",
+        "return math.random(-2147483648, 2147483647) ~= nil", "return math.random(0, -1)",
+        "return redis.setresp(0/0)", "return redis.log(0/0, 'x')", "return redis.set_repl(1e300)",
     ]],
     "keys-and-args": [
         E("return {KEYS[1], ARGV[1], #KEYS, #ARGV}", "k1", "a1", keys=1),
@@ -38,6 +40,8 @@ CASES = {
         E("return ARGV", "x", "", "z"),
         ["EVAL", "return 1", "-1"], ["EVAL", "return 1", "2", "a"], ["EVAL", "return 1", "abc"],
         ["EVAL", "return 1", "99999999999999999999"], ["EVAL", "return 1"],
+        ["EVAL", "return 1", "9223372036854775807"], ["EVAL", "return 1", "-9223372036854775808"],
+        ["EVAL", "return #KEYS", "1", ""], ["EVALSHA", "f" * 40, "9223372036854775807"],
     ],
     # Errors a script raises and how Redis words them.
     "errors": [E(s) for s in [
@@ -436,6 +440,8 @@ FUNCTION_CASES = [
     ["FCALL_RO", "ro", "1", "k"], ["FCALL", "rw", "1", "k", "v"], ["FCALL", "ro", "1", "k"], ["FCALL_RO", "ro", "1", "k"],
     ["FCALL", "f1", "3", "a"], ["FCALL", "f1", "-1"], ["FCALL", "f1", "x"], ["FCALL"],
     ["FCALL", "nosuch", "x"], ["FCALL", "nosuch", "5"], ["FCALL_RO", "rw", "x"], ["FCALL_RO", "rw", "5"],
+    ["FCALL", "f1", "9223372036854775807"], ["FCALL", "f1", "-9223372036854775808"],
+    ["FUNCTION", "RESTORE", "\xf5\xc3\x01\xff\xff\xff\xff\x0a\x00" + "\x00" * 8],
     L("lib4", "local function helper() error('deep') end\n"
               "redis.register_function('boom', function(keys, args) return redis.call('nosuch') end)\n"
               "redis.register_function('boom2', function(keys, args) helper() end)\n"

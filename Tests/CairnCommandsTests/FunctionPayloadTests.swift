@@ -54,6 +54,9 @@ import Testing
         #expect(LZF.decompress([0x20, 0x05], expectedLength: 3) == nil)
         #expect(LZF.decompress([0x02, 0x61, 0x62, 0x63], expectedLength: 3) == Array("abc".utf8))
         #expect(LZF.decompress([0x00, 0x61, 0xe0, 0xff, 0x00], expectedLength: 10) == nil)
+        // A length no input of that size can produce is refused before any allocation.
+        #expect(LZF.decompress([0x00, 0x61], expectedLength: Int.max) == nil)
+        #expect(LZF.decompress([0x00, 0x61], expectedLength: 512 << 20) == nil)
     }
 }
 

@@ -139,7 +139,9 @@ enum FunctionPayload {
 /// nil for any input that does not produce exactly `expectedLength` bytes.
 enum LZF {
     static func decompress(_ input: [UInt8], expectedLength: Int) -> [UInt8]? {
-        guard expectedLength >= 0, expectedLength <= 512 << 20 else { return nil }
+        // A 3-byte back-reference yields at most 264 bytes: a claimed length beyond that
+        // cannot be true, and nothing is allocated for it.
+        guard expectedLength >= 0, expectedLength / 264 <= input.count else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(expectedLength)
         var i = 0
