@@ -21,17 +21,18 @@ extension Engine {
     /// Parks `client` on `keys` until `deadline` (Unix ms; 0 never), when it gets
     /// `timeoutReply`; or — when blocking is not allowed — answers `refusedReply` (the
     /// same unless given: Redis 7.0's BLMOVE answers a null array on timeout and a null
-    /// bulk inside MULTI) now. O(keys).
+    /// bulk inside MULTI) now. `command` is the request that runs again when a key is
+    /// ready (the one received unless given: XREAD stores `$` as the ID it meant). O(keys).
     func block(_ c: CommandContext, on keys: [Key], deadline: Int64,
                timeoutReply: BlockedRequest.TimeoutReply, refusedReply: BlockedRequest.TimeoutReply? = nil,
-               _ out: inout ReplyWriter) {
+               command: [[UInt8]]? = nil, _ out: inout ReplyWriter) {
         switch blockingMode {
         case .refused:
             Self.writeTimeoutReply(refusedReply ?? timeoutReply, &out)
         case .retrying:
             retryFoundNothing = true
         case .allowed:
-            let request = BlockedRequest(command: c.args.all, db: c.db, keys: keys, deadline: deadline,
+            let request = BlockedRequest(command: command ?? c.args.all, db: c.db, keys: keys, deadline: deadline,
                                          timeoutReply: timeoutReply)
             blocked.park(c.client, request, in: &keyspace)
         }

@@ -138,8 +138,50 @@ public struct SnapshotEncoder {
         out.writeBulk(Array(String(stream.entriesAdded).utf8))
         out.writeBulk("MAXDELETEDID".utf8)
         out.writeBulk(Array(stream.maxDeletedID.description.utf8))
+        appendStreamGroups(key, stream, to: &out)
         appendExpiry(key, entry, to: &out)
         return nil
+    }
+
+    /// Each group as Redis's rewrite writes it: `XGROUP CREATE key group last-id
+    /// ENTRIESREAD n`, `XGROUP CREATECONSUMER` per consumer, and per pending entry `XCLAIM
+    /// key group consumer 0 id TIME ms RETRYCOUNT n JUSTID FORCE`. O(groups + consumers +
+    /// pending entries).
+    static func appendStreamGroups(_ key: Key, _ stream: Stream, to out: inout ByteBuffer) {
+        for (name, group) in stream.groupsByName {
+            out.writeArrayHeader(7)
+            out.writeBulk("XGROUP".utf8)
+            out.writeBulk("CREATE".utf8)
+            key.withUnsafeBytes { out.writeBulk(raw: $0) }
+            out.writeBulk(name.bytes)
+            out.writeBulk(Array(group.lastDeliveredID.description.utf8))
+            out.writeBulk("ENTRIESREAD".utf8)
+            out.writeBulk(Array(String(group.entriesRead).utf8))
+            for (consumerName, _) in group.consumersByName {
+                out.writeArrayHeader(5)
+                out.writeBulk("XGROUP".utf8)
+                out.writeBulk("CREATECONSUMER".utf8)
+                key.withUnsafeBytes { out.writeBulk(raw: $0) }
+                out.writeBulk(name.bytes)
+                out.writeBulk(consumerName.bytes)
+            }
+            group.pending.walk(from: .zero) { id, pending in
+                out.writeArrayHeader(12)
+                out.writeBulk("XCLAIM".utf8)
+                key.withUnsafeBytes { out.writeBulk(raw: $0) }
+                out.writeBulk(name.bytes)
+                out.writeBulk(pending.consumer.bytes)
+                out.writeBulk("0".utf8)
+                out.writeBulk(Array(id.description.utf8))
+                out.writeBulk("TIME".utf8)
+                out.writeBulk(Array(String(pending.deliveryTime).utf8))
+                out.writeBulk("RETRYCOUNT".utf8)
+                out.writeBulk(Array(String(pending.deliveryCount).utf8))
+                out.writeBulk("JUSTID".utf8)
+                out.writeBulk("FORCE".utf8)
+                return true
+            }
+        }
     }
 
     /// `ZADD key score member ...` for up to `itemsPerCommand` pairs from position `start`

@@ -42,7 +42,8 @@ public struct CommandTable: Sendable {
     /// Cairn's full table.
     public static let standard = CommandTable(
         StringCommands.specs + HashCommands.specs + ListCommands.specs + SetCommands.specs + SortedSetCommands.specs + KeyCommands.specs + SortCommand.specs + BlockingCommands.specs + PubSubCommands.specs + ExpireCommands.specs
-            + ConnectionCommands.specs + ServerCommands.specs + TransactionCommands.specs + WatchCommands.specs + ScriptingCommands.specs + FunctionCommands.specs + StreamCommands.specs
+            + ConnectionCommands.specs + ServerCommands.specs + TransactionCommands.specs + WatchCommands.specs + ScriptingCommands.specs + FunctionCommands.specs + StreamCommands.specs + StreamReadCommands.specs
+            + StreamGroupCommands.specs + StreamInfoCommand.specs
     )
 }
 

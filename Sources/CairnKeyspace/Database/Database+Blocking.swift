@@ -26,6 +26,12 @@ extension Database {
         return readyKeys.filter { seen.insert($0).inserted }
     }
 
+    /// Makes `key` ready for its waiters without counting as a change (WATCH is not
+    /// touched): XGROUP DESTROY wakes XREADGROUP readers so they answer NOGROUP. O(1).
+    public mutating func signalReady(_ key: Key) {
+        noteReady(key)
+    }
+
     @inlinable mutating func noteReady(_ key: Key) {
         if !waitedOn.isEmpty, waitedOn[key] != nil { readyKeys.append(key) }
     }

@@ -110,6 +110,8 @@ public struct Stream: Sendable, Equatable {
     public var maxDeletedID = StreamID.zero
     /// Entries ever added (XINFO's `entries-added`; XSETID may set it).
     public var entriesAdded: UInt64 = 0
+    /// Consumer groups by name (see `StreamGroup`).
+    public var groups: [ByteString: StreamGroup] = [:]
 
     public init() {}
 
@@ -118,7 +120,7 @@ public struct Stream: Sendable, Equatable {
     /// a whole node). O(n).
     public static func == (a: Stream, b: Stream) -> Bool {
         guard a.count == b.count, a.lastID == b.lastID, a.maxDeletedID == b.maxDeletedID,
-              a.entriesAdded == b.entriesAdded else { return false }
+              a.entriesAdded == b.entriesAdded, a.groups == b.groups else { return false }
         let left = a.range(.zero, .max), right = b.range(.zero, .max)
         return left.elementsEqual(right) { $0.id == $1.id && $0.pairs.elementsEqual($1.pairs) }
     }
@@ -129,6 +131,61 @@ public struct Stream: Sendable, Equatable {
     public var firstID: StreamID? {
         guard let node = nodes.first, let i = node.deleted.firstIndex(of: false) else { return nil }
         return node.ids[i]
+    }
+
+    /// The last entry's ID, if any (Redis's `streamLastValidID`). O(node capacity).
+    public var lastEntryID: StreamID? {
+        guard let node = nodes.last, let i = node.deleted.lastIndex(of: false) else { return nil }
+        return node.ids[i]
+    }
+
+    /// Whether entry `id` is present. O(log nodes + log node capacity).
+    public func contains(_ id: StreamID) -> Bool {
+        let n = firstNode(endingAtOrAfter: id)
+        guard n < nodes.count else { return false }
+        let i = Self.lowerBound(nodes[n].ids, id)
+        return i < nodes[n].ids.count && nodes[n].ids[i] == id && !nodes[n].deleted[i]
+    }
+
+    /// The groups by name in byte order (Redis's radix-tree order). O(g log g).
+    public var groupsByName: [(name: ByteString, group: StreamGroup)] {
+        groups.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    // MARK: Counting reads (Redis 7.0's entries_read and lag)
+
+    /// Redis's `streamRangeHasTombstones(s, start, NULL)`: whether an XDEL may have left
+    /// a hole at or after `start`. O(node capacity).
+    public func mayHaveDeletionAfter(_ start: StreamID) -> Bool {
+        guard count > 0, maxDeletedID != .zero, let first = firstID, first <= maxDeletedID else { return false }
+        return start <= maxDeletedID
+    }
+
+    /// Redis's `streamEstimateDistanceFromFirstEverEntry`: how many entries were added up
+    /// to and including `id`, or -1 when holes make that unknowable. O(node capacity).
+    public func entriesAdded(through id: StreamID) -> Int64 {
+        let added = Int64(clamping: entriesAdded)
+        if entriesAdded == 0 { return 0 }
+        if count == 0 && id <= lastID { return added }
+        if id == lastID { return added }
+        if id > lastID { return StreamGroup.unknownEntriesRead }
+        guard let first = firstID else { return StreamGroup.unknownEntriesRead }
+        if maxDeletedID == .zero || maxDeletedID < first {
+            if id < first { return added - Int64(count) }
+            if id == first { return added - Int64(count) + 1 }
+        }
+        return StreamGroup.unknownEntriesRead
+    }
+
+    /// Redis's `streamCGLag`: entries the group has yet to read, or nil when unknown.
+    /// O(node capacity).
+    public func lag(of group: StreamGroup) -> Int64? {
+        if entriesAdded == 0 { return 0 }
+        if group.entriesRead != StreamGroup.unknownEntriesRead && !mayHaveDeletionAfter(group.lastDeliveredID) {
+            return Int64(clamping: entriesAdded) &- group.entriesRead
+        }
+        let read = entriesAdded(through: group.lastDeliveredID)
+        return read == StreamGroup.unknownEntriesRead ? nil : Int64(clamping: entriesAdded) &- read
     }
 
     /// Appends an entry whose ID is above `lastID` (the caller has checked); false if it

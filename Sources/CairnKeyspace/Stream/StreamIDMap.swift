@@ -1,0 +1,90 @@
+import DequeModule
+
+/// A map from stream IDs to values, walked in ID order: what a consumer group's pending
+/// entries list (and each consumer's) needs, where Redis uses a radix tree.
+///
+/// The IDs sit in a sorted deque beside a dictionary of the values; removing an ID takes
+/// it out of the dictionary, drops removed IDs from the deque's ends, and compacts the
+/// deque once removed IDs are more than half of it. Deliveries are mostly of growing IDs and acknowledgements mostly of
+/// the oldest, so inserting is amortised O(1) at the end (O(n) elsewhere, which only
+/// XCLAIM FORCE and a group moved back by XGROUP SETID cause), removing amortised O(1),
+/// and walking from an ID O(log n) plus the IDs visited.
+public struct StreamIDMap<Value: Sendable>: Sendable {
+    /// Sorted; may hold IDs no longer in `values`, but never at either end.
+    private var order: Deque<StreamID> = []
+    private var values: [StreamID: Value] = [:]
+
+    public init() {}
+
+    /// IDs present. O(1).
+    public var count: Int { values.count }
+    public var isEmpty: Bool { values.isEmpty }
+
+    /// The value of `id`; setting nil removes it. O(1) to read; see the type for writes.
+    public subscript(id: StreamID) -> Value? {
+        get { values[id] }
+        set {
+            if let newValue {
+                if values.updateValue(newValue, forKey: id) == nil { insertInOrder(id) }
+            } else if values.removeValue(forKey: id) != nil {
+                while let head = order.first, values[head] == nil { order.removeFirst() }
+                while let tail = order.last, values[tail] == nil { order.removeLast() }
+                compactIfSparse()
+            }
+        }
+    }
+
+    /// Whether `id` is present. O(1).
+    public func contains(_ id: StreamID) -> Bool { values[id] != nil }
+
+    /// The smallest and largest IDs present. O(1).
+    public var first: StreamID? { order.first }
+    public var last: StreamID? { order.last }
+
+    /// Calls `body` with each ID present in `start...end` and its value, in ID order,
+    /// until it returns false. O(log n + IDs visited).
+    public func walk(from start: StreamID, through end: StreamID = .max, _ body: (StreamID, Value) -> Bool) {
+        guard start <= end else { return }
+        var i = Self.lowerBound(order, start)
+        while i < order.count {
+            let id = order[i]
+            if id > end { return }
+            if let value = values[id], !body(id, value) { return }
+            i += 1
+        }
+    }
+
+    /// The IDs present, in order. O(n).
+    public var ids: [StreamID] { order.filter { values[$0] != nil } }
+
+    private mutating func insertInOrder(_ id: StreamID) {
+        if let top = order.last, id <= top {
+            let i = Self.lowerBound(order, id)
+            // A removed ID still in the array keeps its place.
+            if i < order.count, order[i] == id { return }
+            order.insert(id, at: i)
+        } else {
+            order.append(id)
+        }
+    }
+
+    /// First index whose ID is at least `id`. O(log n).
+    private static func lowerBound(_ ids: Deque<StreamID>, _ id: StreamID) -> Int {
+        var low = 0, high = ids.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ids[mid] < id { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    private mutating func compactIfSparse() {
+        guard order.count > 32, order.count > 2 * values.count else { return }
+        order.removeAll { values[$0] == nil }
+    }
+}
+
+extension StreamIDMap: Equatable where Value: Equatable {
+    /// The same IDs with the same values, however many removed IDs each still holds. O(n).
+    public static func == (a: Self, b: Self) -> Bool { a.values == b.values }
+}
