@@ -1,13 +1,17 @@
 """Streams against Debian's redis-server: the same commands, byte-identical replies;
 durability of stream writes through restarts and rewrites, and Redis loading the result."""
+import re
+import shlex
+import socket
+import threading
 import time
 from pathlib import Path
 
 import pytest
 import redis
 
-from conftest import ServerProcess, free_port, start_cairn
-from resp import assert_same_replies, encode
+from conftest import ServerProcess, free_port, kill_while_running, start_cairn
+from resp import Connection, assert_same_replies, encode
 
 
 CASES = {
@@ -77,9 +81,345 @@ CASES = {
 }
 
 
+
+def script(text):
+    """Commands, one per line, split as a shell would (so `$`, `>` and `(` stay literal)."""
+    return [shlex.split(line) for line in text.strip().splitlines() if line.strip()]
+
+
+GROUP_CASES = {
+    "groups-create-and-setid": script("""
+        XGROUP CREATE nokey g $
+        XGROUP CREATE nokey g $ MKSTREAM
+        XGROUP CREATE nokey g $ MKSTREAM
+        XINFO STREAM nokey
+        XADD s 1-1 a 1
+        XADD s 2-1 b 2
+        XGROUP CREATE s g 0
+        XGROUP CREATE s g2 0 MKSTREAM ENTRIESREAD 1 MKSTREAM
+        XGROUP CREATE s g3 -
+        XGROUP CREATE s g4 + 
+        XGROUP CREATE s g5 abc
+        XGROUP CREATE s g6 1 ENTRIESREAD -2
+        XGROUP CREATE s g6 1 ENTRIESREAD x
+        XGROUP CREATE s g6 1 ENTRIESREAD 1
+        XGROUP CREATE s g7 $ foo
+        XGROUP SETID s g -
+        XGROUP SETID s g + ENTRIESREAD 5
+        XGROUP SETID s nog 0
+        XGROUP SETID s g 0 ENTRIESREAD
+        XGROUP SETID s g 0 MKSTREAM
+        XGROUP SETID s g (1
+        XINFO GROUPS s
+        XGROUP CREATECONSUMER s g bob
+        XGROUP CREATECONSUMER s g bob
+        XGROUP CREATECONSUMER s nog bob
+        XGROUP DELCONSUMER s g bob
+        XGROUP DELCONSUMER s g nobody
+        XGROUP DESTROY s nog
+        XGROUP DESTROY nokey2 g
+        XGROUP DESTROY s g6
+        XGROUP FOO s g
+        XGROUP HELP
+        XGROUP CREATE s
+        XGROUP DESTROY s g extra
+        SET str x
+        XGROUP CREATE str g $
+        XGROUP CREATE str g $ MKSTREAM
+        XINFO GROUPS s
+        """),
+    "groups-read-ack-pending": script("""
+        XADD s 1-1 a 1
+        XADD s 2-1 b 2
+        XADD s 3-1 c 3
+        XGROUP CREATE s g 0
+        XREADGROUP GROUP g alice COUNT 1 STREAMS s >
+        XREADGROUP GROUP g bob STREAMS s >
+        XREADGROUP GROUP g bob STREAMS s >
+        XINFO GROUPS s
+        XPENDING s g
+        XPENDING s g - + 10
+        XPENDING s g - + 10 alice
+        XPENDING s g - + 10 nobody
+        XPENDING s g IDLE 0 - + 10
+        XPENDING s g (1-1 + 10
+        XPENDING s g - (3-1 1
+        XPENDING s g - + -1
+        XPENDING s g - + 0
+        XPENDING s g IDLE x - + 10
+        XPENDING s g IDLE 5 - +
+        XPENDING s g x + 10
+        XPENDING s g - + x
+        XPENDING s g - +
+        XPENDING s nog
+        XPENDING nokey g
+        XREADGROUP GROUP g alice STREAMS s 0
+        XREADGROUP GROUP g bob COUNT 1 STREAMS s 0
+        XREADGROUP GROUP g bob STREAMS s 2-1
+        XACK s g 1-1 9-9 1-1
+        XACK s g x
+        XACK s g 2-1 (3-1
+        XACK s nog 1-1
+        XACK nokey g 1-1
+        XPENDING s g
+        XDEL s 2-1
+        XREADGROUP GROUP g bob STREAMS s 0
+        XREADGROUP GROUP g carol NOACK STREAMS s 0
+        XGROUP SETID s g 0
+        XREADGROUP GROUP g carol NOACK STREAMS s >
+        XINFO GROUPS s
+        XINFO CONSUMERS s g
+        XGROUP DELCONSUMER s g bob
+        XPENDING s g
+        XINFO STREAM s FULL
+        """),
+    "groups-read-errors": script("""
+        XADD s 1-1 a 1
+        XGROUP CREATE s g $
+        XREADGROUP GROUP g c STREAMS s $
+        XREADGROUP GROUP g c STREAMS s
+        xreadgroup group g c streams s 0 1
+        XREADGROUP GROUP g c STREAMS s nokey > >
+        XREADGROUP GROUP nog c STREAMS s >
+        XREADGROUP STREAMS s >
+        XREADGROUP GROUP g c COUNT x STREAMS s >
+        XREADGROUP GROUP g c BLOCK x STREAMS s >
+        XREADGROUP GROUP g c BLOCK -1 STREAMS s >
+        XREADGROUP GROUP g c FOO STREAMS s >
+        XREADGROUP GROUP g c STREAMS s x
+        XREADGROUP GROUP g c STREAMS s >
+        XINFO CONSUMERS s g
+        XREAD STREAMS s >
+        XREAD GROUP g c STREAMS s 0
+        XREAD NOACK STREAMS s 0
+        XREAD STREAMS s 0 1
+        XREAD COUNT -5 STREAMS s 0
+        XREAD BLOCK 1.5 STREAMS s $
+        SET str x
+        XREAD STREAMS s str 0 0
+        XREADGROUP GROUP g c STREAMS str >
+        XACK str g 1-1
+        XPENDING str g
+        XCLAIM str g c 0 1-1
+        XAUTOCLAIM str g c 0 0
+        XINFO STREAM str
+        XINFO GROUPS str
+        XINFO CONSUMERS str g
+        EVAL "return redis.call('xread','block','0','streams','s','0')" 0
+        EVAL "return redis.call('xreadgroup','group','g','c','block','0','streams','s','>')" 0
+        MULTI
+        XREAD BLOCK 0 STREAMS s $
+        XREADGROUP GROUP g c BLOCK 0 STREAMS s >
+        EXEC
+        """),
+    "groups-claim": script("""
+        XADD s 1-1 a 1
+        XADD s 2-1 b 2
+        XADD s 3-1 c 3
+        XADD s 4-1 d 4
+        XGROUP CREATE s g 0
+        XREADGROUP GROUP g c1 STREAMS s >
+        XCLAIM s g c2 0 1-1
+        XCLAIM s g c2 0 1-1 JUSTID
+        XCLAIM s g c2 0 1-1 2-1 JUSTID RETRYCOUNT 7
+        XCLAIM s g c2 0 1-1 RETRYCOUNT -3
+        XCLAIM s g c2 3600000 3-1
+        XCLAIM s g c2 x 3-1
+        XCLAIM s g c2 0 3-1 IDLE x
+        XCLAIM s g c2 0 3-1 TIME x
+        XCLAIM s g c2 0 3-1 RETRYCOUNT x
+        XCLAIM s g c2 0 3-1 LASTID x
+        XCLAIM s g c2 0 3-1 bogus
+        XCLAIM s g c2 0 3-1 IDLE
+        XCLAIM s nog c2 0 3-1
+        XCLAIM nokey g c2 0 3-1
+        XCLAIM s g c3 0 9-9 FORCE
+        XCLAIM s g c3 0 9-9 8-8 JUSTID
+        XGROUP SETID s g 2-1
+        XCLAIM s g c3 0 3-1 LASTID 100-0 JUSTID
+        XCLAIM s g c3 0 77-0 LASTID 200-0
+        XINFO GROUPS s
+        XPENDING s g
+        XDEL s 2-1
+        XCLAIM s g c4 0 2-1 3-1 JUSTID
+        XPENDING s g
+        XAUTOCLAIM s g c5 0 0
+        XAUTOCLAIM s g c5 0 0 COUNT 1
+        XAUTOCLAIM s g c5 0 (1-1 COUNT 1 JUSTID
+        XAUTOCLAIM s g c5 3600000 0
+        XAUTOCLAIM s g c5 0 0 COUNT 0
+        XAUTOCLAIM s g c5 0 0 COUNT -1
+        XAUTOCLAIM s g c5 0 0 COUNT 9223372036854775807
+        XAUTOCLAIM s g c5 0 0 COUNT x
+        XAUTOCLAIM s g c5 x 0
+        XAUTOCLAIM s g c5 0 x
+        XAUTOCLAIM s g c5 0 0 foo
+        XAUTOCLAIM s nog c5 0 0
+        XAUTOCLAIM nokey g c5 0 0
+        XDEL s 1-1 4-1
+        XAUTOCLAIM s g c6 0 -
+        XPENDING s g
+        XINFO CONSUMERS s g
+        XINFO STREAM s FULL COUNT 1
+        """),
+    "groups-info-and-lag": script("""
+        XINFO STREAM nokey
+        XINFO HELP
+        XINFO FOO s
+        XADD s 1-1 a 1
+        XADD s 2-1 b 2
+        XADD s 3-1 c 3
+        XGROUP CREATE s g 0
+        XGROUP CREATE s late $
+        XINFO GROUPS s
+        XINFO STREAM s
+        XINFO STREAM s FULL
+        XINFO STREAM s FULL COUNT
+        XINFO STREAM s FULL COUNT 1 extra
+        XINFO STREAM s FULL COUNT -5
+        XINFO STREAM s FULL COUNT x
+        XINFO STREAM s FULL foo
+        XINFO STREAM s foo
+        XINFO CONSUMERS s nog
+        XREADGROUP GROUP g c COUNT 1 STREAMS s >
+        XINFO GROUPS s
+        XDEL s 3-1
+        XINFO GROUPS s
+        XREADGROUP GROUP g c STREAMS s >
+        XINFO GROUPS s
+        XADD s 4-1 d 4
+        XDEL s 1-1
+        XGROUP SETID s g 0
+        XINFO GROUPS s
+        XGROUP SETID s g 0 ENTRIESREAD 0
+        XINFO GROUPS s
+        XGROUP SETID s g 2-1 ENTRIESREAD 2
+        XREADGROUP GROUP g c STREAMS s >
+        XINFO GROUPS s
+        XTRIM s MAXLEN 0
+        XINFO STREAM s
+        XINFO GROUPS s
+        """),
+}
+
+# Clock readings differ between the two servers: delivery and seen times, idle times.
+_TIMES = re.compile(rb":1\d{12}\r\n")
+_PENDING_IDLE = re.compile(rb"(\*4\r\n\$\d+\r\n\d+-\d+\r\n\$\d+\r\n[^\r]*\r\n):\d+\r\n")
+_CONSUMER_IDLE = re.compile(rb"(idle\r\n):\d+\r\n")
+
+
+def without_clock(raw):
+    raw = _TIMES.sub(b":<time>\r\n", raw)
+    raw = _PENDING_IDLE.sub(rb"\1:<idle>\r\n", raw)
+    return _CONSUMER_IDLE.sub(rb"\1:<idle>\r\n", raw)
+
+
+# Cairn's nodes are not Redis's radix tree: the two layout figures are masked.
+_LAYOUT = re.compile(rb"(radix-tree-(?:keys|nodes)\r\n):\d+\r\n")
+
+
+def comparable(raw):
+    return _LAYOUT.sub(rb"\1:<n>\r\n", without_clock(raw))
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_streams_reply_as_redis(cairn, redis_server, name):
     assert_same_replies(cairn.port, redis_server.port, CASES[name])
+
+
+@pytest.mark.parametrize("name", sorted(GROUP_CASES))
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+def test_consumer_groups_reply_as_redis(cairn, redis_server, name, resp3):
+    assert_same_replies(cairn.port, redis_server.port, GROUP_CASES[name], resp3=resp3, normalize=comparable)
+
+
+def blocking_story(port):
+    """Parked XREAD and XREADGROUP readers and what wakes them, as raw replies in order."""
+    replies = []
+    a, b, c = Connection(port), Connection(port), Connection(port)
+
+    def call(conn, *args):
+        conn.send_raw(encode(*args))
+        return conn.read_reply()[1]
+
+    def answer(conn, wait=0.3):
+        conn.sock.settimeout(wait)
+        try:
+            return conn.read_reply()[1]
+        except socket.timeout:
+            return b"<still parked>"
+        finally:
+            conn.sock.settimeout(10)
+
+    try:
+        call(a, "XADD", "s", "1-1", "a", "1")
+        a.send_raw(encode("XREAD", "BLOCK", "0", "STREAMS", "s", "$"))
+        replies.append(answer(a))
+        call(b, "XADD", "s", "2-1", "b", "2")
+        replies.append(answer(a))
+        call(b, "XGROUP", "CREATE", "s", "g", "$")
+        a.send_raw(encode("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">"))
+        replies.append(answer(a))
+        replies.append(call(b, "XINFO", "CONSUMERS", "s", "g"))
+        call(b, "XADD", "s", "3-1", "c", "3")
+        replies.append(answer(a))
+        replies.append(call(b, "XPENDING", "s", "g"))
+        # The stream deleted, then its group destroyed, under a parked group reader.
+        a.send_raw(encode("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">"))
+        replies.append(answer(a))
+        call(b, "DEL", "s")
+        replies.append(answer(a))
+        call(b, "XADD", "s", "4-1", "d", "4")
+        call(b, "XGROUP", "CREATE", "s", "g2", "$")
+        a.send_raw(encode("XREADGROUP", "GROUP", "g2", "c1", "BLOCK", "0", "STREAMS", "s", ">"))
+        replies.append(answer(a))
+        call(b, "XGROUP", "DESTROY", "s", "g2")
+        replies.append(answer(a))
+        # A deadline; a type change leaves XREAD parked; a key created later wakes it.
+        replies.append(call(a, "XREAD", "BLOCK", "100", "STREAMS", "s", "$"))
+        a.send_raw(encode("XREAD", "BLOCK", "400", "STREAMS", "s", "$"))
+        replies.append(answer(a, 0.1))
+        call(b, "DEL", "s")
+        call(b, "SET", "s", "x")
+        replies.append(answer(a, 1.5))
+        call(b, "DEL", "s")
+        a.send_raw(encode("XREAD", "BLOCK", "0", "STREAMS", "s", "$"))
+        replies.append(answer(a))
+        call(b, "XADD", "s", "9-1", "z", "9")
+        replies.append(answer(a))
+        # NOACK moves the group without pending entries.
+        call(b, "XGROUP", "CREATE", "s", "g3", "$")
+        a.send_raw(encode("XREADGROUP", "GROUP", "g3", "c2", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"))
+        replies.append(answer(a))
+        call(b, "XADD", "s", "10-1", "z", "10")
+        replies.append(answer(a))
+        replies.append(call(b, "XINFO", "GROUPS", "s"))
+        # Two readers of one stream are both served, in arrival order; one by many writes.
+        a.send_raw(encode("XREAD", "BLOCK", "0", "STREAMS", "s", "$"))
+        c.send_raw(encode("XREAD", "BLOCK", "0", "COUNT", "1", "STREAMS", "s", "$"))
+        time.sleep(0.2)
+        call(b, "MULTI")
+        call(b, "XADD", "s", "11-1", "z", "11")
+        call(b, "XADD", "s", "12-1", "z", "12")
+        call(b, "EXEC")
+        replies.append(answer(a))
+        replies.append(answer(c))
+        # CLIENT UNBLOCK answers a parked reader with its timeout reply.
+        a_id = call(a, "CLIENT", "ID")
+        a.send_raw(encode("XREAD", "BLOCK", "0", "STREAMS", "s", "$"))
+        time.sleep(0.1)
+        replies.append(call(b, "CLIENT", "UNBLOCK", a_id[1:-2].decode()))
+        replies.append(answer(a))
+    finally:
+        for conn in (a, b, c):
+            conn.close()
+    return replies
+
+
+def test_parked_stream_readers_are_served_as_redis_serves_them(cairn, redis_server):
+    got, want = blocking_story(cairn.port), blocking_story(redis_server.port)
+    assert [without_clock(r) for r in got] == [without_clock(r) for r in want]
+    assert b"<still parked>" in got and b"UNBLOCKED the stream key no longer exists" in got[7]
 
 
 def test_xadd_star_ids_are_time_based_and_logged_as_given(tmp_path):
@@ -138,3 +478,125 @@ def test_an_emptied_stream_survives_a_rewrite_with_its_last_id(tmp_path):
             r.xadd("e", {"a": 1}, id="7-3")
         assert r.xadd("e", {"a": 1}, id="7-*") == "7-4"
         r.close()
+
+
+# ---------------------------------------------------------------------------
+# Consumer groups through restarts, rewrites, Redis, and SIGKILL.
+
+_SEEN = re.compile(rb"(seen-time\r\n):\d+\r\n")
+
+
+def groups_state(port, keys):
+    """Every stream's XINFO STREAM FULL (all entries, pending entries and consumers) as
+    raw bytes: delivery times and counts included, a consumer's seen time masked (Redis
+    does not keep it across restarts either), and the layout figures masked."""
+    with Connection(port) as conn:
+        out = []
+        for key in keys:
+            conn.send_raw(encode("XINFO", "STREAM", key, "FULL", "COUNT", "0"))
+            out.append(_LAYOUT.sub(rb"\1:<n>\r\n", _SEEN.sub(rb"\1:<seen>\r\n", conn.read_reply()[1])))
+        return out
+
+
+def group_workload(r):
+    for i in range(1, 31):
+        r.xadd("jobs", {"n": i, "payload": "x" * (i % 7)}, id=f"{i}-0")
+    r.xgroup_create("jobs", "workers", id="0")
+    r.xgroup_create("jobs", "audit", id="$")
+    r.xgroup_create("other", "g", id="$", mkstream=True)
+    first = r.xreadgroup("workers", "alice", {"jobs": ">"}, count=10)
+    r.xreadgroup("workers", "bob", {"jobs": ">"}, count=10)
+    r.xreadgroup("workers", "carol", {"jobs": ">"}, count=5, noack=True)
+    r.xack("jobs", "workers", *[entry_id for entry_id, _ in first[0][1][:4]])
+    r.xclaim("jobs", "workers", "dave", 0, ["11-0", "12-0"], idle=5000)
+    r.xclaim("jobs", "workers", "dave", 0, ["13-0"], time=1_700_000_000_000, retrycount=9)
+    r.xautoclaim("jobs", "workers", "erin", 0, "15-0", count=3)
+    r.xreadgroup("workers", "alice", {"jobs": "0"})             # history: counts go up
+    r.xdel("jobs", "6-0", "7-0")
+    r.xautoclaim("jobs", "workers", "erin", 0, "0-0", count=100)  # drops deleted entries
+    r.xgroup_createconsumer("jobs", "workers", "frank")
+    r.xgroup_delconsumer("jobs", "workers", "bob")
+    r.xgroup_setid("jobs", "audit", "20-0", entries_read=20)
+    r.xreadgroup("audit", "auditor", {"jobs": ">"}, count=2)
+    r.xadd("jobs", {"n": "late"}, id="40-0")
+    r.xclaim("jobs", "workers", "alice", 0, ["9-0"], justid=True, force=True)
+
+
+def test_consumer_groups_survive_restart_rewrite_and_load_in_redis(tmp_path):
+    keys = ["jobs", "other"]
+    with start_cairn(tmp_path, "--appendfsync", "always") as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        group_workload(r)
+        r.close()
+        before = groups_state(server.port, keys)
+    incr = (tmp_path / "appendonlydir" / "appendonly.aof.1.incr.aof").read_bytes()
+    assert b"XREADGROUP" not in incr and b"XAUTOCLAIM" not in incr   # logged as their effects
+    assert b"XCLAIM" in incr and b"CREATECONSUMER" in incr
+    with start_cairn(tmp_path) as server:
+        assert groups_state(server.port, keys) == before
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.bgrewriteaof()
+        deadline = time.monotonic() + 30
+        while r.info("persistence")["aof_rewrite_in_progress"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        r.close()
+    base = next((tmp_path / "appendonlydir").glob("*.base.aof")).read_bytes()
+    assert b"XGROUP" in base and b"XCLAIM" in base
+    with start_cairn(tmp_path) as server:
+        assert groups_state(server.port, keys) == before
+    port = free_port()
+    with ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path),
+                        "--appendonly", "yes", "--aof-use-rdb-preamble", "no"], port, tmp_path):
+        assert groups_state(port, keys) == before
+
+
+def test_no_acknowledged_xadd_or_xack_is_lost_to_sigkill(tmp_path):
+    """Producers add jobs and consumers read and acknowledge them under `always` while
+    the server is killed: every XADD answered is there after restart, every XACK answered
+    stays acknowledged, and every entry a consumer was handed is pending or acknowledged."""
+    added, acked, delivered = set(), set(), set()
+    lock = threading.Lock()
+    for round_number in range(2):
+        server = start_cairn(tmp_path, "--appendfsync", "always")
+        check = redis.Redis(port=server.port, decode_responses=True)
+        present = {entry_id for entry_id, _ in check.xrange("queue")}
+        assert added <= present, f"round {round_number}: acknowledged XADDs lost"
+        pending = set()
+        if check.exists("queue"):
+            pending = {p["message_id"] for p in check.xpending_range("queue", "workers", "-", "+", 1_000_000)}
+        assert not (acked & pending), f"round {round_number}: acknowledged XACKs undone"
+        assert delivered <= pending | acked, f"round {round_number}: deliveries lost"
+        if round_number == 0:
+            check.xgroup_create("queue", "workers", id="0", mkstream=True)
+        check.close()
+        stop = threading.Event()
+
+        def producer():
+            client = redis.Redis(port=server.port, decode_responses=True, socket_timeout=5)
+            while not stop.is_set():
+                try:
+                    entry_id = client.xadd("queue", {"job": "x"})
+                except (redis.ConnectionError, redis.TimeoutError):
+                    return
+                with lock:
+                    added.add(entry_id)
+
+        def consumer(name):
+            client = redis.Redis(port=server.port, decode_responses=True, socket_timeout=5)
+            while not stop.is_set():
+                try:
+                    got = client.xreadgroup("workers", name, {"queue": ">"}, count=5, block=100)
+                    ids = [entry_id for _, entries in got for entry_id, _ in entries]
+                    with lock:
+                        delivered.update(ids)
+                    if ids:
+                        client.xack("queue", "workers", *ids[: len(ids) // 2 + 1])
+                        with lock:
+                            acked.update(ids[: len(ids) // 2 + 1])
+                except (redis.ConnectionError, redis.TimeoutError):
+                    return
+
+        threads = [threading.Thread(target=producer) for _ in range(2)]
+        threads += [threading.Thread(target=consumer, args=(f"c{i}",)) for i in range(2)]
+        kill_while_running(server, threads, stop, 1.5)
+    assert len(added) > 50 and len(acked) > 10

@@ -108,8 +108,8 @@ public struct SnapshotEncoder {
 
     /// A stream as Redis's rewrite writes it: one `XADD key id field value …` per entry,
     /// a node (up to 100 entries) per step, then `XSETID key last-id ENTRIESADDED n
-    /// MAXDELETEDID id` (an empty stream is first created by `XADD key MAXLEN 0 last-id x
-    /// y`), then the expiry. Returns the next node, or nil when done. O(what it writes).
+    /// MAXDELETEDID id` (an empty stream is first created by `XADD key MAXLEN 0 0-1 x y`),
+    /// then its groups, then the expiry. Returns the next node, or nil when done. O(what it writes).
     static func appendStreamCommands(_ key: Key, _ entry: Entry, _ stream: Stream, node: Int,
                                      to out: inout ByteBuffer) -> Int? {
         for (id, pairs) in stream.entries(inNode: node) {
@@ -120,13 +120,14 @@ public struct SnapshotEncoder {
             for part in pairs { part.withUnsafeBytes { out.writeBulk(raw: $0) } }
         }
         if node + 1 < stream.nodeCount { return node + 1 }
-        if stream.isEmpty && stream.lastID > .zero {
+        if stream.isEmpty {
+            // Redis's trick: an entry 0-1 trimmed away at once; XSETID then sets the real last ID.
             out.writeArrayHeader(7)
             out.writeBulk("XADD".utf8)
             key.withUnsafeBytes { out.writeBulk(raw: $0) }
             out.writeBulk("MAXLEN".utf8)
             out.writeBulk("0".utf8)
-            out.writeBulk(Array(stream.lastID.description.utf8))
+            out.writeBulk("0-1".utf8)
             out.writeBulk("x".utf8)
             out.writeBulk("y".utf8)
         }

@@ -73,8 +73,8 @@ enum StreamReadCommands {
                 r.streamsStart = i + 1
                 let remaining = c.args.count - r.streamsStart
                 guard remaining % 2 == 0 else {
-                    let symbol = group ? ">" : "$"
-                    out.writeError("ERR Unbalanced '\(group ? "xreadgroup" : "xread")' list of streams: for each stream key an ID or '\(symbol)' must be specified.")
+                    // Redis 7.0 words it so for XREADGROUP too.
+                    out.writeError("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
                     return nil
                 }
                 r.streamCount = remaining / 2
