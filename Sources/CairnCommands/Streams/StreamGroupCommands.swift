@@ -397,7 +397,8 @@ enum StreamGroupCommands {
                 }
                 guard existing != nil || force else { continue }
                 if let existing, minIdle > 0, now &- existing.deliveryTime < minIdle { continue }
-                var count = existing?.deliveryCount ?? 0
+                // A pending entry FORCE creates starts at one delivery (Redis's `streamCreateNACK`).
+                var count = existing?.deliveryCount ?? 1
                 if retryCount >= 0 { count = retryCount } else if !justID { count &+= 1 }
                 group.assign(id, to: consumerName, deliveryTime: time, deliveryCount: count, now: now)
                 group.consumers[consumerName]?.seenTime = now
