@@ -187,7 +187,8 @@ enum StreamGroupCommands {
         }
         guard case .success(let pending) = outcome else { out.writeIntegerReply(0); return }
         out.writeIntegerReply(Int64(pending))
-        if existed { c.recordVerbatim() }
+        guard existed else { return }
+        c.recordVerbatim()
         c.notify(.stream, "xgroup-delconsumer", key)
     }
 
@@ -376,9 +377,14 @@ enum StreamGroupCommands {
 
         var effects: [[Propagation.Part]] = []
         var replies: [(StreamID, ArraySlice<ByteString>?)] = []
+        var createdConsumer = false
         _ = c.modify(key, as: Stream.self, create: false) { stream -> Result<Void, WriteRefusal> in
             guard var group = stream.groups.removeValue(forKey: name) else { return .success(()) }
-            defer { stream.groups[name] = group }
+            let hadConsumer = group.consumers[consumerName] != nil
+            defer {
+                createdConsumer = !hadConsumer && group.consumers[consumerName] != nil
+                stream.groups[name] = group
+            }
             var moved = false
             if lastID > group.lastDeliveredID {
                 group.lastDeliveredID = lastID
@@ -416,6 +422,7 @@ enum StreamGroupCommands {
             if let pairs { StreamCommands.writeEntry(id, pairs, &out) } else { id.withText { out.writeBulk(raw: $0) } }
         }
         for effect in effects { c.record(effect) }
+        if createdConsumer { c.notify(.stream, "xgroup-createconsumer", key) }
     }
 
     static func autoClaim(_ c: CommandContext, _ out: inout ReplyWriter) {
@@ -450,9 +457,14 @@ enum StreamGroupCommands {
         var claimed: [(StreamID, ArraySlice<ByteString>?)] = []
         var deleted: [StreamID] = []
         var cursor = StreamID.zero
+        var createdConsumer = false
         _ = c.modify(key, as: Stream.self, create: false) { stream -> Result<Void, WriteRefusal> in
             guard var group = stream.groups.removeValue(forKey: name) else { return .success(()) }
-            defer { stream.groups[name] = group }
+            let hadConsumer = group.consumers[consumerName] != nil
+            defer {
+                createdConsumer = !hadConsumer && group.consumers[consumerName] != nil
+                stream.groups[name] = group
+            }
             // The PEL entries this call may look at (count × 10 attempts), and the one after.
             var candidates: [(StreamID, PendingEntry)] = []
             let attempts = count.multipliedReportingOverflow(by: 10)
@@ -495,5 +507,6 @@ enum StreamGroupCommands {
         out.writeArrayHeader(deleted.count)
         for id in deleted { id.withText { out.writeBulk(raw: $0) } }
         for effect in effects { c.record(effect) }
+        if createdConsumer { c.notify(.stream, "xgroup-createconsumer", key) }
     }
 }

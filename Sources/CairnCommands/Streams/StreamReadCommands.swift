@@ -231,11 +231,13 @@ enum StreamReadCommands {
         }
         let key = c.key(keyIndex)
         var effects: [[Propagation.Part]] = []
+        var createdConsumer = false
         let now = c.now
         _ = c.modify(key, as: Stream.self, create: false) { stream -> Result<Void, WriteRefusal> in
             guard var group = stream.groups.removeValue(forKey: groupName) else { return .success(()) }
             defer { stream.groups[groupName] = group }
             if group.createConsumer(consumerName, now: now) {
+                createdConsumer = true
                 effects.append([.word("XGROUP"), .word("CREATECONSUMER"), .bytes(key.bytes), .bytes(groupName.bytes), .bytes(consumerName.bytes)])
             }
             group.consumers[consumerName]?.seenTime = now
@@ -264,6 +266,7 @@ enum StreamReadCommands {
         }
         // Not a modification for WATCH or waiting readers: Redis signals none either.
         for effect in effects { c.record(effect) }
+        if createdConsumer { c.notify(.stream, "xgroup-createconsumer", key) }
     }
 
     /// XREADGROUP with an ID: the consumer's pending entries above it, each delivered
