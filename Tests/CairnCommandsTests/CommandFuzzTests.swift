@@ -49,7 +49,8 @@ import CairnConfig
         "fz", "LOAD", "FLUSH", "APPEND",
         // Streams.
         "MAXLEN", "MINID", "~", "=", "NOMKSTREAM", "1-1", "0-0", "1-*", "(1-0", "(+", "18446744073709551615-18446744073709551615",
-        "ENTRIESADDED", "MAXDELETEDID", "st",
+        "ENTRIESADDED", "MAXDELETEDID", "st", "GROUP", "STREAMS", "BLOCK", "NOACK", "JUSTID", "FORCE", "IDLE", "TIME",
+        "RETRYCOUNT", "LASTID", "MKSTREAM", "ENTRIESREAD", "FULL", "CONSUMERS", "GROUPS", ">", "$", "g", "c",
     ]
     static let keys = ["s", "n", "h", "v", "far", "l", "set", "z", "st", "missing", "f", "{t}x", ""]
 
@@ -99,6 +100,8 @@ import CairnConfig
                 primary.run("SADD", "set", "a", "b", "1", "-5")
                 primary.run("ZADD", "z", "1", "a", "2.5", "b", "-inf", "c", "1", "d")
                 primary.run("XADD", "st", "*", "f", "v", "g", "w")
+                primary.run("XGROUP", "CREATE", "st", "g", "0")
+                primary.run("XREADGROUP", "GROUP", "g", "c", "COUNT", "2", "STREAMS", "st", ">")
             }
             let spec = specs.randomElement(using: &rng)!
             var parts = spec.name.split(separator: "|").map(String.init)

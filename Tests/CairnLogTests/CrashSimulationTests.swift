@@ -36,6 +36,14 @@ func contents(_ keyspace: Keyspace, now: Int64) -> [String: String] {
             case .stream(let stream):
                 out["\(index):\(key)"] = "stream:\(stream.lastID)/\(stream.entriesAdded)/\(stream.maxDeletedID):"
                     + stream.range(.zero, .max).map { "\($0.id)=" + $0.pairs.map(\.description).joined(separator: ",") }.joined(separator: ";")
+                    + stream.groupsByName.map { name, group in
+                        // Everything a group keeps across a restart (not a consumer's seen time).
+                        "|\(name)@\(group.lastDeliveredID)#\(group.entriesRead):"
+                            + group.pending.ids.map { id in
+                                group.pending[id].map { "\(id)>\($0.consumer)/\($0.deliveryTime)/\($0.deliveryCount)" } ?? ""
+                            }.joined(separator: ",")
+                            + ":" + group.consumersByName.map { "\($0.name)=\($0.consumer.pending.count)" }.joined(separator: ",")
+                    }.joined()
             }
         }
     }
@@ -86,7 +94,7 @@ func runCrashScenario(seed: UInt64) -> String? {
             unique += 1
             let key = "k\(Int.random(in: 0..<8, using: &rng))"
             let command: [String]
-            switch Int.random(in: 0..<12, using: &rng) {
+            switch Int.random(in: 0..<16, using: &rng) {
             case 9:
                 // A transaction: its effects are logged as one MULTI … EXEC block.
                 engine.execute(Arguments(strings: ["MULTI"]), client: client, into: &out)
@@ -129,6 +137,19 @@ func runCrashScenario(seed: UInt64) -> String? {
                 case 1: command = ["ZINCRBY", zset, "0.1", "m\(Int.random(in: 0..<6, using: &rng))"]   // logged as ZADD of the result
                 case 2: command = ["ZPOPMIN", zset, "2"]
                 default: command = ["ZREMRANGEBYSCORE", zset, "-inf", "(0"]
+                }
+            case 15:
+                // Streams and their groups: IDs from the clock, deliveries logged as XCLAIMs.
+                let stream = "x\(Int.random(in: 0..<2, using: &rng))"
+                let consumer = "c\(Int.random(in: 0..<2, using: &rng))"
+                switch Int.random(in: 0..<7, using: &rng) {
+                case 0: command = ["XADD", stream, "MAXLEN", Bool.random(using: &rng) ? "~" : "=", "30", "*", "f", "v\(unique)"]
+                case 1: command = ["XADD", stream, "*", "a", "\(unique)", "b", "\(unique)"]
+                case 2: command = ["XGROUP", "CREATE", stream, "g", "0", "MKSTREAM"]
+                case 3: command = ["XREADGROUP", "GROUP", "g", consumer, "COUNT", "3", "STREAMS", stream, ">"]
+                case 4: command = ["XAUTOCLAIM", stream, "g", consumer, "0", "0", "COUNT", "2"]
+                case 5: command = ["EVAL", "local p = redis.call('xpending', KEYS[1], 'g', '-', '+', 2) for _, e in ipairs(p) do redis.call('xack', KEYS[1], 'g', e[1]) end return #p", "1", stream]
+                default: command = ["XTRIM", stream, "MAXLEN", "5"]
                 }
             default: command = ["SET", key, "v\(unique)"]
             }

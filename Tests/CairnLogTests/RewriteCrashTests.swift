@@ -34,7 +34,7 @@ import CairnLogTesting
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
                 let key = "k\(Int.random(in: 0..<20, using: &rng))"
                 let command: [String]
-                switch Int.random(in: 0..<6, using: &rng) {
+                switch Int.random(in: 0..<7, using: &rng) {
                 case 0: command = ["SET", key, "v\(clock.now)-\(Int.random(in: 0..<1000, using: &rng))", "EX", "100000"]
                 case 1: command = ["INCR", "n"]
                 case 3:
@@ -43,6 +43,15 @@ import CairnLogTesting
                 case 4:
                     command = ["ZADD", "z\(Int.random(in: 0..<2, using: &rng))"]
                         + (0..<Int.random(in: 1...90, using: &rng)).flatMap { ["\(Double($0) / 3)", "m\($0)"] }
+                case 5:
+                    // A stream of several nodes, read by a group, pending entries included.
+                    let stream = "x\(Int.random(in: 0..<2, using: &rng))"
+                    for i in 0..<Int.random(in: 1...25, using: &rng) {
+                        engine.execute(Arguments(strings: ["XADD", stream, "*", "f", "\(i)"]), client: client, into: &out)
+                    }
+                    engine.execute(Arguments(strings: ["XGROUP", "CREATE", stream, "g", "0"]), client: client, into: &out)
+                    command = ["XREADGROUP", "GROUP", "g", "c\(Int.random(in: 0..<3, using: &rng))", "COUNT",
+                               "\(Int.random(in: 1...40, using: &rng))", "STREAMS", stream, ">"]
                 case 2:
                     // Lists long enough to span several RPUSH commands in the base.
                     let elements = (0..<Int.random(in: 1...100, using: &rng)).map { "e\($0)-\(clock.now)" }
