@@ -68,6 +68,16 @@ public struct CommandContext {
         engine.propagation.record(db: db, parts)
     }
 
+    /// Logs the effects of one command, in MULTI … EXEC when there are several (as Redis
+    /// 7.0 wraps a command's propagated effects), so a replay applies all or none.
+    public func record(_ effects: [[Propagation.Part]]) {
+        guard engine.propagation.isEnabled, !effects.isEmpty else { return }
+        engine.flushExpirations(db: db)
+        let mark = engine.propagation.beginTransaction()
+        for parts in effects { engine.propagation.record(db: db, parts) }
+        engine.propagation.endTransaction(mark)
+    }
+
     /// Logs an effect against database `target`.
     public func record(db target: Int, _ parts: [Propagation.Part]) {
         guard engine.propagation.isEnabled else { return }

@@ -44,6 +44,8 @@ public struct Propagation {
         case word(StaticString)
         case integer(Int64)
         case string(ByteString)
+        /// A stream ID, written as `ms-seq` without building a string.
+        case streamID(StreamID)
     }
 
     /// Records the request exactly as received (for commands that are already deterministic).
@@ -92,6 +94,7 @@ public struct Propagation {
             case .word(let w): pending.writeBulk(raw: UnsafeRawBufferPointer(start: w.utf8Start, count: w.utf8CodeUnitCount))
             case .integer(let n): pending.writeBulkDecimal(n)
             case .string(let s): s.withUnsafeBytes { pending.writeBulk(raw: $0) }
+            case .streamID(let id): id.withText { pending.writeBulk(raw: $0) }
             }
         }
     }

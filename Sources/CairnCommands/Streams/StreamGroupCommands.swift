@@ -421,7 +421,7 @@ enum StreamGroupCommands {
         for (id, pairs) in replies {
             if let pairs { StreamCommands.writeEntry(id, pairs, &out) } else { id.withText { out.writeBulk(raw: $0) } }
         }
-        for effect in effects { c.record(effect) }
+        c.record(effects)
         if createdConsumer { c.notify(.stream, "xgroup-createconsumer", key) }
     }
 
@@ -506,7 +506,7 @@ enum StreamGroupCommands {
         }
         out.writeArrayHeader(deleted.count)
         for id in deleted { id.withText { out.writeBulk(raw: $0) } }
-        for effect in effects { c.record(effect) }
+        c.record(effects)
         if createdConsumer { c.notify(.stream, "xgroup-createconsumer", key) }
     }
 }

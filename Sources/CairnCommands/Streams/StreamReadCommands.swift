@@ -53,12 +53,11 @@ enum StreamReadCommands {
     static func parse(_ c: CommandContext, group: Bool, _ out: inout ReplyWriter) -> Request? {
         var r = Request()
         var i = 1
-        let name = c.args.string(0)
         while i < c.args.count {
             let more = c.args.count - i - 1
             if c.args.equals(i, lowercase: "block") && more > 0 {
                 if c.engine.scripting.running != nil {
-                    out.writeError("ERR \(name) command is not allowed with BLOCK option from scripts"); return nil
+                    out.writeError("ERR \(c.args.string(0)) command is not allowed with BLOCK option from scripts"); return nil
                 }
                 i += 1
                 guard let ms = c.args.int64(i) else { out.writeError("ERR timeout is not an integer or out of range"); return nil }
@@ -238,7 +237,7 @@ enum StreamReadCommands {
             defer { stream.groups[groupName] = group }
             if group.createConsumer(consumerName, now: now) {
                 createdConsumer = true
-                effects.append([.word("XGROUP"), .word("CREATECONSUMER"), .bytes(key.bytes), .bytes(groupName.bytes), .bytes(consumerName.bytes)])
+                effects.append([.word("XGROUP"), .word("CREATECONSUMER"), .bytes(key.bytes), .string(groupName), .string(consumerName)])
             }
             group.consumers[consumerName]?.seenTime = now
             switch position {
@@ -253,10 +252,8 @@ enum StreamReadCommands {
                 for (id, pairs) in entries {
                     advance(&group, to: id, in: stream)
                     if !r.noAck {
-                        group.assign(id, to: consumerName, deliveryTime: now, deliveryCount: 1, now: now)
-                        if let entry = group.pending[id] {
-                            effects.append(claimEffect(key, groupName, id, entry, lastID: group.lastDeliveredID))
-                        }
+                        let entry = group.assign(id, to: consumerName, deliveryTime: now, deliveryCount: 1, now: now)
+                        effects.append(claimEffect(key, groupName, id, entry, lastID: group.lastDeliveredID))
                     }
                     StreamCommands.writeEntry(id, pairs, &out)
                 }
@@ -265,7 +262,7 @@ enum StreamReadCommands {
             return .success(())
         }
         // Not a modification for WATCH or waiting readers: Redis signals none either.
-        for effect in effects { c.record(effect) }
+        c.record(effects)
         if createdConsumer { c.notify(.stream, "xgroup-createconsumer", key) }
     }
 
@@ -310,15 +307,15 @@ enum StreamReadCommands {
     /// recreates a pending entry exactly (Redis's `streamPropagateXCLAIM`).
     static func claimEffect(_ key: Key, _ group: ByteString, _ id: StreamID, _ entry: PendingEntry,
                             lastID: StreamID) -> [Propagation.Part] {
-        [.word("XCLAIM"), .bytes(key.bytes), .bytes(group.bytes), .bytes(entry.consumer.bytes), .word("0"),
-         .bytes(Array(id.description.utf8)), .word("TIME"), .integer(entry.deliveryTime),
+        [.word("XCLAIM"), .bytes(key.bytes), .string(group), .string(entry.consumer), .word("0"),
+         .streamID(id), .word("TIME"), .integer(entry.deliveryTime),
          .word("RETRYCOUNT"), .integer(entry.deliveryCount), .word("FORCE"), .word("JUSTID"),
-         .word("LASTID"), .bytes(Array(lastID.description.utf8))]
+         .word("LASTID"), .streamID(lastID)]
     }
 
     /// `XGROUP SETID key group last-id ENTRIESREAD n` (Redis's `streamPropagateGroupID`).
     static func setIDEffect(_ key: Key, _ name: ByteString, _ group: StreamGroup) -> [Propagation.Part] {
-        [.word("XGROUP"), .word("SETID"), .bytes(key.bytes), .bytes(name.bytes),
-         .bytes(Array(group.lastDeliveredID.description.utf8)), .word("ENTRIESREAD"), .integer(group.entriesRead)]
+        [.word("XGROUP"), .word("SETID"), .bytes(key.bytes), .string(name),
+         .streamID(group.lastDeliveredID), .word("ENTRIESREAD"), .integer(group.entriesRead)]
     }
 }

@@ -34,24 +34,24 @@ public struct StreamGroup: Sendable, Equatable {
     }
 
     /// Gives entry `id` to `consumer` (created if needed): the group's PEL entry says so
-    /// and moves from its previous owner's list. O(1) amortised.
+    /// and moves from its previous owner's list. Returns the entry as stored. O(1) amortised.
+    @discardableResult
     public mutating func assign(_ id: StreamID, to consumer: ByteString, deliveryTime: Int64,
-                                deliveryCount: Int64, now: Int64) {
-        if let previous = pending[id]?.consumer, previous != consumer {
-            consumers[previous]?.pending[id] = nil
+                                deliveryCount: Int64, now: Int64) -> PendingEntry {
+        let entry = PendingEntry(consumer: consumer, deliveryTime: deliveryTime, deliveryCount: deliveryCount)
+        if let previous = pending.updateValue(entry, forKey: id)?.consumer, previous != consumer {
+            consumers[previous]?.pending.removeValue(forKey: id)
         }
-        pending[id] = PendingEntry(consumer: consumer, deliveryTime: deliveryTime, deliveryCount: deliveryCount)
-        createConsumer(consumer, now: now)
-        consumers[consumer]?.pending[id] = ()
+        consumers[consumer, default: StreamConsumer(seenTime: now)].pending[id] = ()
+        return entry
     }
 
     /// Acknowledges `id`: out of the group's PEL and its consumer's. False if it was not
     /// pending. O(1) amortised.
     @discardableResult
     public mutating func acknowledge(_ id: StreamID) -> Bool {
-        guard let entry = pending[id] else { return false }
-        pending[id] = nil
-        consumers[entry.consumer]?.pending[id] = nil
+        guard let entry = pending.removeValue(forKey: id) else { return false }
+        consumers[entry.consumer]?.pending.removeValue(forKey: id)
         return true
     }
 

@@ -25,13 +25,36 @@ public struct StreamIDMap<Value: Sendable>: Sendable {
         get { values[id] }
         set {
             if let newValue {
-                if values.updateValue(newValue, forKey: id) == nil { insertInOrder(id) }
-            } else if values.removeValue(forKey: id) != nil {
-                while let head = order.first, values[head] == nil { order.removeFirst() }
-                while let tail = order.last, values[tail] == nil { order.removeLast() }
-                compactIfSparse()
+                updateValue(newValue, forKey: id)
+            } else {
+                removeValue(forKey: id)
             }
         }
+    }
+
+    /// Sets the value of `id`, returning the one it replaces. O(1) amortised at the end.
+    @discardableResult
+    public mutating func updateValue(_ value: Value, forKey id: StreamID) -> Value? {
+        let old = values.updateValue(value, forKey: id)
+        if old == nil { insertInOrder(id) }
+        return old
+    }
+
+    /// Removes `id`, returning its value (nil if it was not there). O(1) amortised.
+    @discardableResult
+    public mutating func removeValue(forKey id: StreamID) -> Value? {
+        guard let old = values.removeValue(forKey: id) else { return nil }
+        // The ends are always present, so only removing an end can expose removed IDs.
+        if order.first == id {
+            order.removeFirst()
+            while let head = order.first, values[head] == nil { order.removeFirst() }
+        }
+        if order.last == id {
+            order.removeLast()
+            while let tail = order.last, values[tail] == nil { order.removeLast() }
+        }
+        compactIfSparse()
+        return old
     }
 
     /// Whether `id` is present. O(1).
