@@ -73,9 +73,7 @@ public struct CommandContext {
     public func record(_ effects: [[Propagation.Part]]) {
         guard engine.propagation.isEnabled, !effects.isEmpty else { return }
         engine.flushExpirations(db: db)
-        let mark = engine.propagation.beginTransaction()
-        for parts in effects { engine.propagation.record(db: db, parts) }
-        engine.propagation.endTransaction(mark)
+        engine.propagation.record(db: db, effects: effects)
     }
 
     /// Logs an effect against database `target`.

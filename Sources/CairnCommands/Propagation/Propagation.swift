@@ -99,6 +99,27 @@ public struct Propagation {
         }
     }
 
+    /// Records the effects of one command, in MULTI … EXEC when there are several and no
+    /// transaction is open (Redis 7.0 wraps a command's propagated effects so). Nothing is
+    /// moved afterwards: the wrapping is known before the first effect. O(size of the effects).
+    public mutating func record(db: Int, effects: [[Part]]) {
+        guard isEnabled, !effects.isEmpty else { return }
+        guard effects.count > 1 && openTransactions == 0 else {
+            for parts in effects { record(db: db, parts) }
+            return
+        }
+        var start = pending.writerIndex
+        select(db)
+        pending.writeArrayHeader(1)
+        pending.writeBulk("MULTI".utf8)
+        recordedBytes += pending.writerIndex - start
+        for parts in effects { record(db: db, parts) }
+        start = pending.writerIndex
+        pending.writeArrayHeader(1)
+        pending.writeBulk("EXEC".utf8)
+        recordedBytes += pending.writerIndex - start
+    }
+
     /// Marks where the effects of an EXEC begin. O(1).
     public mutating func beginTransaction() -> TransactionMark {
         openTransactions += 1
@@ -110,13 +131,15 @@ public struct Propagation {
     /// O(size of the transaction's effects).
     public mutating func endTransaction(_ mark: TransactionMark) {
         openTransactions = max(0, openTransactions - 1)
+        // The body is copied out (not sliced): a slice would share the buffer, and writing
+        // MULTI would then copy everything recorded this turn, not just the body.
         guard isEnabled, openTransactions == 0, effectCount - mark.effects > 1, mark.start <= pending.writerIndex,
-              var body = pending.getSlice(at: mark.start, length: pending.writerIndex - mark.start) else { return }
+              let body = pending.getBytes(at: mark.start, length: pending.writerIndex - mark.start) else { return }
         let before = pending.writerIndex
         pending.moveWriterIndex(to: mark.start)
         pending.writeArrayHeader(1)
         pending.writeBulk("MULTI".utf8)
-        pending.writeBuffer(&body)
+        pending.writeBytes(body)
         pending.writeArrayHeader(1)
         pending.writeBulk("EXEC".utf8)
         recordedBytes += pending.writerIndex - before
