@@ -8,7 +8,16 @@ import Testing
         var entries: [(id: StreamID, pairs: [ByteString])] = []
     }
 
-    func pairs(_ n: Int) -> [ByteString] { [ByteString(Array("f\(n)".utf8)), ByteString(Array("v\(n)".utf8))] }
+    /// Entries of a few shapes: most with the same field names (stored as values only),
+    /// some with their own, some with values long enough for multi-byte lengths.
+    func pairs(_ n: Int) -> [ByteString] {
+        func b(_ s: String) -> ByteString { ByteString(Array(s.utf8)) }
+        switch n % 5 {
+        case 0: return [b("f\(n)"), b("v\(n)")]
+        case 1: return [b("user"), b(String(repeating: "u", count: n % 300)), b("page"), b("")]
+        default: return [b("user"), b("u\(n)"), b("page"), b("/p/\(n)")]
+        }
+    }
 
     @Test func idsParseAsRedisReadsThem() {
         func parse(_ s: String, _ missing: UInt64 = 0) -> StreamID? {

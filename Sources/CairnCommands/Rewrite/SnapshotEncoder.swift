@@ -112,12 +112,12 @@ public struct SnapshotEncoder {
     /// then its groups, then the expiry. Returns the next node, or nil when done. O(what it writes).
     static func appendStreamCommands(_ key: Key, _ entry: Entry, _ stream: Stream, node: Int,
                                      to out: inout ByteBuffer) -> Int? {
-        for (id, pairs) in stream.entries(inNode: node) {
-            out.writeArrayHeader(3 + pairs.count)
+        for entry in stream.entries(inNode: node) {
+            out.writeArrayHeader(3 + entry.partCount)
             out.writeBulk("XADD".utf8)
             key.withUnsafeBytes { out.writeBulk(raw: $0) }
-            out.writeBulk(Array(id.description.utf8))
-            for part in pairs { part.withUnsafeBytes { out.writeBulk(raw: $0) } }
+            entry.id.withText { out.writeBulk(raw: $0) }
+            entry.forEachPart { out.writeBulk(raw: $0) }
         }
         if node + 1 < stream.nodeCount { return node + 1 }
         if stream.isEmpty {

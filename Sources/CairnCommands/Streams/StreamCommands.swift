@@ -260,14 +260,15 @@ enum StreamCommands {
         if limit < 0 { out.writeNullArray(); return }
         let entries = stream.range(start, end, reverse: reverse, limit: limit)
         out.writeArrayHeader(entries.count)
-        for (id, pairs) in entries { writeEntry(id, pairs, &out) }
+        for entry in entries { writeEntry(entry, &out) }
     }
 
-    static func writeEntry(_ id: StreamID, _ pairs: ArraySlice<ByteString>, _ out: inout ReplyWriter) {
+    /// `[id, [field, value, …]]`, written from the node's bytes.
+    static func writeEntry(_ entry: StreamEntry, _ out: inout ReplyWriter) {
         out.writeArrayHeader(2)
-        id.withText { out.writeBulk(raw: $0) }
-        out.writeArrayHeader(pairs.count)
-        for part in pairs { part.withUnsafeBytes { out.writeBulk(raw: $0) } }
+        entry.id.withText { out.writeBulk(raw: $0) }
+        out.writeArrayHeader(entry.partCount)
+        entry.forEachPart { out.writeBulk(raw: $0) }
     }
 
     /// The key must hold a stream: false after replying 0 for a missing key (XDEL looks

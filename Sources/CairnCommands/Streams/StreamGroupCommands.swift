@@ -376,7 +376,7 @@ enum StreamGroupCommands {
         let time = deliveryTime.map { $0 < 0 || $0 > now ? now : $0 } ?? now
 
         var effects: [[Propagation.Part]] = []
-        var replies: [(StreamID, ArraySlice<ByteString>?)] = []
+        var replies: [(StreamID, StreamEntry?)] = []
         var createdConsumer = false
         _ = c.modify(key, as: Stream.self, create: false) { stream -> Result<Void, WriteRefusal> in
             guard var group = stream.groups.removeValue(forKey: name) else { return .success(()) }
@@ -408,7 +408,7 @@ enum StreamGroupCommands {
                 if retryCount >= 0 { count = retryCount } else if !justID { count &+= 1 }
                 group.assign(id, to: consumerName, deliveryTime: time, deliveryCount: count, now: now)
                 group.consumers[consumerName]?.seenTime = now
-                replies.append((id, justID ? nil : found.pairs))
+                replies.append((id, justID ? nil : found))
                 if let entry = group.pending[id] {
                     effects.append(StreamReadCommands.claimEffect(key, name, id, entry, lastID: group.lastDeliveredID))
                 }
@@ -418,8 +418,8 @@ enum StreamGroupCommands {
             return .success(())
         }
         out.writeArrayHeader(replies.count)
-        for (id, pairs) in replies {
-            if let pairs { StreamCommands.writeEntry(id, pairs, &out) } else { id.withText { out.writeBulk(raw: $0) } }
+        for (id, entry) in replies {
+            if let entry { StreamCommands.writeEntry(entry, &out) } else { id.withText { out.writeBulk(raw: $0) } }
         }
         c.record(effects)
         if createdConsumer { c.notify(.stream, "xgroup-createconsumer", key) }
@@ -454,7 +454,7 @@ enum StreamGroupCommands {
         }
         let now = c.now
         var effects: [[Propagation.Part]] = []
-        var claimed: [(StreamID, ArraySlice<ByteString>?)] = []
+        var claimed: [(StreamID, StreamEntry?)] = []
         var deleted: [StreamID] = []
         var cursor = StreamID.zero
         var createdConsumer = false
@@ -489,7 +489,7 @@ enum StreamGroupCommands {
                 group.assign(id, to: consumerName, deliveryTime: now,
                              deliveryCount: justID ? entry.deliveryCount : entry.deliveryCount &+ 1, now: now)
                 group.consumers[consumerName]?.seenTime = now
-                claimed.append((id, justID ? nil : found.pairs))
+                claimed.append((id, justID ? nil : found))
                 if let updated = group.pending[id] {
                     effects.append(StreamReadCommands.claimEffect(key, name, id, updated, lastID: group.lastDeliveredID))
                 }
@@ -501,8 +501,8 @@ enum StreamGroupCommands {
         out.writeArrayHeader(3)
         cursor.withText { out.writeBulk(raw: $0) }
         out.writeArrayHeader(claimed.count)
-        for (id, pairs) in claimed {
-            if let pairs { StreamCommands.writeEntry(id, pairs, &out) } else { id.withText { out.writeBulk(raw: $0) } }
+        for (id, entry) in claimed {
+            if let entry { StreamCommands.writeEntry(entry, &out) } else { id.withText { out.writeBulk(raw: $0) } }
         }
         out.writeArrayHeader(deleted.count)
         for id in deleted { id.withText { out.writeBulk(raw: $0) } }

@@ -105,8 +105,8 @@ enum StreamInfoCommand {
             out.writeIntegerReply(Int64(stream.groups.count))
             for (label, reverse) in [("first-entry", false), ("last-entry", true)] {
                 out.writeBulk(label)
-                if let (id, pairs) = stream.range(.zero, .max, reverse: reverse, limit: 1).first {
-                    StreamCommands.writeEntry(id, pairs, &out)
+                if let entry = stream.range(.zero, .max, reverse: reverse, limit: 1).first {
+                    StreamCommands.writeEntry(entry, &out)
                 } else {
                     out.writeNull()
                 }
@@ -116,7 +116,7 @@ enum StreamInfoCommand {
         out.writeBulk("entries")
         let entries = stream.range(.zero, .max, limit: count)
         out.writeArrayHeader(entries.count)
-        for (id, pairs) in entries { StreamCommands.writeEntry(id, pairs, &out) }
+        for entry in entries { StreamCommands.writeEntry(entry, &out) }
         out.writeBulk("groups")
         let groups = stream.groupsByName
         out.writeArrayHeader(groups.count)

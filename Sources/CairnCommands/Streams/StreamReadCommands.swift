@@ -225,7 +225,7 @@ enum StreamReadCommands {
                   let stream = c.readOrEmpty(c.key(keyIndex), as: Stream.self, &out) else { return }
             let entries = stream.range(id.successor ?? .zero, .max, limit: limit)
             out.writeArrayHeader(entries.count)
-            for (id, pairs) in entries { StreamCommands.writeEntry(id, pairs, &out) }
+            for entry in entries { StreamCommands.writeEntry(entry, &out) }
             return
         }
         let key = c.key(keyIndex)
@@ -249,13 +249,14 @@ enum StreamReadCommands {
             case .undelivered:
                 let entries = stream.range(group.lastDeliveredID.successor ?? .zero, .max, limit: limit)
                 out.writeArrayHeader(entries.count)
-                for (id, pairs) in entries {
+                for entry in entries {
+                    let id = entry.id
                     advance(&group, to: id, in: stream)
                     if !r.noAck {
                         let entry = group.assign(id, to: consumerName, deliveryTime: now, deliveryCount: 1, now: now)
                         effects.append(claimEffect(key, groupName, id, entry, lastID: group.lastDeliveredID))
                     }
-                    StreamCommands.writeEntry(id, pairs, &out)
+                    StreamCommands.writeEntry(entry, &out)
                 }
                 if !entries.isEmpty { effects.append(setIDEffect(key, groupName, group)) }
             }
@@ -287,7 +288,7 @@ enum StreamReadCommands {
             }
             group.pending[id]?.deliveryTime = now
             group.pending[id]?.deliveryCount &+= 1
-            StreamCommands.writeEntry(id, found.pairs, &out)
+            StreamCommands.writeEntry(found, &out)
             if let entry = group.pending[id] { redelivered(id, entry) }
         }
     }
