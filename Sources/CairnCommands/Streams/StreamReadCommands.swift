@@ -237,7 +237,7 @@ enum StreamReadCommands {
             defer { stream.groups[groupName] = group }
             if group.createConsumer(consumerName, now: now) {
                 createdConsumer = true
-                effects.append([.word("XGROUP"), .word("CREATECONSUMER"), .bytes(key.bytes), .string(groupName), .string(consumerName)])
+                effects.append([.word("XGROUP"), .word("CREATECONSUMER"), .string(key.name), .string(groupName), .string(consumerName)])
             }
             group.consumers[consumerName]?.seenTime = now
             switch position {
@@ -308,7 +308,7 @@ enum StreamReadCommands {
     /// recreates a pending entry exactly (Redis's `streamPropagateXCLAIM`).
     static func claimEffect(_ key: Key, _ group: ByteString, _ id: StreamID, _ entry: PendingEntry,
                             lastID: StreamID) -> [Propagation.Part] {
-        [.word("XCLAIM"), .bytes(key.bytes), .string(group), .string(entry.consumer), .word("0"),
+        [.word("XCLAIM"), .string(key.name), .string(group), .string(entry.consumer), .word("0"),
          .streamID(id), .word("TIME"), .integer(entry.deliveryTime),
          .word("RETRYCOUNT"), .integer(entry.deliveryCount), .word("FORCE"), .word("JUSTID"),
          .word("LASTID"), .streamID(lastID)]
@@ -316,7 +316,7 @@ enum StreamReadCommands {
 
     /// `XGROUP SETID key group last-id ENTRIESREAD n` (Redis's `streamPropagateGroupID`).
     static func setIDEffect(_ key: Key, _ name: ByteString, _ group: StreamGroup) -> [Propagation.Part] {
-        [.word("XGROUP"), .word("SETID"), .bytes(key.bytes), .string(name),
+        [.word("XGROUP"), .word("SETID"), .string(key.name), .string(name),
          .streamID(group.lastDeliveredID), .word("ENTRIESREAD"), .integer(group.entriesRead)]
     }
 }

@@ -93,7 +93,9 @@ public struct Stream: Sendable, Equatable {
     @discardableResult
     public mutating func append(_ id: StreamID, _ pairs: some Collection<ByteString>) -> Bool {
         guard id > lastID else { return false }
-        if nodes.isEmpty || nodes[nodes.count - 1].isFull {
+        // A node stores IDs as distances from its first: an ID below that (which XSETID's
+        // checks already rule out) would start a node of its own rather than wrap.
+        if nodes.isEmpty || nodes[nodes.count - 1].isFull || id.ms < nodes[nodes.count - 1].first.ms {
             if !nodes.isEmpty { nodes[nodes.count - 1].shrink() }
             nodes.append(StreamNode(first: id, fieldsOf: pairs))
         }

@@ -22,6 +22,8 @@ struct StreamNode: Sendable {
     private(set) var entries = 0
     /// Entries present.
     private(set) var live = 0
+    /// Whether the newest entry was deleted (else it is the last one present: O(1)).
+    private var newestDeleted = false
 
     static let deletedFlag: UInt8 = 1
     static let sameFieldsFlag: UInt8 = 2
@@ -69,6 +71,7 @@ struct StreamNode: Sendable {
             for part in pairs { Self.appendPart(part, to: &data) }
         }
         newest = id
+        newestDeleted = false
         entries += 1
         live += 1
     }
@@ -131,6 +134,7 @@ struct StreamNode: Sendable {
         guard let offset = found else { return false }
         data[offset] |= Self.deletedFlag
         live -= 1
+        if id == newest { newestDeleted = true }
         return true
     }
 
@@ -146,6 +150,7 @@ struct StreamNode: Sendable {
         }
         for offset in marks { data[offset] |= Self.deletedFlag }
         live -= marks.count
+        if live == 0 { newestDeleted = true }
         return marks.count
     }
 
@@ -160,6 +165,7 @@ struct StreamNode: Sendable {
     }
 
     var lastPresent: StreamID? {
+        if !newestDeleted && entries > 0 { return newest }
         var found: StreamID?
         scan { id, _, deleted in
             if !deleted { found = id }
