@@ -8,7 +8,7 @@ Usage: python3 scripts/bench_scripting.py --cairn .build/release/cairn-server [-
 import argparse
 import socket
 
-from benchlib import benchmark_rate, median_pair, served
+from benchlib import benchmark_rate, compare_servers, served
 
 SCRIPT = "redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1])"
 LIBRARY = "#!lua name=bench\nredis.register_function('incrget', function(keys, args) " \
@@ -46,16 +46,8 @@ def main():
     redis_ = lambda port, d: ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", d,
                               "--appendonly", "yes", "--appendfsync", "everysec", "--aof-use-rdb-preamble", "no"]
     print(f"INCR + GET in a script ({SCRIPT}), redis-benchmark -c 50 -n {args.requests} -r 100000, medians of {args.rounds} alternating rounds")
-    print("| command | pipeline | Cairn calls/s | Redis calls/s | Cairn/Redis | CPU µs/call Cairn | Redis |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for command in args.commands.split(","):
-        for pipeline in [int(p) for p in args.pipelines.split(",")]:
-            res = {"cairn": [], "redis": []}
-            for _ in range(args.rounds):
-                res["cairn"].append(measure(cairn, args.requests, pipeline, command))
-                res["redis"].append(measure(redis_, args.requests, pipeline, command))
-            c, r = median_pair(res["cairn"]), median_pair(res["redis"])
-            print(f"| {command.upper()} | {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | {c[1]:.2f} | {r[1]:.2f} |", flush=True)
+    compare_servers(cairn, redis_, args.commands.split(","), [int(p) for p in args.pipelines.split(",")], args.rounds,
+                    lambda argv, pipeline, command: measure(argv, args.requests, pipeline, command))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ Usage: python3 scripts/bench_streams.py --cairn .build/release/cairn-server [--r
 import argparse
 import socket
 
-from benchlib import benchmark_rate, median_pair, served
+from benchlib import benchmark_rate, compare_servers, served
 
 
 def encode(*args):
@@ -68,16 +68,8 @@ def main():
                               "--appendonly", "yes", "--appendfsync", "everysec", "--aof-use-rdb-preamble", "no",
                               "--auto-aof-rewrite-percentage", "0"]
     print(f"redis-benchmark -c 50 -n {args.requests}, medians of {args.rounds} alternating rounds, AOF everysec on both")
-    print("| command | pipeline | Cairn calls/s | Redis calls/s | Cairn/Redis | CPU µs/call Cairn | Redis |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for command in args.commands.split(","):
-        for pipeline in [int(p) for p in args.pipelines.split(",")]:
-            res = {"cairn": [], "redis": []}
-            for _ in range(args.rounds):
-                res["cairn"].append(measure(cairn, args.requests, pipeline, command))
-                res["redis"].append(measure(redis_, args.requests, pipeline, command))
-            c, r = median_pair(res["cairn"]), median_pair(res["redis"])
-            print(f"| {command.upper()} | {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | {c[1]:.2f} | {r[1]:.2f} |", flush=True)
+    compare_servers(cairn, redis_, args.commands.split(","), [int(p) for p in args.pipelines.split(",")], args.rounds,
+                    lambda argv, pipeline, command: measure(argv, args.requests, pipeline, command))
 
 
 if __name__ == "__main__":

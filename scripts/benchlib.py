@@ -72,3 +72,20 @@ def benchmark_rate(port, pid, requests, pipeline, command, clients=50, extra=())
     cpu = cpu_seconds(pid) - cpu0
     rate = float(re.findall(r"([\d.]+) requests per second", out)[-1])
     return rate, cpu / requests * 1e6
+
+
+def compare_servers(cairn_argv, redis_argv, commands, pipelines, rounds, measure, label=str.upper):
+    """For each command and pipeline depth, `rounds` alternating runs of
+    `measure(argv, pipeline, command)` against each server; prints a Markdown row with
+    the medians, their ratio and each server's CPU per call."""
+    print("| command | pipeline | Cairn calls/s | Redis calls/s | Cairn/Redis | CPU µs/call Cairn | Redis |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for command in commands:
+        for pipeline in pipelines:
+            res = {"cairn": [], "redis": []}
+            for _ in range(rounds):
+                res["cairn"].append(measure(cairn_argv, pipeline, command))
+                res["redis"].append(measure(redis_argv, pipeline, command))
+            c, r = median_pair(res["cairn"]), median_pair(res["redis"])
+            print(f"| {label(command)} | {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | {c[1]:.2f} | {r[1]:.2f} |",
+                  flush=True)

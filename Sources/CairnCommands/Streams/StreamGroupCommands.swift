@@ -377,14 +377,7 @@ enum StreamGroupCommands {
 
         var effects: [[Propagation.Part]] = []
         var replies: [(StreamID, StreamEntry?)] = []
-        var createdConsumer = false
-        _ = c.modify(key, as: Stream.self, create: false) { stream -> Result<Void, WriteRefusal> in
-            guard var group = stream.groups.removeValue(forKey: name) else { return .success(()) }
-            let hadConsumer = group.consumers[consumerName] != nil
-            defer {
-                createdConsumer = !hadConsumer && group.consumers[consumerName] != nil
-                stream.groups[name] = group
-            }
+        let createdConsumer = changeGroup(c, key, name, consumer: consumerName) { group, stream in
             var moved = false
             if lastID > group.lastDeliveredID {
                 group.lastDeliveredID = lastID
@@ -415,7 +408,6 @@ enum StreamGroupCommands {
                 moved = false
             }
             if moved { effects.append(StreamReadCommands.setIDEffect(key, name, group)) }
-            return .success(())
         }
         out.writeArrayHeader(replies.count)
         for (id, entry) in replies {
@@ -423,6 +415,22 @@ enum StreamGroupCommands {
         }
         c.record(effects)
         if createdConsumer { c.notify(.stream, "xgroup-createconsumer", key) }
+    }
+
+    /// Runs `body` on group `name` of the stream at `key` (both known to exist), changed
+    /// in place; returns whether `consumer` was created on the way. O(1) plus the body.
+    static func changeGroup(_ c: CommandContext, _ key: Key, _ name: ByteString, consumer: ByteString,
+                            _ body: (inout StreamGroup, Stream) -> Void) -> Bool {
+        var created = false
+        _ = c.modify(key, as: Stream.self, create: false) { stream -> Result<Void, WriteRefusal> in
+            guard var group = stream.groups.removeValue(forKey: name) else { return .success(()) }
+            let existed = group.consumers[consumer] != nil
+            body(&group, stream)
+            created = !existed && group.consumers[consumer] != nil
+            stream.groups[name] = group
+            return .success(())
+        }
+        return created
     }
 
     static func autoClaim(_ c: CommandContext, _ out: inout ReplyWriter) {
@@ -457,14 +465,7 @@ enum StreamGroupCommands {
         var claimed: [(StreamID, StreamEntry?)] = []
         var deleted: [StreamID] = []
         var cursor = StreamID.zero
-        var createdConsumer = false
-        _ = c.modify(key, as: Stream.self, create: false) { stream -> Result<Void, WriteRefusal> in
-            guard var group = stream.groups.removeValue(forKey: name) else { return .success(()) }
-            let hadConsumer = group.consumers[consumerName] != nil
-            defer {
-                createdConsumer = !hadConsumer && group.consumers[consumerName] != nil
-                stream.groups[name] = group
-            }
+        let createdConsumer = changeGroup(c, key, name, consumer: consumerName) { group, stream in
             // The PEL entries this call may look at (count × 10 attempts), and the one after.
             var candidates: [(StreamID, PendingEntry)] = []
             let attempts = count.multipliedReportingOverflow(by: 10)
@@ -496,7 +497,6 @@ enum StreamGroupCommands {
                 remaining -= 1
             }
             cursor = next < candidates.count ? candidates[next].0 : .zero
-            return .success(())
         }
         out.writeArrayHeader(3)
         cursor.withText { out.writeBulk(raw: $0) }

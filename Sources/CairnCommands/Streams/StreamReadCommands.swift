@@ -208,7 +208,8 @@ enum StreamReadCommands {
             if case .after(let id) = position { command[r.streamsStart + r.streamCount + s] = Array(id.description.utf8) }
         }
         if r.count == 0 {
-            command.insert(contentsOf: [Array("COUNT".utf8), Array(String(blockedDefaultCount).utf8)], at: 1)
+            // Just before STREAMS, so it overrides a COUNT 0 the client gave.
+            command.insert(contentsOf: [Array("COUNT".utf8), Array(String(blockedDefaultCount).utf8)], at: r.streamsStart - 1)
         }
         return command
     }
