@@ -5,6 +5,7 @@ public enum Directives {
         .integer("port", \.port, 0...65535, mutable: false),
         .words("bind", \.bind, mutable: false),
         .string("dir", \.dir, mutable: false),
+        .string("requirepass", \.requirepass, mutable: true),
         .integer("databases", \.databases, 1...Int(Int32.max), mutable: false),
         .integer("maxclients", \.maxclients, 1...Int(UInt32.max), mutable: true),
         .memory("proto-max-bulk-len", \.protoMaxBulkLen, minimum: 1024 * 1024, mutable: true),

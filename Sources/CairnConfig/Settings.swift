@@ -21,6 +21,8 @@ public struct Settings: Sendable, Equatable {
     /// The everysec fsync period, in milliseconds.
     public var appendfsyncInterval = 1000
     public var appendfilename = "appendonly.aof"
+    /// The default user's password ("": none, every connection is authenticated).
+    public var requirepass = ""
     public var appenddirname = "appendonlydir"
     /// Start even if the last log file ends in a torn write (cutting it back).
     public var aofLoadTruncated = true

@@ -36,6 +36,9 @@ public final class ClientSession {
     public var noEvict = false
     /// CLIENT NO-TOUCH: its reads do not change keys' access times (TOUCH still does).
     public var noTouch = false
+    /// Whether the connection may run commands beyond AUTH, HELLO, QUIT and RESET
+    /// (internal sessions — the log's loader, scripts — always may).
+    public var authenticated = true
     /// CLIENT REPLY OFF / SKIP.
     public var replyControl = ReplyControl()
 

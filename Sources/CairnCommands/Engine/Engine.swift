@@ -82,6 +82,14 @@ public final class Engine {
         return session
     }
 
+    /// Registers a connection from the network: authenticated from the start only when the
+    /// default user needs no password. O(1).
+    public func connectFromNetwork(address: String, localAddress: String) -> ClientSession {
+        let session = connect(address: address, localAddress: localAddress)
+        session.authenticated = Authentication.startsAuthenticated(self)
+        return session
+    }
+
     /// Forgets a closed connection. O(1).
     public func disconnect(_ session: ClientSession) {
         unwatchAll(session)
@@ -143,6 +151,10 @@ public final class Engine {
         }
         guard spec.accepts(argumentCount: args.count) else {
             refuse(ErrorReplies.wrongArity(spec.name), client: client, into: &out, exec: spec.name == "exec")
+            return
+        }
+        if !client.authenticated, !spec.flags.contains(.noAuth) {
+            refuse(Authentication.required, client: client, into: &out, exec: spec.name == "exec")
             return
         }
         if client.isInSubscribedContext, !PubSubCommands.allowedWhileSubscribed.contains(spec.name) {

@@ -14,17 +14,17 @@ enum ConnectionCommands {
                     summary: "Returns the server's liveliness response.", syntax: "[message]", run: ping),
         CommandSpec("echo", arity: 2, flags: [.fast, .loading, .stale], group: "connection",
                     summary: "Returns the given string.", syntax: "message", run: { c, o in o.writeBulk(c.args[1]) }),
-        CommandSpec("quit", arity: -1, flags: [.fast, .loading, .stale, .noscript, .allowBusy, .runsInTransaction], group: "connection",
+        CommandSpec("quit", arity: -1, flags: [.fast, .loading, .stale, .noscript, .allowBusy, .runsInTransaction, .noAuth], group: "connection",
                     summary: "Closes the connection.", run: quit),
         CommandSpec("select", arity: 2, flags: [.fast, .loading, .stale], group: "connection",
                     summary: "Changes the selected database.", syntax: "index", run: select),
-        CommandSpec("hello", arity: -1, flags: [.fast, .loading, .stale, .noscript, .allowBusy], group: "connection", since: "6.0.0",
+        CommandSpec("hello", arity: -1, flags: [.fast, .loading, .stale, .noscript, .allowBusy, .noAuth], group: "connection", since: "6.0.0",
                     summary: "Handshakes with the Redis server.",
                     syntax: "[protover [AUTH username password] [SETNAME clientname]]", run: hello),
         CommandSpec("monitor", arity: 1, flags: [.admin, .noscript, .loading, .stale], group: "server",
                     summary: "Listens for all requests received by the server in real-time.",
                     run: { c, o in c.engine.startMonitoring(c.client, &o) }),
-        CommandSpec("reset", arity: 1, flags: [.fast, .loading, .stale, .noscript, .allowBusy, .runsInTransaction], group: "connection", since: "6.2.0",
+        CommandSpec("reset", arity: 1, flags: [.fast, .loading, .stale, .noscript, .allowBusy, .runsInTransaction, .noAuth], group: "connection", since: "6.2.0",
                     complexity: "O(1)", summary: "Resets the connection.", run: reset),
         ClientCommand.spec,
     ]
@@ -41,6 +41,8 @@ enum ConnectionCommands {
         c.client.replyControl = ReplyControl()
         c.client.noEvict = false
         c.client.noTouch = false
+        // Back to the default user: authenticated only if it needs no password (as Redis).
+        c.client.authenticated = Authentication.startsAuthenticated(c.engine)
         out.writeSimpleString("RESET")
     }
 
@@ -91,14 +93,16 @@ enum ConnectionCommands {
             next = 2
         }
         var newName: String? = nil
+        var authenticates = false
         var j = next
         while j < c.args.count {
             let more = c.args.count - 1 - j
             if c.args.equals(j, lowercase: "auth") && more >= 2 {
-                // Cairn has no users besides "default", which needs no password.
-                guard c.args.string(j + 1) == "default" else {
-                    out.writeError("WRONGPASS invalid username-password pair or user is disabled."); return
+                let accepted = c.args.withUnsafeBytes(j + 1) { user in
+                    c.args.withUnsafeBytes(j + 2) { Authentication.check(c.engine, user: user, password: $0) }
                 }
+                guard accepted else { out.writeError(Authentication.wrongPassword); return }
+                authenticates = true
                 j += 2
             } else if c.args.equals(j, lowercase: "setname") && more >= 1 {
                 newName = c.args.string(j + 1)
@@ -108,6 +112,11 @@ enum ConnectionCommands {
             }
             j += 1
         }
+        if !authenticates && !c.client.authenticated {
+            out.writeError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+            return
+        }
+        if authenticates { c.client.authenticated = true }
         if let newName {
             guard ClientCommand.isValidName(newName) else { out.writeError(ClientCommand.invalidNameError); return }
             c.client.name = newName

@@ -34,6 +34,8 @@ public struct CommandFlags: OptionSet, Sendable {
     /// Runs while a script is busy (Redis's `allow_busy`): the kill commands, SHUTDOWN,
     /// and those that only change the client's own state.
     public static let allowBusy = CommandFlags(rawValue: 1 << 14)
+    /// Runs before the connection has authenticated (AUTH, HELLO, QUIT, RESET).
+    public static let noAuth = CommandFlags(rawValue: 1 << 15)
 
     var names: [String] {
         var out: [String] = []
@@ -48,6 +50,7 @@ public struct CommandFlags: OptionSet, Sendable {
         if contains(.noMandatoryKeys) { out.append("no_mandatory_keys") }
         if contains(.noMulti) { out.append("no_multi") }
         if contains(.fast) { out.append("fast") }
+        if contains(.noAuth) { out.append("no_auth") }
         if contains(.blocking) { out.append("blocking") }
         if contains(.movableKeys) { out.append("movablekeys") }
         if contains(.allowBusy) { out.append("allow_busy") }

@@ -106,7 +106,7 @@ final class BusyResponder {
                 let fd = cairn_accept_nonblocking(listener)
                 guard fd >= 0 else { break }
                 runtime.connectionsReceived += 1
-                let session = engine.connect(address: "busy:\(fd)", localAddress: "")
+                let session = engine.connectFromNetwork(address: "busy:\(fd)", localAddress: "")
                 newcomers.append(Newcomer(fd: fd, session: session, input: ByteBufferAllocator().buffer(capacity: 256)))
             }
         }

@@ -69,7 +69,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
             writeNowAndClose(context)
             return
         }
-        let session = engine.connect(
+        let session = engine.connectFromNetwork(
             address: Self.describe(context.channel.remoteAddress),
             localAddress: Self.describe(context.channel.localAddress))
         self.session = session

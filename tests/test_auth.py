@@ -1,0 +1,106 @@
+"""Authentication against Debian's redis-server: `requirepass`, AUTH in both forms,
+HELLO … AUTH, what runs before AUTH (and what a transaction makes of NOAUTH), RESET,
+CONFIG SET requirepass; replies byte for byte. Then real clients (redis-cli -a,
+redis-py) and a restart with a password set, which must still load the log."""
+import re
+import subprocess
+
+import pytest
+import redis
+
+from conftest import ServerProcess, free_port, start_cairn
+from resp import Connection, assert_same_replies, encode
+
+
+def start_redis_with(workdir, *flags):
+    port = free_port()
+    return ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                          "--appendonly", "no", "--dir", str(workdir), *flags], port, workdir)
+
+
+BEFORE_AUTH = [
+    ["GET", "x"], ["NOSUCH", "x"], ["GET"], ["PING"], ["SELECT", "0"], ["CLIENT", "ID"], ["COMMAND", "COUNT"],
+    ["HELLO", "3"], ["HELLO", "2", "AUTH", "default", "wrong"], ["HELLO", "2", "AUTH", "nobody", "secret"],
+    ["HELLO", "2", "AUTH", "default"], ["AUTH"], ["AUTH", "a", "b", "c"], ["AUTH", "wrong"], ["AUTH", "nobody", "secret"],
+    ["AUTH", "default", "wrong"], ["AUTH", ""],
+    ["MULTI"], ["GET", "x"], ["EXEC"], ["DISCARD"],
+    ["RESET"], ["AUTH", "secret"], ["SET", "x", "1"], ["GET", "x"], ["AUTH", "default", "secret"], ["AUTH", "wrong"],
+    ["GET", "x"],          # a failed AUTH does not undo an earlier one
+    ["RESET"], ["GET", "x"], ["HELLO", "2", "AUTH", "default", "secret", "SETNAME", "me"], ["GET", "x"],
+    ["CLIENT", "GETNAME"], ["CONFIG", "GET", "requirepass"],
+]
+
+WITHOUT_PASSWORD = [
+    ["AUTH", "foo"], ["AUTH", "default", "foo"], ["AUTH", "default", ""], ["AUTH", "nobody", "foo"],
+    ["HELLO", "2", "AUTH", "default", "anything"], ["HELLO", "2", "AUTH", "other", "anything"], ["GET", "x"],
+    ["CONFIG", "SET", "requirepass", "abc"], ["GET", "x"],   # this connection stays authenticated
+    ["AUTH", "abc"], ["AUTH", "abd"], ["RESET"], ["GET", "x"], ["AUTH", "abc"],
+    ["CONFIG", "SET", "requirepass", ""], ["RESET"], ["GET", "x"],
+]
+
+
+_HELLO = re.compile(rb"(version\r\n)\$\d+\r\n[\d.]+\r\n(.*?id\r\n):\d+\r\n", re.S)
+
+
+def same_hello(raw):
+    """HELLO's version and client id differ between the servers by nature."""
+    return _HELLO.sub(rb"\1<version>\2<id>", raw)
+
+
+def test_authentication_replies_as_redis(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "r").mkdir()
+    with start_cairn(tmp_path / "c", "--requirepass", "secret") as cairn, \
+            start_redis_with(tmp_path / "r", "--requirepass", "secret") as redis_server:
+        assert_same_replies(cairn.port, redis_server.port, BEFORE_AUTH, normalize=same_hello)
+    (tmp_path / "c2").mkdir()
+    (tmp_path / "r2").mkdir()
+    with start_cairn(tmp_path / "c2") as cairn, start_redis_with(tmp_path / "r2") as redis_server:
+        assert_same_replies(cairn.port, redis_server.port, WITHOUT_PASSWORD, normalize=same_hello)
+
+
+def test_command_info_shows_no_auth(cairn, redis_server):
+    assert_same_replies(cairn.port, redis_server.port, [["COMMAND", "INFO", "auth", "hello", "quit", "reset"]])
+
+
+def test_a_new_password_applies_to_new_connections_and_real_clients(tmp_path):
+    with start_cairn(tmp_path, "--appendonly", "yes") as server:
+        with Connection(server.port) as old:
+            open_client = redis.Redis(port=server.port)
+            open_client.config_set("requirepass", "s3cret")
+            # Connections made before keep working; new ones must authenticate.
+            old.send_raw(encode("SET", "k", "v"))
+            assert old.read_reply()[1] == b"+OK\r\n"
+            with pytest.raises(redis.AuthenticationError):
+                redis.Redis(port=server.port).get("k")
+            with pytest.raises(redis.AuthenticationError):
+                redis.Redis(port=server.port, password="nope").get("k")
+            assert redis.Redis(port=server.port, password="s3cret").get("k") == b"v"
+            assert redis.Redis(port=server.port, username="default", password="s3cret", protocol=3).get("k") == b"v"
+            cli = subprocess.run(["redis-cli", "-p", str(server.port), "-a", "s3cret", "--no-auth-warning", "GET", "k"],
+                                 capture_output=True, text=True, timeout=10)
+            assert cli.stdout.strip() == "v"
+            cli = subprocess.run(["redis-cli", "-p", str(server.port), "GET", "k"], capture_output=True, text=True, timeout=10)
+            assert "NOAUTH" in cli.stdout + cli.stderr
+            open_client.close()
+    # The log is loaded whatever the password: its loader is not a network client.
+    with start_cairn(tmp_path, "--requirepass", "s3cret") as server:
+        assert redis.Redis(port=server.port, password="s3cret").get("k") == b"v"
+
+
+def test_monitor_never_shows_passwords(tmp_path):
+    with start_cairn(tmp_path, "--requirepass", "pw") as server:
+        with Connection(server.port) as monitor, Connection(server.port) as other:
+            monitor.send_raw(encode("AUTH", "pw"))
+            monitor.read_reply()
+            monitor.send_raw(encode("MONITOR"))
+            monitor.read_reply()
+            other.send_raw(encode("AUTH", "default", "pw"))
+            other.read_reply()
+            other.send_raw(encode("HELLO", "2", "AUTH", "default", "pw"))
+            other.read_reply()
+            other.send_raw(encode("PING"))
+            other.read_reply()
+            lines = [monitor.read_reply()[1] for _ in range(3)]
+            assert all(b"pw" not in line for line in lines), lines
+            assert lines[-1].endswith(b"\"PING\"\r\n")
