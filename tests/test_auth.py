@@ -104,3 +104,37 @@ def test_monitor_never_shows_passwords(tmp_path):
             lines = [monitor.read_reply()[1] for _ in range(3)]
             assert all(b"pw" not in line for line in lines), lines
             assert lines[-1].endswith(b"\"PING\"\r\n")
+
+
+def busy_auth_transcript(port):
+    """A script keeps the server busy; a connection made meanwhile must authenticate
+    before SCRIPT KILL, and stays authenticated once the server is free again."""
+    out = []
+    with Connection(port, timeout=20) as runner, Connection(port, timeout=20) as setup:
+        for c in (runner, setup):
+            c.send_raw(encode("AUTH", "pw"))
+            c.read_reply()
+        setup.send_raw(encode("CONFIG", "SET", "busy-reply-threshold", "100"))
+        setup.read_reply()
+        runner.send_raw(encode("EVAL", "while true do end", "0"))
+        import time
+        time.sleep(0.5)
+        with Connection(port, timeout=20) as newcomer:
+            for command in (["SCRIPT", "KILL"], ["PING"], ["GET", "x"], ["AUTH", "wrong"], ["AUTH", "pw"], ["PING"],
+                            ["SCRIPT", "KILL"]):
+                newcomer.send_raw(encode(*command))
+                out.append(newcomer.read_reply()[1])
+            out.append(runner.read_reply()[1].split(b" script:")[0])
+            newcomer.send_raw(encode("SET", "x", "1"))
+            out.append(newcomer.read_reply()[1])
+    return out
+
+
+def test_authentication_comes_before_a_busy_script(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "r").mkdir()
+    with start_cairn(tmp_path / "c", "--requirepass", "pw") as cairn, \
+            start_redis_with(tmp_path / "r", "--requirepass", "pw") as redis_server:
+        got, want = busy_auth_transcript(cairn.port), busy_auth_transcript(redis_server.port)
+        assert got == want
+        assert want[0].startswith(b"-NOAUTH") and want[-1] == b"+OK\r\n"

@@ -20,6 +20,12 @@ extension Engine {
         }
         var spec = table.lookup(args)
         if let container = spec, !container.subcommands.isEmpty, args.count > 1 { spec = container.subcommand(args) }
+        // Authentication comes before the busy check, as in Redis: no SCRIPT KILL or
+        // SHUTDOWN from a connection that has not authenticated.
+        if let spec, spec.accepts(argumentCount: args.count), !client.authenticated, !spec.flags.contains(.noAuth) {
+            out.writeError(Authentication.required)
+            return
+        }
         guard let spec, spec.flags.contains(.allowBusy), spec.accepts(argumentCount: args.count) else {
             out.writeError(run.busyMessage)
             return

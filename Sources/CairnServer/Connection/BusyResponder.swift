@@ -34,8 +34,9 @@ final class BusyResponder {
 
     private let engine: Engine
     private let runtime: ServerRuntime
-    /// Hands an accepted socket (and unread input) to SwiftNIO once the loop is free.
-    var adopt: (CInt, ByteBuffer) -> Void = { fd, _ in close(fd) }
+    /// Hands an accepted socket (its unread input, and whether it authenticated while
+    /// waiting) to SwiftNIO once the loop is free.
+    var adopt: (CInt, ByteBuffer, Bool) -> Void = { fd, _, _ in close(fd) }
     /// Client id → socket, found at the first call of a busy script.
     private var sockets: [Int64: CInt]?
     private var listeners: [CInt] = []
@@ -69,7 +70,7 @@ final class BusyResponder {
             engine.disconnect(newcomer.session)
             // Its answers go out before SwiftNIO takes over (a second at most).
             if !newcomer.closed, Self.sendWaiting(newcomer.fd, newcomer.output, milliseconds: 1000) {
-                adopt(newcomer.fd, newcomer.input)
+                adopt(newcomer.fd, newcomer.input, newcomer.session.authenticated)
             } else {
                 close(newcomer.fd)
             }

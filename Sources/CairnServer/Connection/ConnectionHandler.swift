@@ -17,6 +17,8 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
 
     private let engine: Engine
     private let runtime: ServerRuntime
+    /// Adopted from the busy responder after an AUTH there: starts authenticated.
+    private let alreadyAuthenticated: Bool
     private let flusher: ReplyFlusher
     /// Set while the handler is in a pipeline.
     private var context: ChannelHandlerContext?
@@ -45,7 +47,9 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     /// gives it its timeout reply.
     private var blockTimer: Scheduled<Void>?
 
-    init(engine: Engine, runtime: ServerRuntime, flusher: ReplyFlusher, allocator: ByteBufferAllocator) {
+    init(engine: Engine, runtime: ServerRuntime, flusher: ReplyFlusher, allocator: ByteBufferAllocator,
+         alreadyAuthenticated: Bool = false) {
+        self.alreadyAuthenticated = alreadyAuthenticated
         self.engine = engine
         self.runtime = runtime
         self.flusher = flusher
@@ -72,6 +76,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         let session = engine.connectFromNetwork(
             address: Self.describe(context.channel.remoteAddress),
             localAddress: Self.describe(context.channel.localAddress))
+        if alreadyAuthenticated { session.authenticated = true }
         self.session = session
         session.outlet = self
         runtime.register(self, id: session.id)

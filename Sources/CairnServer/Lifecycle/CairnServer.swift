@@ -239,12 +239,14 @@ public actor CairnServer: Service {
         let group: any EventLoop = self.loop
         try await loop.submit {
             let core = bound.value
-            core.runtime.busyResponder?.adopt = { fd, input in
+            core.runtime.busyResponder?.adopt = { fd, input, authenticated in
                 ClientBootstrap(group: group)
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .channelOption(.socketOption(.so_keepalive), value: 1)
                     .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture { try Self.addConnectionHandler(to: channel, core: bound.value) }
+                        channel.eventLoop.makeCompletedFuture {
+                            try Self.addConnectionHandler(to: channel, core: bound.value, authenticated: authenticated)
+                        }
                     }
                     .withConnectedSocket(descriptor: fd)
                     .whenSuccess { channel in
@@ -276,8 +278,10 @@ public actor CairnServer: Service {
 
 extension CairnServer {
     /// A connection's pipeline: one ConnectionHandler.
-    static func addConnectionHandler(to channel: any Channel, core: LoopCore) throws {
-        let handler = ConnectionHandler(engine: core.engine, runtime: core.runtime, flusher: core.flusher, allocator: channel.allocator)
+    /// `authenticated`: a connection the busy responder adopts keeps an AUTH it made there.
+    static func addConnectionHandler(to channel: any Channel, core: LoopCore, authenticated: Bool = false) throws {
+        let handler = ConnectionHandler(engine: core.engine, runtime: core.runtime, flusher: core.flusher, allocator: channel.allocator,
+                                        alreadyAuthenticated: authenticated)
         try channel.pipeline.syncOperations.addHandler(handler)
     }
 }
