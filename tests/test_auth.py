@@ -138,3 +138,54 @@ def test_authentication_comes_before_a_busy_script(tmp_path):
         got, want = busy_auth_transcript(cairn.port), busy_auth_transcript(redis_server.port)
         assert got == want
         assert want[0].startswith(b"-NOAUTH") and want[-1] == b"+OK\r\n"
+
+
+def non_loopback_address():
+    """This host's first non-loopback IPv4 address, or None."""
+    import socket
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))          # no packet is sent: this only picks a route
+            ip = s.getsockname()[0]
+    except OSError:
+        return None
+    return None if ip.startswith("127.") else ip
+
+
+def first_reply(host, port):
+    import socket
+    with socket.create_connection((host, port), timeout=5) as s:
+        s.sendall(encode("PING"))
+        data = b""
+        try:
+            while not data.endswith(b"\r\n"):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except ConnectionResetError:
+            pass
+        return data
+
+
+def test_protected_mode_denies_other_hosts_until_a_password_is_set(tmp_path):
+    ip = non_loopback_address()
+    if ip is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to connect from")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "r").mkdir()
+    with start_cairn(tmp_path / "c", "--bind", f"127.0.0.1 {ip}") as cairn, \
+            start_redis_with(tmp_path / "r", "--bind", f"127.0.0.1 {ip}") as redis_server:
+        mine, theirs = first_reply(ip, cairn.port), first_reply(ip, redis_server.port)
+        assert theirs.startswith(b"-DENIED Redis is running in protected mode")
+        assert mine == theirs.replace(b"Redis", b"Cairn"), mine
+        # The loopback interface is let in; a password, or protected-mode no, opens the rest.
+        assert first_reply("127.0.0.1", cairn.port) == b"+PONG\r\n"
+        for port in (cairn.port, redis_server.port):
+            redis.Redis(port=port).config_set("requirepass", "pw")
+        assert first_reply(ip, cairn.port) == first_reply(ip, redis_server.port) == b"-NOAUTH Authentication required.\r\n"
+        for port in (cairn.port, redis_server.port):
+            r = redis.Redis(port=port, password="pw")
+            r.config_set("requirepass", "")
+            r.config_set("protected-mode", "no")
+        assert first_reply(ip, cairn.port) == first_reply(ip, redis_server.port) == b"+PONG\r\n"

@@ -6,6 +6,7 @@ public enum Directives {
         .words("bind", \.bind, mutable: false),
         .string("dir", \.dir, mutable: false),
         .string("requirepass", \.requirepass, mutable: true),
+        .bool("protected-mode", \.protectedMode, mutable: true),
         .integer("databases", \.databases, 1...Int(Int32.max), mutable: false),
         .integer("maxclients", \.maxclients, 1...Int(UInt32.max), mutable: true),
         .memory("proto-max-bulk-len", \.protoMaxBulkLen, minimum: 1024 * 1024, mutable: true),

@@ -21,6 +21,8 @@ public struct Settings: Sendable, Equatable {
     /// The everysec fsync period, in milliseconds.
     public var appendfsyncInterval = 1000
     public var appendfilename = "appendonly.aof"
+    /// Only the loopback interface may connect while the default user has no password.
+    public var protectedMode = true
     /// The default user's password ("": none, every connection is authenticated).
     public var requirepass = ""
     public var appenddirname = "appendonlydir"

@@ -10,7 +10,7 @@ import CairnProtocol
 ///
 /// Passwords are compared as SHA-256 digests in constant time, so neither a timing
 /// difference nor an early exit tells how much of a guess was right.
-enum Authentication {
+public enum Authentication {
     static let specs: [CommandSpec] = [
         CommandSpec("auth", arity: -2, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy], group: "connection",
                     since: "1.0.0", complexity: "O(N) where N is the number of passwords defined for the user",
@@ -19,6 +19,15 @@ enum Authentication {
 
     static let wrongPassword = "WRONGPASS invalid username-password pair or user is disabled."
     static let required = "NOAUTH Authentication required."
+
+    /// Redis's text, naming Cairn.
+    public static let protectedModeDenial = "DENIED Cairn is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Cairn you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Cairn from the same host the server is running, however MAKE SURE Cairn is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Cairn configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+
+    /// Protected mode (Redis's): while it is on and the default user has no password, only
+    /// the loopback interface may connect; others get `protectedModeDenial` and are closed.
+    public static func deniedByProtectedMode(_ engine: Engine, remoteIsLoopback: Bool) -> Bool {
+        engine.settings.protectedMode && engine.settings.requirepass.isEmpty && !remoteIsLoopback
+    }
 
     /// Whether a new connection from the network starts authenticated: when the default
     /// user needs no password.

@@ -64,11 +64,25 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         self.context = nil
     }
 
+    /// Whether a peer is this host's loopback interface (127.0.0.0/8 or ::1, IPv4-mapped
+    /// included): what protected mode lets in.
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let ip = address?.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         runtime.connectionsReceived += 1
         if engine.clients.count >= engine.settings.maxclients {
             runtime.rejectedConnections += 1
             replies.writeError("ERR max number of clients reached")
+            closing = true
+            writeNowAndClose(context)
+            return
+        }
+        if Authentication.deniedByProtectedMode(engine, remoteIsLoopback: Self.isLoopback(context.channel.remoteAddress)) {
+            runtime.rejectedConnections += 1
+            replies.writeError(Authentication.protectedModeDenial)
             closing = true
             writeNowAndClose(context)
             return

@@ -145,13 +145,16 @@ public actor CairnServer: Service {
         switch state {
         case .initial, .starting:
             state = .shutdown
-        case .running(_, let quiescing):
+        case .running(let listeners, let quiescing):
             if let core {
                 try? await loop.submit { core.value.runtime.persistence?.drainForShutdown() }.get()
             }
             let promise = loop.makePromise(of: Void.self)
             state = .shuttingDown(promise.futureResult)
             quiescing.initiateShutdown(promise: promise)
+            // The quiescing helper closes the listener it knows; with several `bind`
+            // addresses the others are closed here, or serving would never end.
+            for listener in listeners { listener.close(promise: nil) }
             try? await promise.futureResult.get()
             state = .shutdown
         case .shuttingDown(let done):
