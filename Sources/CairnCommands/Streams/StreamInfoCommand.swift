@@ -62,10 +62,7 @@ enum StreamInfoCommand {
             out.writeIntegerReply(Int64(group.pending.count))
             out.writeBulk("last-delivered-id")
             writeID(group.lastDeliveredID, &out)
-            out.writeBulk("entries-read")
-            writeEntriesRead(group, &out)
-            out.writeBulk("lag")
-            if let lag = stream.lag(of: group) { out.writeIntegerReply(lag) } else { out.writeNull() }
+            writeReadPosition(stream, group, &out)
         }
     }
 
@@ -126,10 +123,7 @@ enum StreamInfoCommand {
             out.writeBulk(name.bytes)
             out.writeBulk("last-delivered-id")
             writeID(group.lastDeliveredID, &out)
-            out.writeBulk("entries-read")
-            writeEntriesRead(group, &out)
-            out.writeBulk("lag")
-            if let lag = stream.lag(of: group) { out.writeIntegerReply(lag) } else { out.writeNull() }
+            writeReadPosition(stream, group, &out)
             out.writeBulk("pel-count")
             out.writeIntegerReply(Int64(group.pending.count))
             out.writeBulk("pending")
@@ -181,8 +175,12 @@ enum StreamInfoCommand {
         id.withText { out.writeBulk(raw: $0) }
     }
 
-    static func writeEntriesRead(_ group: StreamGroup, _ out: inout ReplyWriter) {
+    /// `entries-read` and `lag`, each null when unknown (Redis 7.0's rules).
+    static func writeReadPosition(_ stream: Stream, _ group: StreamGroup, _ out: inout ReplyWriter) {
+        out.writeBulk("entries-read")
         if group.entriesRead == StreamGroup.unknownEntriesRead { out.writeNull() } else { out.writeIntegerReply(group.entriesRead) }
+        out.writeBulk("lag")
+        if let lag = stream.lag(of: group) { out.writeIntegerReply(lag) } else { out.writeNull() }
     }
 
     static func help(_ c: CommandContext, _ out: inout ReplyWriter) {
