@@ -147,7 +147,8 @@ enum StreamReadCommands {
                 guard let id = c.args.withUnsafeBytes(idIndex, { StreamID(parsing: $0, missingSequence: 0) }) else {
                     out.writeError(StreamCommands.invalidID); return
                 }
-                positions.append(.after(id))
+                // Redis marks `>` as the largest ID, so XREADGROUP reads that ID as `>` too.
+                positions.append(group && id == .max ? .undelivered : .after(id))
             }
         }
 
