@@ -34,6 +34,14 @@ public enum ConfigLoader {
                 throw ConfigError(line: lineNumber, text: String(line), message: "Unbalanced quotes in configuration line")
             }
             guard let name = words.first else { continue }
+            // `user` lines declare ACL users; the engine checks their rules at start-up.
+            if name.lowercased() == "user" {
+                guard words.count >= 2 else {
+                    throw ConfigError(line: lineNumber, text: String(line), message: "wrong number of arguments")
+                }
+                settings.userLines.append(Array(words.dropFirst()))
+                continue
+            }
             guard let directive = Directives.named(name) else {
                 throw ConfigError(line: lineNumber, text: String(line), message: "Bad directive or wrong number of arguments")
             }

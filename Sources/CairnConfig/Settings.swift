@@ -26,6 +26,14 @@ public struct Settings: Sendable, Equatable {
     /// The default user's password ("": none, every connection is authenticated).
     public var requirepass = ""
     public var appenddirname = "appendonlydir"
+    /// Where ACL SAVE writes users and ACL LOAD (and start-up) reads them ("": no file).
+    public var aclfile = ""
+    /// `user <name> <rules…>` lines of the config file, each as its words after `user`.
+    public var userLines: [[String]] = []
+    /// Entries ACL LOG keeps.
+    public var acllogMaxLen = 128
+    /// What channels new users may use: none (`resetchannels`, Redis 7's default) or all.
+    public var aclPubsubDefault = AclPubsubDefault.resetchannels
     /// Start even if the last log file ends in a torn write (cutting it back).
     public var aofLoadTruncated = true
     /// Rewrite when the log has grown by this percentage over its size after the last
@@ -57,6 +65,10 @@ public struct Settings: Sendable, Equatable {
     public var notifyKeyspaceEvents = KeyspaceEvents()
 
     public init() {}
+
+    public enum AclPubsubDefault: String, CaseIterable, Sendable {
+        case resetchannels, allchannels
+    }
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case debug, verbose, notice, warning

@@ -1,15 +1,13 @@
-import Crypto
 import CairnKeyspace
 import CairnProtocol
 
-/// Who a connection is, and the AUTH command. For now there is one user, Redis's
-/// `default`: without `requirepass` it needs no password (every connection starts
-/// authenticated, as in Redis); with one, a connection from the network must AUTH (or
-/// HELLO … AUTH) before anything but the commands flagged `noAuth`. ACL users build on
-/// this (issue 14).
+/// Who a connection is, and the AUTH command. A connection starts as Redis's `default`
+/// user, authenticated when that user needs no password; otherwise a connection from the
+/// network must AUTH (or HELLO … AUTH) before anything but the commands flagged `noAuth`.
+/// AUTH with a user name switches to that ACL user.
 ///
-/// Passwords are compared as SHA-256 digests in constant time, so neither a timing
-/// difference nor an early exit tells how much of a guess was right.
+/// Passwords are kept and compared as SHA-256 digests in constant time (`ACLRules`), so
+/// neither a timing difference nor an early exit tells how much of a guess was right.
 public enum Authentication {
     static let specs: [CommandSpec] = [
         CommandSpec("auth", arity: -2, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy], group: "connection",
@@ -26,22 +24,24 @@ public enum Authentication {
     /// Protected mode (Redis's): while it is on and the default user has no password, only
     /// the loopback interface may connect; others get `protectedModeDenial` and are closed.
     public static func deniedByProtectedMode(_ engine: Engine, remoteIsLoopback: Bool) -> Bool {
-        engine.settings.protectedMode && engine.settings.requirepass.isEmpty && !remoteIsLoopback
+        engine.settings.protectedMode && engine.access.defaultUser.rules.noPassword && !remoteIsLoopback
     }
 
     /// Whether a new connection from the network starts authenticated: when the default
-    /// user needs no password.
+    /// user is on and needs no password.
     static func startsAuthenticated(_ engine: Engine) -> Bool {
-        engine.settings.requirepass.isEmpty
+        !engine.access.defaultUserRequiresAuthentication
     }
 
-    /// Whether `password` opens user `user` (nil: the default user). O(length).
-    static func check(_ engine: Engine, user: UnsafeRawBufferPointer?, password: UnsafeRawBufferPointer) -> Bool {
-        if let user, !user.elementsEqual("default".utf8) { return false }
-        let configured = engine.settings.requirepass
-        // The default user without a password accepts any (Redis's `nopass`).
-        guard !configured.isEmpty else { return true }
-        return constantTimeEqual(Array(SHA256.hash(data: password)), Array(SHA256.hash(data: Array(configured.utf8))))
+    /// The user `name` if the password at argument `passwordAt` opens it; a failure goes
+    /// to the ACL log. O(password length × the user's passwords).
+    static func verify(_ c: CommandContext, user name: String, passwordAt index: Int) -> ACLUser? {
+        if let user = c.engine.access.user(named: name),
+           c.args.withUnsafeBytes(index, { user.rules.accepts(password: $0) }) {
+            return user
+        }
+        c.engine.recordFailedAuthentication(username: name, client: c.client)
+        return nil
     }
 
     /// Equal digests, looked at whole whatever differs. O(n).
@@ -55,14 +55,16 @@ public enum Authentication {
     /// AUTH [user] password.
     static func auth(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard c.args.count <= 3 else { out.writeError(ErrorReplies.syntax); return }
-        if c.args.count == 2 && c.engine.settings.requirepass.isEmpty {
+        if c.args.count == 2 && c.engine.access.defaultUser.rules.noPassword {
             out.writeError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
             return
         }
-        let accepted = c.args.count == 3
-            ? c.args.withUnsafeBytes(1) { user in c.args.withUnsafeBytes(2) { check(c.engine, user: user, password: $0) } }
-            : c.args.withUnsafeBytes(1) { check(c.engine, user: nil, password: $0) }
-        guard accepted else { out.writeError(wrongPassword); return }
+        let name = c.args.count == 3 ? c.args.string(1) : "default"
+        guard let user = verify(c, user: name, passwordAt: c.args.count - 1) else {
+            out.writeError(wrongPassword)
+            return
+        }
+        c.client.user = user
         c.client.authenticated = true
         out.writeOK()
     }

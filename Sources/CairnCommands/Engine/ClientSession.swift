@@ -39,6 +39,8 @@ public final class ClientSession {
     /// Whether the connection may run commands beyond AUTH, HELLO, QUIT and RESET
     /// (internal sessions — the log's loader, scripts — always may).
     public var authenticated = true
+    /// The ACL user it runs as (nil: an internal session, allowed everything).
+    public var user: ACLUser?
     /// CLIENT REPLY OFF / SKIP.
     public var replyControl = ReplyControl()
 

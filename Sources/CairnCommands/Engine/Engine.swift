@@ -21,6 +21,8 @@ public final class Engine {
     public private(set) var table: CommandTable
     public var propagation: Propagation
     public var stats = EngineStats()
+    /// ACL users, the ACL log and the permission checks (Access).
+    public internal(set) var access: AccessControl
     public weak var hooks: (any ServerHooks)?
     /// Set while the append-only file cannot take writes: write commands get this error
     /// (Redis's `-MISCONF ...`) and reads go on.
@@ -68,6 +70,8 @@ public final class Engine {
         self.keyspace = Keyspace(databaseCount: settings.databases)
         self.table = .standard
         self.propagation = Propagation()
+        self.access = AccessControl(table: .standard, requirepass: settings.requirepass)
+        self.access.allChannelsByDefault = settings.aclPubsubDefault == .allchannels
         self.clock = clock
         followNotificationSettings()
     }
@@ -86,6 +90,7 @@ public final class Engine {
     /// default user needs no password. O(1).
     public func connectFromNetwork(address: String, localAddress: String) -> ClientSession {
         let session = connect(address: address, localAddress: localAddress)
+        session.user = access.defaultUser
         session.authenticated = Authentication.startsAuthenticated(self)
         return session
     }
@@ -153,8 +158,14 @@ public final class Engine {
             refuse(ErrorReplies.wrongArity(spec.name), client: client, into: &out, exec: spec.name == "exec")
             return
         }
-        if !client.authenticated, !spec.flags.contains(.noAuth) {
+        if !client.authenticated, access.defaultUserRequiresAuthentication, !spec.flags.contains(.noAuth) {
             refuse(Authentication.required, client: client, into: &out, exec: spec.name == "exec")
+            return
+        }
+        if let user = client.user, !user.isUnrestricted, let denial = AccessControl.check(user, spec, args) {
+            recordDenial(denial, spec: spec, args: args, user: user, client: client,
+                         context: client.transaction != nil || spec.name == "exec" ? .multi : .toplevel)
+            refuse(AccessControl.refusal(denial, spec), client: client, into: &out, exec: spec.name == "exec")
             return
         }
         if client.isInSubscribedContext, !PubSubCommands.allowedWhileSubscribed.contains(spec.name) {
@@ -253,6 +264,8 @@ public final class Engine {
         let old = settings
         settings = new
         followNotificationSettings()
+        if old.requirepass != new.requirepass { access.setDefaultPassword(new.requirepass) }
+        access.allChannelsByDefault = new.aclPubsubDefault == .allchannels
         hooks?.settingsDidChange(from: old, to: new)
     }
 

@@ -33,12 +33,24 @@ public protocol ServerHooks: AnyObject {
     func scriptIsBusy()
     /// The busy script ended.
     func busyScriptEnded()
+    /// ACL SAVE: replaces the ACL file with `text` atomically and durably; nil, or why not.
+    func saveACLFile(_ text: String, path: String) -> String?
+    /// ACL LOAD: the ACL file's text, or why it could not be read (strerror's words).
+    func readACLFile(path: String) -> Result<String, ACLFileError>
+}
+
+/// Why the ACL file could not be read or written, in the system's words.
+public struct ACLFileError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 extension ServerHooks {
     public func log(_ level: Settings.LogLevel, _ message: String) {}
     public func scriptIsBusy() {}
     public func busyScriptEnded() {}
+    public func saveACLFile(_ text: String, path: String) -> String? { "no ACL file here" }
+    public func readACLFile(path: String) -> Result<String, ACLFileError> { .failure(ACLFileError("No such file or directory")) }
 }
 
 /// Where bytes for one client go when they are made outside that client's own read —

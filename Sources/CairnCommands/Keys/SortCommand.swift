@@ -11,12 +11,12 @@ import DequeModule
 /// depend on the keys the patterns read.
 enum SortCommand {
     static let specs: [CommandSpec] = [
-        CommandSpec("sort", arity: -2, flags: [.write, .denyOOM], keys: (1, 1, 1), group: "generic",
+        CommandSpec("sort", arity: -2, flags: [.write, .denyOOM], keys: (1, 1, 1), group: "generic", categories: [.list, .set, .sortedset, .dangerous],
                     complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
                     summary: "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.",
                     syntax: "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]",
                     run: { c, o in sort(c, &o, readOnly: false) }),
-        CommandSpec("sort_ro", arity: -2, flags: [.readonly], keys: (1, 1, 1), group: "generic", since: "7.0.0",
+        CommandSpec("sort_ro", arity: -2, flags: [.readonly], keys: (1, 1, 1), group: "generic", since: "7.0.0", categories: [.list, .set, .sortedset, .dangerous],
                     complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
                     summary: "Returns the sorted elements of a list, a set, or a sorted set.",
                     syntax: "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]",

@@ -26,6 +26,12 @@ extension Engine {
             out.writeError("ERR This Redis command is not allowed from script")
             return
         }
+        if let caller = run.caller, let user = caller.user, !user.isUnrestricted,
+           let denial = AccessControl.check(user, spec, args) {
+            recordDenial(denial, spec: spec, args: args, user: user, client: caller, context: .lua)
+            out.writeError(Self.scriptRefusal(denial))
+            return
+        }
         if spec.flags.contains(.write) {
             if run.readOnly {
                 out.writeError("ERR Write commands are not allowed from read-only scripts.")

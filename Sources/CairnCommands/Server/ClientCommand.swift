@@ -114,6 +114,7 @@ enum ClientCommand {
         var localAddress: String?
         var id: Int64?
         var type: TypeFilter?
+        var user: ACLUser?
         var skipMe = true
 
         func matches(_ client: ClientSession, caller: ClientSession) -> Bool {
@@ -121,6 +122,7 @@ enum ClientCommand {
             if let localAddress, client.localAddress != localAddress { return false }
             if let id, client.id != id { return false }
             if let type, !type.matches(client) { return false }
+            if let user, client.user !== user { return false }
             return !(skipMe && client === caller)
         }
     }
@@ -152,8 +154,8 @@ enum ClientCommand {
                 } else if c.args.equals(i, lowercase: "laddr") {
                     filter.localAddress = value
                 } else if c.args.equals(i, lowercase: "user") {
-                    // Cairn has one user, Redis's `default`, and every client is it.
-                    guard value == "default" else { out.writeError("ERR No such user '\(value)'"); return }
+                    guard let user = c.engine.access.user(named: value) else { out.writeError("ERR No such user '\(value)'"); return }
+                    filter.user = user
                 } else if c.args.equals(i, lowercase: "skipme") {
                     switch value.lowercased() {
                     case "yes": filter.skipMe = true
@@ -213,7 +215,7 @@ enum ClientCommand {
         let idle = (now - s.lastInteraction) / 1000
         return "id=\(s.id) addr=\(s.address) laddr=\(s.localAddress) fd=-1 name=\(s.name) age=\(age) idle=\(idle) "
             + "flags=\(flags(s)) db=\(s.db) sub=\(s.subscriptions[.channel].count) psub=\(s.subscriptions[.pattern].count) ssub=\(s.subscriptions[.shardChannel].count) multi=\(s.transaction?.count ?? -1) qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
-            + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=default redir=-1 resp=\(s.protocolVersion)\n"
+            + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=\(s.user?.name ?? "default") redir=-1 resp=\(s.protocolVersion)\n"
     }
 
     /// CLIENT PAUSE timeout [WRITE|ALL]: timeout in milliseconds, as Redis reads it.

@@ -5,19 +5,19 @@ import CairnProtocol
 /// (redis-cli learns commands and their help from it, client libraries their key positions).
 enum CommandCommand {
     static let spec = CommandSpec(
-        "command", arity: -1, flags: [.loading, .stale], group: "server", since: "2.8.13",
+        "command", arity: -1, flags: [.loading, .stale], group: "server", since: "2.8.13", categories: .connection,
         complexity: "O(N) where N is the total number of Redis commands",
         summary: "Returns detailed information about all commands.",
         subcommands: [
-            CommandSpec("command|count", arity: 2, flags: [.loading, .stale], group: "server", since: "2.8.13",
+            CommandSpec("command|count", arity: 2, flags: [.loading, .stale], group: "server", since: "2.8.13", categories: .connection,
                         summary: "Returns a count of commands.", run: { c, o in o.writeIntegerReply(Int64(c.engine.table.all.count)) }),
-            CommandSpec("command|info", arity: -2, flags: [.loading, .stale], group: "server", since: "2.8.13",
+            CommandSpec("command|info", arity: -2, flags: [.loading, .stale], group: "server", since: "2.8.13", categories: .connection,
                         complexity: "O(N) where N is the number of commands to look up",
                         summary: "Returns information about one, multiple or all commands.", syntax: "[command-name [command-name ...]]", run: info),
-            CommandSpec("command|docs", arity: -2, flags: [.loading, .stale], group: "server", since: "7.0.0",
+            CommandSpec("command|docs", arity: -2, flags: [.loading, .stale], group: "server", since: "7.0.0", categories: .connection,
                         complexity: "O(N) where N is the number of commands to look up",
                         summary: "Returns documentary information about one, multiple or all commands.", syntax: "[command-name [command-name ...]]", run: docs),
-            CommandSpec("command|list", arity: -2, flags: [.loading, .stale], group: "server", since: "7.0.0",
+            CommandSpec("command|list", arity: -2, flags: [.loading, .stale], group: "server", since: "7.0.0", categories: .connection,
                         complexity: "O(N) where N is the total number of Redis commands",
                         summary: "Returns a list of command names.", run: list),
         ],
@@ -78,46 +78,60 @@ enum CommandCommand {
         out.writeIntegerReply(Int64(spec.keys.first))
         out.writeIntegerReply(Int64(spec.keys.last))
         out.writeIntegerReply(Int64(spec.keys.step))
-        let categories = aclCategories(spec)
+        let categories = spec.categories.names
         out.writeSetHeader(categories.count)
         for category in categories { out.writeSimpleString(category) }
         out.writeArrayHeader(0)  // tips
-        out.writeArrayHeader(0)  // key specifications
+        out.writeArrayHeader(spec.keySpecs.count)
+        for keySpec in spec.keySpecs { writeKeySpec(keySpec, &out) }
         out.writeArrayHeader(spec.subcommands.count)
         for sub in spec.subcommands { writeInfo(sub, &out) }
     }
 
-    /// Redis's ACL categories for `spec`, in Redis's own order (its category table's).
-    static func aclCategories(_ spec: CommandSpec) -> [String] {
-        // Containers (CLIENT, SCRIPT, FUNCTION…) are only @slow; their subcommands say more.
-        if !spec.subcommands.isEmpty { return ["@slow"] }
-        var found: Set<String> = []
-        if spec.flags.contains(.write) { found.insert("@write") }
-        // Scripting commands are not @read even when read-only (EVAL_RO), as in Redis.
-        if spec.flags.contains(.readonly) && spec.doc.group != "scripting" { found.insert("@read") }
-        switch spec.doc.group {
-        case "string": found.insert("@string")
-        case "hash": found.insert("@hash")
-        case "list": found.insert("@list")
-        case "set": found.insert("@set")
-        case "sorted_set": found.insert("@sortedset")
-        case "generic": found.insert("@keyspace")
-        case "connection": found.insert("@connection")
-        case "transactions": found.insert("@transaction")
-        case "scripting": found.insert("@scripting")
-        case "stream": found.insert("@stream")
-        case "pubsub": found.insert("@pubsub")
-        default: break
+    /// One key specification as Redis 7 describes it: notes, flags, begin_search, find_keys.
+    static func writeKeySpec(_ spec: KeySpec, _ out: inout ReplyWriter) {
+        out.writeMapHeader(spec.notes == nil ? 3 : 4)
+        if let notes = spec.notes { out.writeBulk("notes"); out.writeBulk(notes) }
+        out.writeBulk("flags")
+        let flags = spec.flags.names
+        out.writeSetHeader(flags.count)
+        for flag in flags { out.writeSimpleString(flag) }
+        out.writeBulk("begin_search")
+        out.writeMapHeader(2)
+        switch spec.begin {
+        case .index(let index):
+            out.writeBulk("type"); out.writeBulk("index")
+            out.writeBulk("spec"); out.writeMapHeader(1)
+            out.writeBulk("index"); out.writeIntegerReply(Int64(index))
+        case .keyword(let keyword, let startFrom):
+            out.writeBulk("type"); out.writeBulk("keyword")
+            out.writeBulk("spec"); out.writeMapHeader(2)
+            out.writeBulk("keyword"); out.writeBulk(keyword)
+            out.writeBulk("startfrom"); out.writeIntegerReply(Int64(startFrom))
+        case .unknown:
+            out.writeBulk("type"); out.writeBulk("unknown")
+            out.writeBulk("spec"); out.writeMapHeader(0)
         }
-        if spec.flags.contains(.blocking) { found.insert("@blocking") }
-        if spec.flags.contains(.admin) { found.formUnion(["@admin", "@dangerous"]) }
-        found.insert(spec.flags.contains(.fast) ? "@fast" : "@slow")
-        return categoryOrder.filter(found.contains)
+        out.writeBulk("find_keys")
+        out.writeMapHeader(2)
+        switch spec.find {
+        case .range(let lastKey, let keyStep, let limit):
+            out.writeBulk("type"); out.writeBulk("range")
+            out.writeBulk("spec"); out.writeMapHeader(3)
+            out.writeBulk("lastkey"); out.writeIntegerReply(Int64(lastKey))
+            out.writeBulk("keystep"); out.writeIntegerReply(Int64(keyStep))
+            out.writeBulk("limit"); out.writeIntegerReply(Int64(limit))
+        case .keyNumber(let index, let firstKey, let keyStep):
+            out.writeBulk("type"); out.writeBulk("keynum")
+            out.writeBulk("spec"); out.writeMapHeader(3)
+            out.writeBulk("keynumidx"); out.writeIntegerReply(Int64(index))
+            out.writeBulk("firstkey"); out.writeIntegerReply(Int64(firstKey))
+            out.writeBulk("keystep"); out.writeIntegerReply(Int64(keyStep))
+        case .unknown:
+            out.writeBulk("type"); out.writeBulk("unknown")
+            out.writeBulk("spec"); out.writeMapHeader(0)
+        }
     }
-
-    static let categoryOrder = ["@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string",
-                                "@stream", "@pubsub", "@admin", "@fast", "@slow", "@blocking", "@dangerous", "@connection",
-                                "@transaction", "@scripting"]
 
     /// The documentation map (flattened for RESP2): summary, since, group, complexity,
     /// the argument syntax as Cairn's own `syntax` field, and subcommands.

@@ -42,6 +42,7 @@ enum ConnectionCommands {
         c.client.noEvict = false
         c.client.noTouch = false
         // Back to the default user: authenticated only if it needs no password (as Redis).
+        if c.client.user != nil { c.client.user = c.engine.access.defaultUser }
         c.client.authenticated = Authentication.startsAuthenticated(c.engine)
         out.writeSimpleString("RESET")
     }
@@ -93,16 +94,15 @@ enum ConnectionCommands {
             next = 2
         }
         var newName: String? = nil
-        var authenticates = false
+        var authenticatedAs: ACLUser?
         var j = next
         while j < c.args.count {
             let more = c.args.count - 1 - j
             if c.args.equals(j, lowercase: "auth") && more >= 2 {
-                let accepted = c.args.withUnsafeBytes(j + 1) { user in
-                    c.args.withUnsafeBytes(j + 2) { Authentication.check(c.engine, user: user, password: $0) }
+                guard let user = Authentication.verify(c, user: c.args.string(j + 1), passwordAt: j + 2) else {
+                    out.writeError(Authentication.wrongPassword); return
                 }
-                guard accepted else { out.writeError(Authentication.wrongPassword); return }
-                authenticates = true
+                authenticatedAs = user
                 j += 2
             } else if c.args.equals(j, lowercase: "setname") && more >= 1 {
                 newName = c.args.string(j + 1)
@@ -112,11 +112,14 @@ enum ConnectionCommands {
             }
             j += 1
         }
-        if !authenticates && !c.client.authenticated {
+        if authenticatedAs == nil && !c.client.authenticated && c.engine.access.defaultUserRequiresAuthentication {
             out.writeError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
             return
         }
-        if authenticates { c.client.authenticated = true }
+        if let authenticatedAs {
+            c.client.user = authenticatedAs
+            c.client.authenticated = true
+        }
         if let newName {
             guard ClientCommand.isValidName(newName) else { out.writeError(ClientCommand.invalidNameError); return }
             c.client.name = newName

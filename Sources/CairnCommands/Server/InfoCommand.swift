@@ -11,7 +11,7 @@ import CairnKeyspace
 /// section and field names so monitoring tools read it unchanged.
 enum InfoCommand {
     static let spec = CommandSpec(
-        "info", arity: -1, flags: [.loading, .stale], group: "server", complexity: "O(1)",
+        "info", arity: -1, flags: [.loading, .stale], group: "server", categories: .dangerous, complexity: "O(1)",
         summary: "Returns information and statistics about the server.", syntax: "[section [section ...]]", run: info)
 
     static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"]

@@ -5,12 +5,12 @@ import CairnKeyspace
 /// Commands about the server and whole databases.
 enum ServerCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("dbsize", arity: 1, flags: [.readonly, .fast], group: "server",
+        CommandSpec("dbsize", arity: 1, flags: [.readonly, .fast], group: "server", categories: .keyspace,
                     summary: "Returns the number of keys in the database.",
                     run: { c, o in o.writeIntegerReply(Int64(c.engine.keyspace.databases[c.db].count)) }),
-        CommandSpec("flushdb", arity: -1, flags: [.write], group: "server", complexity: "O(N) where N is the number of keys in the selected database",
+        CommandSpec("flushdb", arity: -1, flags: [.write], group: "server", categories: [.keyspace, .dangerous], complexity: "O(N) where N is the number of keys in the selected database",
                     summary: "Remove all keys from the current database.", syntax: "[ASYNC | SYNC]", run: flushdb),
-        CommandSpec("flushall", arity: -1, flags: [.write], group: "server", complexity: "O(N) where N is the total number of keys in all databases",
+        CommandSpec("flushall", arity: -1, flags: [.write], group: "server", categories: [.keyspace, .dangerous], complexity: "O(N) where N is the total number of keys in all databases",
                     summary: "Removes all keys from all databases.", syntax: "[ASYNC | SYNC]", run: flushall),
         CommandSpec("time", arity: 1, flags: [.loading, .stale, .fast], group: "server", since: "2.6.0",
                     summary: "Returns the server time.", run: time),
@@ -18,7 +18,7 @@ enum ServerCommands {
                     complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
                     summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.",
                     syntax: "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", run: shutdown),
-        CommandSpec("bgrewriteaof", arity: 1, flags: [.admin, .noscript], group: "server",
+        CommandSpec("bgrewriteaof", arity: 1, flags: [.admin, .noscript, .noAsyncLoading], group: "server",
                     complexity: "O(1)", summary: "Asynchronously rewrites the append-only file to disk.",
                     run: bgrewriteaof),
         InfoCommand.spec,

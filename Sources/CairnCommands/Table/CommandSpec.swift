@@ -36,6 +36,12 @@ public struct CommandFlags: OptionSet, Sendable {
     public static let allowBusy = CommandFlags(rawValue: 1 << 14)
     /// Runs before the connection has authenticated (AUTH, HELLO, QUIT, RESET).
     public static let noAuth = CommandFlags(rawValue: 1 << 15)
+    /// Takes part in pub/sub (Redis's `pubsub`).
+    public static let pubsub = CommandFlags(rawValue: 1 << 16)
+    /// Not recorded by the slow log (EXEC: its commands are, one by one).
+    public static let skipSlowlog = CommandFlags(rawValue: 1 << 17)
+    /// Refused while a replica loads asynchronously (Redis's `no_async_loading`; shown only).
+    public static let noAsyncLoading = CommandFlags(rawValue: 1 << 18)
 
     var names: [String] {
         var out: [String] = []
@@ -43,11 +49,14 @@ public struct CommandFlags: OptionSet, Sendable {
         if contains(.readonly) { out.append("readonly") }
         if contains(.denyOOM) { out.append("denyoom") }
         if contains(.admin) { out.append("admin") }
+        if contains(.pubsub) { out.append("pubsub") }
         if contains(.noscript) { out.append("noscript") }
         if contains(.loading) { out.append("loading") }
         if contains(.stale) { out.append("stale") }
         if contains(.skipMonitor) { out.append("skip_monitor") }
+        if contains(.skipSlowlog) { out.append("skip_slowlog") }
         if contains(.noMandatoryKeys) { out.append("no_mandatory_keys") }
+        if contains(.noAsyncLoading) { out.append("no_async_loading") }
         if contains(.noMulti) { out.append("no_multi") }
         if contains(.fast) { out.append("fast") }
         if contains(.noAuth) { out.append("no_auth") }
@@ -79,21 +88,33 @@ public final class CommandSpec: Sendable {
     /// Positions of keys: first, last (negative counts from the end), step.
     public let keys: (first: Int, last: Int, step: Int)
     public let doc: CommandDoc
+    /// Redis's ACL categories (ACL SETUSER `+@read`, COMMAND INFO).
+    public let categories: ACLCategories
+    /// Where its keys are and how it uses them (Redis 7.0's key specifications).
+    public let keySpecs: [KeySpec]
     let run: @Sendable (CommandContext, inout ReplyWriter) -> Void
     /// Subcommands by lowercase name, for container commands (CONFIG, CLIENT, COMMAND).
     let subcommands: [CommandSpec]
 
     init(_ name: String, arity: Int, flags: CommandFlags, keys: (Int, Int, Int) = (0, 0, 0),
-         group: String, since: String = "1.0.0", complexity: String = "O(1)",
+         group: String, since: String = "1.0.0", categories: ACLCategories? = nil, complexity: String = "O(1)",
          summary: String, syntax: String = "",
          subcommands: [CommandSpec] = [],
          run: @escaping @Sendable (CommandContext, inout ReplyWriter) -> Void) {
         self.name = name
         self.arity = arity
-        self.flags = flags
+        let keySpecs = KeySpec.table[name] ?? []
+        self.keySpecs = keySpecs
+        // As Redis: keys found other than by a fixed index and range are "movable".
+        let movable = keySpecs.contains { spec in
+            if case .index = spec.begin, case .range = spec.find { return false }
+            return true
+        }
+        self.flags = movable ? flags.union(.movableKeys) : flags
         self.keys = keys
         self.doc = CommandDoc(summary: summary, since: since, group: group, complexity: complexity, syntax: syntax)
         self.subcommands = subcommands
+        self.categories = .of(flags: flags, group: group, own: categories, isContainer: !subcommands.isEmpty)
         self.run = run
     }
 

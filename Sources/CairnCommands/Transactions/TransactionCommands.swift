@@ -11,7 +11,7 @@ enum TransactionCommands {
         CommandSpec("multi", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy, .runsInTransaction],
                     group: "transactions", since: "1.2.0",
                     summary: "Marks the start of a transaction block.", run: multi),
-        CommandSpec("exec", arity: 1, flags: [.noscript, .loading, .stale, .runsInTransaction],
+        CommandSpec("exec", arity: 1, flags: [.noscript, .loading, .stale, .skipSlowlog, .runsInTransaction],
                     group: "transactions", since: "1.2.0", complexity: "Depends on commands in the transaction",
                     summary: "Executes all commands in a transaction.", run: exec),
         CommandSpec("discard", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy, .runsInTransaction],

@@ -6,6 +6,7 @@ import NIOExtras
 import NIOConcurrencyHelpers
 public import CairnConfig
 import CairnCommands
+import CairnLog
 
 /// The Cairn server as a `Service`: binds, serves until told to stop, then stops
 /// accepting, answers what it accepted and closes every connection.
@@ -164,6 +165,24 @@ public actor CairnServer: Service {
         }
     }
 
+    /// ACL users from the config file's `user` lines or from `aclfile` (not both, as
+    /// Redis insists); nil, or why the server must not start.
+    static func configureUsers(_ engine: Engine) -> String? {
+        if !engine.settings.userLines.isEmpty && !engine.settings.aclfile.isEmpty {
+            return "Configuring Cairn with users defined in the config file and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your config file, but not both."
+        }
+        if let error = engine.declareConfiguredUsers() { return error }
+        guard let path = engine.aclFilePath else { return nil }
+        let text: String
+        do {
+            text = String(decoding: try PosixFileSystem().read(path), as: UTF8.self)
+        } catch {
+            return "Aborting Cairn startup because of ACL errors: Error loading ACLs, opening file '\(path)': \(ErrorText.describe(error.code))"
+        }
+        if let error = engine.loadACL(text, path: path) { return "Aborting Cairn startup because of ACL errors: \(error)" }
+        return nil
+    }
+
     /// redis.conf's log levels in swift-log's terms.
     public static func logLevel(_ level: Settings.LogLevel) -> Logger.Level {
         switch level {
@@ -186,6 +205,7 @@ public actor CairnServer: Service {
         let progress = self.progress
         let bound = try await loop.submit {
             let engine = Engine(settings: settings)
+            if let error = Self.configureUsers(engine) { throw StartupError(message: error) }
             let runtime = ServerRuntime(logger: logger, processInfo: facts)
             engine.hooks = runtime
             let flusher = ReplyFlusher(loop: self.loop)

@@ -2,6 +2,7 @@ import NIOCore
 import Logging
 import CairnConfig
 import CairnCommands
+import CairnLog
 import CCairnShims
 #if canImport(Glibc)
 import Glibc
@@ -97,6 +98,28 @@ final class ServerRuntime: ServerHooks {
 
     func busyScriptEnded() {
         busyResponder?.scriptEnded()
+    }
+
+    /// ACL SAVE: temporary file, fsync, rename, fsync of the directory — a crash leaves
+    /// the old file or the new one, never a mix.
+    func saveACLFile(_ text: String, path: String) -> String? {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        do {
+            try PosixFileSystem().replaceAtomically(path, with: Array(text.utf8), directory: directory.isEmpty ? "/" : directory)
+            logger.notice("ACL file saved: \(path)")
+            return nil
+        } catch {
+            logger.warning("ACL SAVE failed: \(error.description)")
+            return error.description
+        }
+    }
+
+    func readACLFile(path: String) -> Result<String, ACLFileError> {
+        do {
+            return .success(String(decoding: try PosixFileSystem().read(path), as: UTF8.self))
+        } catch {
+            return .failure(ACLFileError(ErrorText.describe(error.code)))
+        }
     }
 
     func log(_ level: Settings.LogLevel, _ message: String) {
