@@ -51,6 +51,10 @@ import CairnConfig
         "MAXLEN", "MINID", "~", "=", "NOMKSTREAM", "1-1", "0-0", "1-*", "(1-0", "(+", "18446744073709551615-18446744073709551615",
         "ENTRIESADDED", "MAXDELETEDID", "st", "GROUP", "STREAMS", "BLOCK", "NOACK", "JUSTID", "FORCE", "IDLE", "TIME",
         "RETRYCOUNT", "LASTID", "MKSTREAM", "ENTRIESREAD", "FULL", "CONSUMERS", "GROUPS", ">", "$", "g", "c",
+        // ACL rules (the fuzzing client runs as user fz, reset to everything every 50 steps).
+        "fz", "nopass", "resetpass", ">pw", "<pw", "pw", "allkeys", "resetkeys", "allchannels", "resetchannels",
+        "~s*", "%R~*", "%W~l", "%RW~h", "&ch*", "+@all", "-@all", "+@read", "-@write", "-@keyspace", "+get",
+        "-set", "+client|id", "+select|0", "reset", "allcommands", "nocommands", "skip-sanitize-payload",
     ]
     static let keys = ["s", "n", "h", "v", "far", "l", "set", "z", "st", "missing", "f", "{t}x", ""]
 
@@ -102,6 +106,10 @@ import CairnConfig
                 primary.run("XADD", "st", "*", "f", "v", "g", "w")
                 primary.run("XGROUP", "CREATE", "st", "g", "0")
                 primary.run("XREADGROUP", "GROUP", "g", "c", "COUNT", "2", "STREAMS", "st", ">")
+                // Commands run as an ACL user, so the permission checks see fuzzed rules.
+                primary.run("ACL", "SETUSER", "fz", "reset", "on", "nopass", "~*", "&*", "+@all")
+                primary.client.user = primary.engine.access.user(named: "fz")
+                primary.client.authenticated = true
             }
             let spec = specs.randomElement(using: &rng)!
             var parts = spec.name.split(separator: "|").map(String.init)

@@ -22,8 +22,22 @@ public func fuzzCommands(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         engine = e
         client = e.connect(address: "127.0.0.1:1", localAddress: "127.0.0.1:2")
     }
-    guard let engine, let session = client else { return 0 }
+    guard let engine, var session = client else { return 0 }
     runs += 1
+    // Commands run as an ACL user whose rules inputs may change; every 100 inputs it is
+    // given everything again (and a connection it lost, as to DELUSER, comes back).
+    if runs % 100 == 1 {
+        var setup = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 64))
+        engine.execute(Arguments(strings: ["ACL", "SETUSER", "fz", "reset", "on", "nopass", "~*", "&*", "+@all"]),
+                       client: session, into: &setup)
+        if case .closing = session.state {
+            engine.disconnect(session)
+            session = engine.connect(address: "127.0.0.1:1", localAddress: "127.0.0.1:2")
+            client = session
+        }
+        session.user = engine.access.user(named: "fz")
+        session.authenticated = true
+    }
     var decoder = RequestDecoder(maxBulkLength: 1 << 20)
     var args = Arguments()
     var buffer = ByteBufferAllocator().buffer(capacity: size)
