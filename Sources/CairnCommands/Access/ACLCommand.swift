@@ -85,7 +85,7 @@ enum ACLCommand {
         out.writeMapHeader(6)
         out.writeBulk("flags")
         let flags = rules.flagNames
-        out.writeArrayHeader(flags.count)
+        out.writeSetHeader(flags.count)
         for flag in flags { out.writeBulk(flag) }
         out.writeBulk("passwords")
         out.writeArrayHeader(rules.passwords.count)

@@ -142,8 +142,8 @@ public struct AccessControl {
     }
 }
 
-/// Denied commands and failed AUTHs, newest first (ACL LOG). Repeats of the same
-/// denial within a minute add to one entry's count, as in Redis.
+/// Denied commands and failed AUTHs, newest first (ACL LOG). A repeat of one of the ten
+/// newest denials within a minute adds to that entry's count, as in Redis.
 struct ACLLog {
     enum Reason: String { case command, key, channel, auth }
     enum Context: String { case toplevel, multi, lua }
@@ -166,9 +166,12 @@ struct ACLLog {
             let e = entries[i]
             if e.reason == entry.reason, e.context == entry.context, e.object == entry.object,
                e.username == entry.username, entry.createdAt - e.createdAt <= 60_000 {
-                entries[i].count += 1
-                entries[i].createdAt = entry.createdAt
-                entries[i].clientInfo = entry.clientInfo
+                // Counted, refreshed and moved to the front, as Redis does.
+                var updated = entries.remove(at: i)
+                updated.count += 1
+                updated.createdAt = entry.createdAt
+                updated.clientInfo = entry.clientInfo
+                entries.insert(updated, at: 0)
                 return
             }
         }
