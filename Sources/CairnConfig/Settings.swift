@@ -34,6 +34,20 @@ public struct Settings: Sendable, Equatable {
     public var acllogMaxLen = 128
     /// What channels new users may use: none (`resetchannels`, Redis 7's default) or all.
     public var aclPubsubDefault = AclPubsubDefault.resetchannels
+    /// TLS: the port (0: none) beside the plain one, and redis.conf's tls-* settings.
+    public var tlsPort = 0
+    public var tlsCertFile = ""
+    public var tlsKeyFile = ""
+    public var tlsKeyFilePass = ""
+    public var tlsCaCertFile = ""
+    public var tlsCaCertDir = ""
+    public var tlsAuthClients = TLSAuthClients.yes
+    /// Protocol versions allowed, e.g. "TLSv1.2 TLSv1.3" ("": those two).
+    public var tlsProtocols = ""
+    /// Cipher list for TLS 1.2 and older (OpenSSL syntax; "": BoringSSL's defaults).
+    public var tlsCiphers = ""
+    /// TLS 1.3 suites; BoringSSL always offers its three, so only those names are accepted.
+    public var tlsCiphersuites = ""
     /// Start even if the last log file ends in a torn write (cutting it back).
     public var aofLoadTruncated = true
     /// Rewrite when the log has grown by this percentage over its size after the last
@@ -65,6 +79,12 @@ public struct Settings: Sendable, Equatable {
     public var notifyKeyspaceEvents = KeyspaceEvents()
 
     public init() {}
+
+    /// Whether TLS clients must present a certificate the CA signed (`optional`: only
+    /// checked when one is presented).
+    public enum TLSAuthClients: String, CaseIterable, Sendable {
+        case yes, no, optional
+    }
 
     public enum AclPubsubDefault: String, CaseIterable, Sendable {
         case resetchannels, allchannels

@@ -25,6 +25,9 @@ public protocol ServerHooks: AnyObject {
     func killClients(_ ids: [Int64])
     /// CONFIG SET changed live settings; the server applies what it owns.
     func settingsDidChange(from old: Settings, to new: Settings)
+    /// Before CONFIG SET applies `new`: what the server must build from it first (a TLS
+    /// context); nil, or why the change is refused.
+    func prepareSettings(from old: Settings, to new: Settings) -> String?
     /// A line for the server's log (redis.log from a script).
     func log(_ level: Settings.LogLevel, _ message: String)
     /// A script has run past busy-reply-threshold; called again every few thousand of
@@ -49,6 +52,7 @@ extension ServerHooks {
     public func log(_ level: Settings.LogLevel, _ message: String) {}
     public func scriptIsBusy() {}
     public func busyScriptEnded() {}
+    public func prepareSettings(from old: Settings, to new: Settings) -> String? { nil }
     public func saveACLFile(_ text: String, path: String) -> String? { "no ACL file here" }
     public func readACLFile(path: String) -> Result<String, ACLFileError> { .failure(ACLFileError("No such file or directory")) }
 }

@@ -60,6 +60,9 @@ enum ConfigCommand {
                 out.writeError(failure(directive.name, message)); return
             }
         }
+        if let reason = c.engine.hooks?.prepareSettings(from: c.engine.settings, to: updated), let first = pairs.first {
+            out.writeError(failure(first.0.name, reason)); return
+        }
         c.engine.updateSettings(updated)
         out.writeOK()
     }

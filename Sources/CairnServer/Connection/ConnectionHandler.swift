@@ -47,9 +47,14 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     /// gives it its timeout reply.
     private var blockTimer: Scheduled<Void>?
 
+    /// Behind TLS: its socket carries ciphertext, so the busy responder leaves it alone
+    /// (it is answered once the busy script ends).
+    private let isTLS: Bool
+
     init(engine: Engine, runtime: ServerRuntime, flusher: ReplyFlusher, allocator: ByteBufferAllocator,
-         alreadyAuthenticated: Bool = false) {
+         alreadyAuthenticated: Bool = false, isTLS: Bool = false) {
         self.alreadyAuthenticated = alreadyAuthenticated
+        self.isTLS = isTLS
         self.engine = engine
         self.runtime = runtime
         self.flusher = flusher
@@ -435,7 +440,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
 
     /// "local peer", as BusyResponder describes sockets.
     var addressKey: String? {
-        guard let session else { return nil }
+        guard let session, !isTLS else { return nil }
         return session.localAddress + " " + session.address
     }
 

@@ -7,6 +7,7 @@ import NIOConcurrencyHelpers
 public import CairnConfig
 import CairnCommands
 import CairnLog
+import NIOSSL
 
 /// The Cairn server as a `Service`: binds, serves until told to stop, then stops
 /// accepting, answers what it accepted and closes every connection.
@@ -292,6 +293,41 @@ public actor CairnServer: Service {
                 throw StartupError(message: "Could not create server TCP listening socket \(host):\(settings.port): \(error)")
             }
         }
+        if settings.tlsPort != 0 {
+            let tls: TLSContextProvider
+            do {
+                tls = try TLSContextProvider(settings: settings)
+            } catch {
+                for listener in listeners { try? await listener.close() }
+                throw StartupError(message: "Failed to configure TLS: \(error.description)")
+            }
+            try await loop.submit { bound.value.runtime.tls = tls }.get()
+            let tlsBootstrap = ServerBootstrap(group: self.group)
+                .serverChannelOption(.backlog, value: 511)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                    }
+                }
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.socketOption(.so_keepalive), value: 1)
+                .childChannelOption(.allowRemoteHalfClosure, value: false)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try Self.addTLSConnectionHandlers(to: channel, core: bound.value, tls: tls)
+                    }
+                }
+            for host in settings.bind {
+                do {
+                    listeners.append(try await tlsBootstrap.bind(host: host, port: settings.tlsPort).get())
+                    logger.notice("Ready to accept connections tls on \(host):\(settings.tlsPort)")
+                } catch {
+                    for listener in listeners { try? await listener.close() }
+                    throw StartupError(message: "Could not create server TLS listening socket \(host):\(settings.tlsPort): \(error)")
+                }
+            }
+        }
         boundPort = port
         let listeningPort = port
         try await loop.submit { bound.value.runtime.listeningPorts = [listeningPort] }.get()
@@ -305,6 +341,15 @@ extension CairnServer {
     static func addConnectionHandler(to channel: any Channel, core: LoopCore, authenticated: Bool = false) throws {
         let handler = ConnectionHandler(engine: core.engine, runtime: core.runtime, flusher: core.flusher, allocator: channel.allocator,
                                         alreadyAuthenticated: authenticated)
+        try channel.pipeline.syncOperations.addHandler(handler)
+    }
+
+    /// A TLS connection's pipeline: SwiftNIO's TLS handler (with the context in force when
+    /// it was accepted), then the same ConnectionHandler.
+    static func addTLSConnectionHandlers(to channel: any Channel, core: LoopCore, tls: TLSContextProvider) throws {
+        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+        let handler = ConnectionHandler(engine: core.engine, runtime: core.runtime, flusher: core.flusher, allocator: channel.allocator,
+                                        isTLS: true)
         try channel.pipeline.syncOperations.addHandler(handler)
     }
 }

@@ -34,6 +34,8 @@ final class ServerRuntime: ServerHooks {
     var busyResponder: BusyResponder?
     /// The ports the server listens on.
     var listeningPorts: [Int] = []
+    /// The TLS context for `tls-port`'s connections (nil: no TLS port).
+    var tls: TLSContextProvider?
 
     init(logger: Logger, processInfo: ProcessInfoFacts) {
         self.logger = logger
@@ -124,6 +126,20 @@ final class ServerRuntime: ServerHooks {
 
     func log(_ level: Settings.LogLevel, _ message: String) {
         logger.log(level: CairnServer.logLevel(level), "\(message)")
+    }
+
+    /// New tls-* settings take effect for connections accepted from now on; a context
+    /// that cannot be built refuses the CONFIG SET and keeps the old one.
+    func prepareSettings(from old: Settings, to new: Settings) -> String? {
+        guard let tls, TLSContextProvider.differ(old, new) else { return nil }
+        do {
+            try tls.reload(new)
+            logger.notice("TLS configuration reloaded")
+            return nil
+        } catch {
+            logger.warning("Failed to update the TLS configuration: \(error.description)")
+            return "Unable to update TLS configuration. Check server logs."
+        }
     }
 
     func settingsDidChange(from old: Settings, to new: Settings) {
