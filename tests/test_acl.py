@@ -277,3 +277,41 @@ def test_requirepass_is_the_default_users_password(cairn, redis_server):
         ["ACL", "SETUSER", "default", "off"], ["AUTH", "s3cret"], ["ACL", "SETUSER", "default", "on"],
         ["AUTH", "s3cret"], ["CONFIG", "SET", "requirepass", ""], ["ACL", "GETUSER", "default"],
     ])
+
+
+GETKEYS = [
+    ["COMMAND", "GETKEYS"], ["COMMAND", "GETKEYS", "GET"], ["COMMAND", "GETKEYS", "nosuch", "x"],
+    ["COMMAND", "GETKEYS", "PING", "x"], ["COMMAND", "GETKEYS", "GET", "a", "b"], ["COMMAND", "GETKEYS", "EVAL", "s", "0"],
+    ["COMMAND", "GETKEYS", "EVAL", "s", "2", "a"], ["COMMAND", "GETKEYS", "EVAL", "s", "2", "a", "b", "c"],
+    ["COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "5", "a"], ["COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "x", "a"],
+    ["COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "9223372036854775807", "a"], ["COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "-1", "a"],
+    ["COMMAND", "GETKEYSANDFLAGS", "LMOVE", "a", "b", "LEFT", "LEFT"], ["COMMAND", "GETKEYS", "XINFO", "STREAM", "s"],
+    ["COMMAND", "GETKEYS", "XINFO", "x"], ["COMMAND", "GETKEYS", "SORT", "k", "STORE", "d"],
+    ["COMMAND", "GETKEYSANDFLAGS", "SORT", "k", "LIMIT", "0", "1", "GET", "store", "STORE", "d"],
+    ["COMMAND", "GETKEYS", "XREAD", "STREAMS", "a", "b", "1", "2"], ["COMMAND", "GETKEYS", "XREAD", "COUNT", "1", "x"],
+    ["COMMAND", "GETKEYS", "SPUBLISH", "ch", "m"], ["COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v", "GET"],
+    ["COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v", "EX", "1"], ["COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"],
+    ["COMMAND", "GETKEYS", "BLMPOP", "0", "2", "a", "b", "LEFT"], ["COMMAND", "GETKEYS", "BLPOP", "a", "b", "0"],
+    ["COMMAND", "GETKEYSANDFLAGS", "XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"], ["COMMAND", "GETKEYS", "CLIENT", "LIST"],
+    ["COMMAND", "GETKEYSANDFLAGS", "COPY", "a", "b"], ["COMMAND", "GETKEYSANDFLAGS", "SINTERCARD", "2", "a", "b", "LIMIT", "1"],
+    ["COMMAND", "GETKEYS", "FCALL", "f", "1", "k"], ["COMMAND", "GETKEYSANDFLAGS", "DEL", "a", "b"], ["COMMAND", "HELP"],
+]
+
+
+@pytest.mark.parametrize("resp3", [False, True])
+def test_getkeys_as_redis(cairn, redis_server, resp3):
+    assert_same_replies(cairn.port, redis_server.port, GETKEYS, resp3=resp3)
+
+
+def test_monitor_never_shows_passwords(cairn):
+    with Connection(cairn.port) as monitor:
+        monitor.send_raw(encode("MONITOR"))
+        assert monitor.read_reply()[0] == "OK"
+        raw_replies(cairn.port, [["ACL", "SETUSER", "m", "on", ">hunter2", "+@all", "~*"], ["AUTH", "m", "hunter2"],
+                                 ["HELLO", "2", "AUTH", "m", "hunter2"], ["CONFIG", "SET", "requirepass", "hunter2"],
+                                 ["AUTH", "hunter2"], ["CONFIG", "SET", "requirepass", ""], ["ECHO", "done"]])
+        seen = b""
+        while b'"done"' not in seen:
+            seen += monitor.read_reply()[1]
+    assert b"hunter2" not in seen
+    assert b'"AUTH" "(redacted)" "(redacted)"' in seen and b'"HELLO" "2" "AUTH" "(redacted)" "(redacted)"' in seen

@@ -20,6 +20,16 @@ enum CommandCommand {
             CommandSpec("command|list", arity: -2, flags: [.loading, .stale], group: "server", since: "7.0.0", categories: .connection,
                         complexity: "O(N) where N is the total number of Redis commands",
                         summary: "Returns a list of command names.", run: list),
+            CommandSpec("command|getkeys", arity: -4, flags: [.loading, .stale], group: "server", since: "2.8.13", categories: .connection,
+                        complexity: "O(N) where N is the number of arguments to the command",
+                        summary: "Extracts the key names from an arbitrary command.", syntax: "command [arg [arg ...]]",
+                        run: { c, o in getKeys(c, &o, withFlags: false) }),
+            CommandSpec("command|getkeysandflags", arity: -4, flags: [.loading, .stale], group: "server", since: "7.0.0", categories: .connection,
+                        complexity: "O(N) where N is the number of arguments to the command",
+                        summary: "Extracts the key names and access flags for an arbitrary command.", syntax: "command [arg [arg ...]]",
+                        run: { c, o in getKeys(c, &o, withFlags: true) }),
+            CommandSpec("command|help", arity: 2, flags: [.loading, .stale], group: "server", since: "5.0.0", categories: .connection,
+                        summary: "Returns helpful text about the different subcommands.", run: help),
         ],
         run: { c, o in
             o.writeArrayHeader(c.engine.table.all.count)
@@ -56,6 +66,65 @@ enum CommandCommand {
         let names = c.engine.table.all.flatMap { [$0.name] + $0.subcommands.map(\.name) }
         out.writeArrayHeader(names.count)
         for name in names { out.writeBulk(name) }
+    }
+
+    /// COMMAND GETKEYS / GETKEYSANDFLAGS command arg…: the keys the command would use, by
+    /// its key specifications (as Redis 7.0 answers, errors included).
+    static func getKeys(_ c: CommandContext, _ out: inout ReplyWriter, withFlags: Bool) {
+        let command = Arguments((2..<c.args.count).map { c.args.bytes($0) })
+        guard var spec = c.engine.table.lookup(command) else { out.writeError("ERR Invalid command specified"); return }
+        if !spec.subcommands.isEmpty {
+            guard command.count > 1, let sub = spec.subcommand(command) else { out.writeError("ERR Invalid command specified"); return }
+            spec = sub
+        }
+        guard spec.keySpecs.contains(where: { !$0.flags.contains(.notKey) }) else {
+            out.writeError("ERR The command has no key arguments")
+            return
+        }
+        guard spec.accepts(argumentCount: command.count) else {
+            out.writeError("ERR Invalid number of arguments specified for command")
+            return
+        }
+        guard let keys = spec.keyReferences(command), !keys.isEmpty else {
+            if spec.flags.contains(.noMandatoryKeys) { out.writeArrayHeader(0) } else { out.writeError("ERR Invalid arguments specified for command") }
+            return
+        }
+        out.writeArrayHeader(keys.count)
+        for key in keys {
+            if withFlags { out.writeArrayHeader(2) }
+            command.withUnsafeBytes(key.position) { out.writeBulk(raw: $0) }
+            if withFlags {
+                let names = key.flags.names
+                out.writeSetHeader(names.count)
+                for name in names { out.writeSimpleString(name) }
+            }
+        }
+    }
+
+    static func help(_ c: CommandContext, _ out: inout ReplyWriter) {
+        out.writeHelp([
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
+            "HELP",
+            "    Prints this help.",
+        ])
     }
 
     /// A command or `container|sub` by name.
