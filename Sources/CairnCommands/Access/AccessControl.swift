@@ -49,7 +49,7 @@ public struct AccessControl {
         !(defaultUser.rules.noPassword && defaultUser.rules.enabled)
     }
 
-    func user(named name: String) -> ACLUser? { users[name] }
+    public func user(named name: String) -> ACLUser? { users[name] }
 
     /// User names in byte order (Redis keeps them in a radix tree).
     var sortedNames: [String] { users.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
