@@ -64,6 +64,13 @@ struct ACLRules: Equatable {
         }
     }
 
+    /// `on nopass ~* &* +@all`: Redis's default user as it starts.
+    static func everything(in table: CommandTable) -> ACLRules {
+        var rules = ACLRules(enabled: true, noPassword: true, allKeys: true, allChannels: true)
+        rules.commands.allowAll(in: table)
+        return rules
+    }
+
     /// The lowercase hex SHA-256 of `password`. O(length).
     static func digest(_ password: some Collection<UInt8>) -> String {
         SHA256.hash(data: Array(password)).map { byte in

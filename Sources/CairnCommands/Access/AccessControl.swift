@@ -23,13 +23,7 @@ public struct AccessControl {
     }
 
     init(table: CommandTable, requirepass: String) {
-        var rules = ACLRules()
-        rules.enabled = true
-        rules.noPassword = true
-        rules.allKeys = true
-        rules.allChannels = true
-        rules.commands.allowAll(in: table)
-        defaultUser = ACLUser(name: "default", rules: rules)
+        defaultUser = ACLUser(name: "default", rules: .everything(in: table))
         users = ["default": defaultUser]
         setDefaultPassword(requirepass)
     }
@@ -85,13 +79,7 @@ public struct AccessControl {
         if let rules = new["default"] {
             defaultUser.rules = rules
         } else {
-            var rules = ACLRules()
-            rules.enabled = true
-            rules.noPassword = true
-            rules.allKeys = true
-            rules.allChannels = true
-            rules.commands.allowAll(in: table)
-            defaultUser.rules = rules
+            defaultUser.rules = .everything(in: table)
         }
         next["default"] = defaultUser
         users = next

@@ -245,20 +245,9 @@ public actor CairnServer: Service {
         }
 
         let quiescing = ServerQuiescingHelper(group: group)
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 511)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
-                }
-            }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.socketOption(.so_keepalive), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: false)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try Self.addConnectionHandler(to: channel, core: bound.value) }
-            }
+        let bootstrap = Self.listenerBootstrap(group: group, quiescing: quiescing) { channel in
+            try Self.addConnectionHandler(to: channel, core: bound.value)
+        }
         // Connections accepted while a script was busy join as if accepted now.
         let group: any EventLoop = self.loop
         try await loop.submit {
@@ -302,22 +291,9 @@ public actor CairnServer: Service {
                 throw StartupError(message: "Failed to configure TLS: \(error.description)")
             }
             try await loop.submit { bound.value.runtime.tls = tls }.get()
-            let tlsBootstrap = ServerBootstrap(group: self.group)
-                .serverChannelOption(.backlog, value: 511)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
-                    }
-                }
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelOption(.socketOption(.so_keepalive), value: 1)
-                .childChannelOption(.allowRemoteHalfClosure, value: false)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try Self.addTLSConnectionHandlers(to: channel, core: bound.value, tls: tls)
-                    }
-                }
+            let tlsBootstrap = Self.listenerBootstrap(group: self.group, quiescing: quiescing) { channel in
+                try Self.addTLSConnectionHandlers(to: channel, core: bound.value, tls: tls)
+            }
             for host in settings.bind {
                 do {
                     listeners.append(try await tlsBootstrap.bind(host: host, port: settings.tlsPort).get())
@@ -342,6 +318,26 @@ extension CairnServer {
         let handler = ConnectionHandler(engine: core.engine, runtime: core.runtime, flusher: core.flusher, allocator: channel.allocator,
                                         alreadyAuthenticated: authenticated)
         try channel.pipeline.syncOperations.addHandler(handler)
+    }
+
+    /// Listening sockets as Redis sets them up (backlog 511, TCP_NODELAY, keepalive), each
+    /// connection given its pipeline by `pipeline`; graceful shutdown stops accepting.
+    static func listenerBootstrap(group: MultiThreadedEventLoopGroup, quiescing: ServerQuiescingHelper,
+                                  pipeline: @escaping @Sendable (any Channel) throws -> Void) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 511)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: false)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try pipeline(channel) }
+            }
     }
 
     /// A TLS connection's pipeline: SwiftNIO's TLS handler (with the context in force when
