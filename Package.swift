@@ -77,10 +77,12 @@ let package = Package(
         .target(name: "CairnTestSupport", swiftSettings: strict),
         // The few C library facts Swift's Glibc module does not expose.
         .target(name: "CCairnShims"),
+        // glibc's malloc with a live count of the bytes allocated (INFO's used_memory).
+        .target(name: "CCairnAllocator"),
         // Networking, connections, lifecycle: where I/O lives.
         .target(
             name: "CairnServer",
-            dependencies: ["CCairnShims", "CairnProtocol", "CairnLog", "CairnKeyspace", "CairnConfig", "CairnCommands",
+            dependencies: ["CCairnShims", "CCairnAllocator", "CairnProtocol", "CairnLog", "CairnKeyspace", "CairnConfig", "CairnCommands",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOExtras", package: "swift-nio-extras"),

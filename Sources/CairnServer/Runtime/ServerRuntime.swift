@@ -4,6 +4,7 @@ import CairnConfig
 import CairnCommands
 import CairnLog
 import CCairnShims
+import CCairnAllocator
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -148,7 +149,9 @@ final class ServerRuntime: ServerHooks {
 
     /// Bytes handed out by malloc and not yet freed.
     static func heapInUse() -> Int {
-        Int(cairn_heap_in_use())
+        // The counting allocator's live total (one atomic load); glibc's own report, which
+        // walks the heap, only where that allocator is not in use.
+        cairn_allocator_counts() != 0 ? Int(cairn_allocated_bytes()) : Int(cairn_heap_in_use())
     }
 
     /// Resident set size from /proc/self/statm (pages × page size).
