@@ -7,9 +7,10 @@
 // glibc supports replacing malloc by defining these functions in the program ("Replacing
 // malloc" in its manual); each calls glibc's own implementation (__libc_*) and counts.
 // Every entry point that allocates or frees is defined, so each counted allocation is
-// uncounted by the same size when freed.
+// uncounted by the same size when freed. Building with -Xcc -DCAIRN_PLAIN_MALLOC leaves
+// glibc's malloc alone (scripts/bench_allocator.py measures the difference).
 #include <stdlib.h>  // defines __GLIBC__ when the C library is glibc
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && !defined(CAIRN_PLAIN_MALLOC)
 #include <errno.h>
 #include <malloc.h>
 #include <stdatomic.h>
