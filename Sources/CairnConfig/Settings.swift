@@ -34,6 +34,15 @@ public struct Settings: Sendable, Equatable {
     public var acllogMaxLen = 128
     /// What channels new users may use: none (`resetchannels`, Redis 7's default) or all.
     public var aclPubsubDefault = AclPubsubDefault.resetchannels
+    /// Memory limit in bytes (0: none) and what to do at it (Redis's eviction policies).
+    public var maxmemory = 0
+    public var maxmemoryPolicy = MaxmemoryPolicy.noeviction
+    /// Keys sampled per database per eviction to find an old (or soon-expiring) one.
+    public var maxmemorySamples = 5
+    public var maxmemoryEvictionTenacity = 10
+    /// The LFU counter's logarithm base factor, and minutes per halving step of it.
+    public var lfuLogFactor = 10
+    public var lfuDecayTime = 1
     /// TLS: the port (0: none) beside the plain one, and redis.conf's tls-* settings.
     public var tlsPort = 0
     public var tlsCertFile = ""
@@ -84,6 +93,16 @@ public struct Settings: Sendable, Equatable {
     /// checked when one is presented).
     public enum TLSAuthClients: String, CaseIterable, Sendable {
         case yes, no, optional
+    }
+
+    public enum MaxmemoryPolicy: String, CaseIterable, Sendable {
+        case volatileLRU = "volatile-lru", volatileLFU = "volatile-lfu", volatileRandom = "volatile-random"
+        case volatileTTL = "volatile-ttl", allkeysLRU = "allkeys-lru", allkeysLFU = "allkeys-lfu"
+        case allkeysRandom = "allkeys-random", noeviction
+
+        /// Only keys with an expiry are candidates.
+        public var volatileOnly: Bool { rawValue.hasPrefix("volatile") }
+        public var usesLFU: Bool { self == .volatileLFU || self == .allkeysLFU }
     }
 
     public enum AclPubsubDefault: String, CaseIterable, Sendable {

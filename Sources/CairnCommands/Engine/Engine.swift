@@ -60,6 +60,16 @@ public final class Engine {
     let scripting = Scripting()
     /// Where served blocked clients' replies are written before delivery (reused).
     var servedReplyScratch = ByteBufferAllocator().buffer(capacity: 256)
+    /// Bytes the process holds now (the server reads its counting allocator; tests set
+    /// their own). What `maxmemory` is compared with.
+    public var memoryUsed: () -> Int = { 0 }
+    /// Eviction's best candidates so far (Engine+Eviction).
+    var evictionPool = EvictionPool()
+    /// The database random eviction looks at next.
+    var nextEvictionDatabase = 0
+    /// Whether memory was over the limit, with nothing left to evict, when the running
+    /// command started: its scripts' writes are refused as Redis refuses them.
+    var outOfMemory = false
     /// Current time in Unix milliseconds; replaceable in tests.
     public var clock: () -> Int64
     private var nextClientID: Int64 = 1
@@ -74,6 +84,7 @@ public final class Engine {
         self.access.allChannelsByDefault = settings.aclPubsubDefault == .allchannels
         self.clock = clock
         followNotificationSettings()
+        followMemorySettings()
     }
 
     // MARK: Clients
@@ -180,6 +191,13 @@ public final class Engine {
             refuse("LOADING Cairn is loading the dataset in memory", client: client, into: &out)
             return
         }
+        if settings.maxmemory > 0 {
+            outOfMemory = performEvictions() == .failed
+            if outOfMemory && refusesWhenOutOfMemory(spec, client: client) {
+                refuse(Self.outOfMemoryError, client: client, into: &out, exec: spec.name == "exec")
+                return
+            }
+        }
         if let refusal = writeRefusal, spec.flags.contains(.write) {
             refuse(refusal, client: client, into: &out)
             return
@@ -191,6 +209,7 @@ public final class Engine {
             }
             client.transaction?.commands.append(args.all)
             if spec.flags.contains(.write) { client.transaction?.hasWrites = true }
+            if spec.flags.contains(.denyOOM) { client.transaction?.hasDenyOOM = true }
             out.writeSimpleString("QUEUED")
             return
         }
@@ -264,6 +283,7 @@ public final class Engine {
         let old = settings
         settings = new
         followNotificationSettings()
+        followMemorySettings()
         if old.requirepass != new.requirepass { access.setDefaultPassword(new.requirepass) }
         access.allChannelsByDefault = new.aclPubsubDefault == .allchannels
         hooks?.settingsDidChange(from: old, to: new)

@@ -5,5 +5,7 @@ public struct EngineStats: Sendable {
     public var keyspaceMisses = 0
     /// Expired keys counted before the last CONFIG RESETSTAT (the keyspace keeps the total).
     public var expiredKeysBase = 0
+    /// Keys removed to stay under `maxmemory`.
+    public var evictedKeys = 0
     public init() {}
 }

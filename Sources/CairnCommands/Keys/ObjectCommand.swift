@@ -72,17 +72,26 @@ enum ObjectCommand {
         }
     }
 
-    /// Seconds since the key was last read or written (see `Database.idleSeconds`).
+    /// Seconds since the key was last read or written (see `Database.idleSeconds`); not
+    /// tracked under an LFU policy, as in Redis.
     static func idletime(_ c: CommandContext, _ out: inout ReplyWriter) {
-        guard c.lookupRead(c.key(2), touch: false, notifyMiss: false) != nil,
-              let idle = c.engine.keyspace.databases[c.db].idleSeconds(c.key(2), now: c.now) else { out.writeNull(); return }
+        guard c.lookupRead(c.key(2), touch: false, notifyMiss: false) != nil else { out.writeNull(); return }
+        if c.engine.settings.maxmemoryPolicy.usesLFU {
+            out.writeError("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+            return
+        }
+        guard let idle = c.engine.keyspace.databases[c.db].idleSeconds(c.key(2), now: c.now) else { out.writeNull(); return }
         out.writeIntegerReply(idle)
     }
 
-    /// Frequencies are tracked only under an LFU maxmemory policy; Cairn has none (its
-    /// policy is Redis's default, noeviction), so this is Redis's answer for that case.
+    /// The key's LFU counter after decay; frequencies are tracked only under an LFU
+    /// maxmemory policy (Redis's answer otherwise).
     static func freq(_ c: CommandContext, _ out: inout ReplyWriter) {
         guard c.lookupRead(c.key(2), touch: false, notifyMiss: false) != nil else { out.writeNull(); return }
+        if c.engine.settings.maxmemoryPolicy.usesLFU, let frequency = c.engine.keyspace.databases[c.db].frequency(c.key(2), now: c.now) {
+            out.writeIntegerReply(Int64(frequency))
+            return
+        }
         out.writeError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
     }
 

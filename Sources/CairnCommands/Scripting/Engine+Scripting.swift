@@ -42,6 +42,10 @@ extension Engine {
                 return
             }
         }
+        if outOfMemory, spec.flags.contains(.denyOOM), !run.allowsOOM {
+            out.writeError(Self.outOfMemoryError)
+            return
+        }
         if spec.flags.contains(.write) { run.wrote = true }
         perform(spec, args, client: run.session, now: run.startedAtTime, into: &out)
     }

@@ -186,8 +186,13 @@ extension Scripting {
             out.writeError("ERR Lua could not run the function")
             return
         }
+        if engine.outOfMemory, !readOnly, function.flags.isDisjoint(with: [.noWrites, .allowOOM]) {
+            out.writeError(Engine.outOfMemoryError)
+            return
+        }
         execute(in: lua, name: function.name, engine: engine, caller: caller, command: args, isFunction: true,
-                readOnly: readOnly || function.flags.contains(.noWrites), into: &out) {
+                readOnly: readOnly || function.flags.contains(.noWrites), allowsOOM: function.flags.contains(.allowOOM),
+                into: &out) {
             lua.push(function.callback)
             let stack = lua.stack
             for (start, count) in [(firstKey, keyCount), (firstKey + keyCount, max(0, args.count - firstKey - keyCount))] {

@@ -37,6 +37,8 @@ final class Scripting {
         let session = ClientSession(id: 0, address: "lua", localAddress: "", now: 0)
         var sha = ""
         var readOnly = false
+        /// Declared `allow-oom`: its writes run even while memory is over `maxmemory`.
+        var allowsOOM = false
         /// The protocol `redis.call` replies come in (`redis.setresp`).
         var resp3 = false
         /// Monotonic milliseconds when it started.
@@ -227,8 +229,15 @@ final class Scripting {
             out.writeError("ERR Lua could not run the script")
             return
         }
+        // A script with a shebang that may write is refused at once while memory is over
+        // the limit, unless it declares allow-oom (as Redis does); one without a shebang
+        // finds out at its first command that may grow memory.
+        if script.flags.contains(.declared), engine.outOfMemory, script.flags.isDisjoint(with: [.noWrites, .allowOOM]) {
+            out.writeError(Engine.outOfMemoryError)
+            return
+        }
         execute(in: lua, name: script.sha, engine: engine, caller: caller, command: args, isFunction: false,
-                readOnly: readOnly || script.flags.contains(.noWrites), into: &out) {
+                readOnly: readOnly || script.flags.contains(.noWrites), allowsOOM: script.flags.contains(.allowOOM), into: &out) {
             lua.setGlobalArray("KEYS", count: keyCount) { i, push in args.withUnsafeBytes(firstKey + i, push) }
             lua.setGlobalArray("ARGV", count: max(0, args.count - firstKey - keyCount)) { i, push in
                 args.withUnsafeBytes(firstKey + keyCount + i, push)
@@ -243,12 +252,13 @@ final class Scripting {
     /// Its commands' effects are logged as one transaction; blocking commands in it
     /// answer at once. O(the script's work).
     func execute(in lua: LuaInterpreter, name: String, engine: Engine, caller: ClientSession, command: Arguments,
-                 isFunction: Bool, readOnly: Bool, into out: inout ReplyWriter, prepare: () -> Int32) {
+                 isFunction: Bool, readOnly: Bool, allowsOOM: Bool, into out: inout ReplyWriter, prepare: () -> Int32) {
         guard running == nil else {
             out.writeError("ERR a script is already running")
             return
         }
         run.start(engine: engine, caller: caller, sha: name, readOnly: readOnly, isFunction: isFunction, command: command)
+        run.allowsOOM = allowsOOM
         running = run
         defer {
             running = nil

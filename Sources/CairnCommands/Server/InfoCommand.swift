@@ -86,8 +86,9 @@ enum InfoCommand {
                 ("number_of_cached_scripts", String(e.cachedScriptCount)),
                 ("used_memory_scripts", String(e.scripting.cachedScriptBytes)),
                 ("used_memory_scripts_human", humanBytes(e.scripting.cachedScriptBytes)),
-                ("maxmemory", "0"),
-                ("maxmemory_policy", "noeviction"),
+                ("maxmemory", String(e.settings.maxmemory)),
+                ("maxmemory_human", humanBytes(e.settings.maxmemory)),
+                ("maxmemory_policy", e.settings.maxmemoryPolicy.rawValue),
             ]
         case "persistence":
             fields = (e.loadingInfo?() ?? [("loading", "0"), ("async_loading", "0")])
@@ -101,7 +102,7 @@ enum InfoCommand {
                 ("total_net_output_bytes", String(net.outputBytes)),
                 ("rejected_connections", String(net.rejectedConnections)),
                 ("expired_keys", String(e.keyspace.expiredTotal - e.stats.expiredKeysBase)),
-                ("evicted_keys", "0"),
+                ("evicted_keys", String(e.stats.evictedKeys)),
                 ("keyspace_hits", String(e.stats.keyspaceHits)),
                 ("keyspace_misses", String(e.stats.keyspaceMisses)),
                 ("pubsub_channels", String(e.pubsubCounts.channels)),

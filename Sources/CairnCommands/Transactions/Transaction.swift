@@ -7,6 +7,8 @@ public struct Transaction {
     var aborted = false
     /// Some queued command writes, so EXEC is refused while writes are.
     var hasWrites = false
+    /// Some queued command may grow memory, so EXEC is refused while over `maxmemory`.
+    var hasDenyOOM = false
 
     /// Commands queued so far, for CLIENT LIST's `multi=`. O(1).
     public var count: Int { commands.count }

@@ -55,6 +55,10 @@ public struct Database: Sendable {
     /// While clients are paused (CLIENT PAUSE), an expired key a read finds is answered
     /// as absent but left in place, as Redis does: the dataset stands still.
     public var expiryHeld = false
+    /// What each key's access word records: last access (LRU) or Redis's LFU frequency.
+    public var accessTracking = AccessTracking.lru
+    /// State of the LFU counter's coin flips.
+    @usableFromInline var lfuRandom: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     public init() {}
 
@@ -83,7 +87,10 @@ public struct Database: Sendable {
             if !expiryHeld { expire(key, segment: s) }
             return nil
         }
-        if touch && !accessClocksFrozen { segments[s].touch(at: i, clock: AccessClock.at(now)) }
+        if touch && !accessClocksFrozen {
+            let word = accessWord(previous: segments[s].clocks[i], now: now)
+            segments[s].touch(at: i, clock: word)
+        }
         return entry
     }
 
@@ -115,7 +122,7 @@ public struct Database: Sendable {
         noteChange(key)
         allocateSegments()
         let s = Self.segmentIndex(key)
-        let old = segments[s].store(entry, for: key, clock: AccessClock.at(now))
+        let old = segments[s].store(entry, for: key, clock: accessWord(of: key, segment: s, now: now))
         if let old {
             if old.isVolatile { adjustVolatile(s, -1) }
         } else {
@@ -133,9 +140,10 @@ public struct Database: Sendable {
         let s = Self.segmentIndex(key)
         if let index = segments[s].index(of: key) {
             segments[s][position: index].value = value
-            segments[s].touch(at: index, clock: AccessClock.at(now))
+            let word = accessWord(previous: segments[s].clocks[index], now: now)
+            segments[s].touch(at: index, clock: word)
         } else {
-            _ = segments[s].store(Entry(value: value), for: key, clock: AccessClock.at(now))
+            _ = segments[s].store(Entry(value: value), for: key, clock: accessWord(previous: nil, now: now))
             adjustCount(s, 1)
             noteCreated(key)
         }
@@ -180,7 +188,8 @@ public struct Database: Sendable {
         var expired = false
         var wasVolatile = false, existed = false
         var isVolatile = false, exists = false
-        let result: R = segments[s].withEntry(for: key, clock: AccessClock.at(now)) { slot in
+        let word = accessWord(of: key, segment: s, now: now)
+        let result: R = segments[s].withEntry(for: key, clock: word) { slot in
             if let entry = slot, entry.isExpired(at: now) {
                 slot = nil
                 expired = true

@@ -8,6 +8,7 @@ public import CairnConfig
 import CairnCommands
 import CairnLog
 import NIOSSL
+import CCairnAllocator
 
 /// The Cairn server as a `Service`: binds, serves until told to stop, then stops
 /// accepting, answers what it accepted and closes every connection.
@@ -207,6 +208,8 @@ public actor CairnServer: Service {
         let bound = try await loop.submit {
             let engine = Engine(settings: settings)
             if let error = Self.configureUsers(engine) { throw StartupError(message: error) }
+            // What maxmemory is compared with: the counting allocator's live total.
+            engine.memoryUsed = { Int(cairn_allocated_bytes()) }
             let runtime = ServerRuntime(logger: logger, processInfo: facts)
             engine.hooks = runtime
             let flusher = ReplyFlusher(loop: self.loop)

@@ -22,7 +22,10 @@ final class ActiveExpiry {
         let weak = LoopBoundWeak(self, eventLoop: loop)
         task = loop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64(period)), delay: .milliseconds(Int64(period))) { _ in
             guard let expiry = weak.object else { return }
-            if expiry.engine.activeExpireCycle(budget: Int64(max(1, period / 4))) > 0 { expiry.afterRemovals() }
+            let expired = expiry.engine.activeExpireCycle(budget: Int64(max(1, period / 4)))
+            // Memory over `maxmemory` is brought back down between commands too.
+            let evicted = expiry.engine.evictInBackground()
+            if expired > 0 || evicted { expiry.afterRemovals() }
         }
     }
 
