@@ -69,6 +69,9 @@ import CairnConfig
         settings.protoMaxBulkLen = 1024 * 1024
         let primary = Harness(settings: settings, recording: true)
         let replica = Harness(settings: settings)
+        primary.engine.memoryUsed = { [unowned engine = primary.engine] in
+            engine.keyspace.databases.reduce(0) { $0 + $1.count } * 1000
+        }
         var specs: [CommandSpec] = []
         for spec in primary.engine.table.all where spec.name != "shutdown" {
             specs.append(spec)
@@ -110,6 +113,11 @@ import CairnConfig
                 primary.run("ACL", "SETUSER", "fz", "reset", "on", "nopass", "~*", "&*", "+@all")
                 primary.client.user = primary.engine.access.user(named: "fz")
                 primary.client.authenticated = true
+                // Sometimes a memory limit of a few dozen keys (1 KB each, as the engine
+                // is told here) under a random policy, so evictions run among the commands.
+                let limit = [0, 0, 0, 20_000, 60_000].randomElement(using: &rng)!
+                primary.run("CONFIG", "SET", "maxmemory", String(limit), "maxmemory-policy",
+                            Settings.MaxmemoryPolicy.allCases.randomElement(using: &rng)!.rawValue)
             }
             let spec = specs.randomElement(using: &rng)!
             var parts = spec.name.split(separator: "|").map(String.init)
@@ -156,6 +164,9 @@ import CairnConfig
             }
         }
         #expect(ran == iterations)
+        // The memory limits set now and then did make the engine evict (and the replayed
+        // effects above matched with those evictions in them).
+        if iterations >= 10_000 { #expect(primary.engine.stats.evictedKeys > 0) }
     }
 
     /// Found by this fuzzer: an expiry at Int64.max trapped EXPIRETIME's rounding and
