@@ -157,3 +157,46 @@ def test_evictions_are_logged_so_a_restart_finds_the_same_dataset(tmp_path):
     with start_cairn(tmp_path, *flags) as cairn:
         r = redis.Redis(port=cairn.port, socket_timeout=30)
         assert set(r.scan_iter(count=1000)) == before
+
+
+def test_a_rewrite_under_load_stays_within_the_limit(tmp_path):
+    """The memory a rewrite's snapshot holds (segments copied as writers change them) is
+    counted like any other: writes evict, or are refused, rather than pass the limit."""
+    import threading
+    limit = 48 * 1024 * 1024
+    with start_cairn(tmp_path, "--appendonly", "yes", "--maxmemory", str(limit), "--maxmemory-policy", "allkeys-lru",
+                     "--auto-aof-rewrite-percentage", "0") as cairn:
+        r = redis.Redis(port=cairn.port, socket_timeout=60)
+        for batch in range(40):
+            pipe = r.pipeline(transaction=False)
+            for i in range(batch * 2500, batch * 2500 + 2500):
+                pipe.set(f"k{i}", b"v" * 300)
+            pipe.execute()
+        stop = threading.Event()
+        peak = [0]
+
+        def watch():
+            w = redis.Redis(port=cairn.port, socket_timeout=60)
+            while not stop.is_set():
+                peak[0] = max(peak[0], used(w))
+                time.sleep(0.005)
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            r.bgrewriteaof()
+            deadline = time.monotonic() + 120
+            i = 0
+            while time.monotonic() < deadline:
+                pipe = r.pipeline(transaction=False)
+                for _ in range(500):
+                    pipe.set(f"n{i}", b"w" * 300)
+                    i += 1
+                pipe.execute(raise_on_error=False)
+                if r.info("persistence")["aof_rewrite_in_progress"] == 0 and i > 20_000:
+                    break
+        finally:
+            stop.set()
+            watcher.join()
+        assert r.info("persistence")["aof_last_bgrewrite_status"] == "ok"
+        assert r.info("stats")["evicted_keys"] > 0
+        assert peak[0] <= limit + 2 * 1024 * 1024, (peak[0], limit)
