@@ -273,6 +273,8 @@ def test_user_lines_in_the_config_and_startup_errors(tmp_path):
 
 def test_requirepass_is_the_default_users_password(cairn, redis_server):
     assert_same_replies(cairn.port, redis_server.port, [
+        ["CONFIG", "SET", "dir", "/tmp"], ["CONFIG", "SET", "enable-protected-configs", "yes"],
+        ["CONFIG", "GET", "enable-protected-configs"], ["CONFIG", "GET", "enable-debug-command"],
         ["CONFIG", "SET", "requirepass", "s3cret"], ["ACL", "GETUSER", "default"], ["ACL", "LIST"],
         ["ACL", "SETUSER", "default", "off"], ["AUTH", "s3cret"], ["ACL", "SETUSER", "default", "on"],
         ["AUTH", "s3cret"], ["CONFIG", "SET", "requirepass", ""], ["ACL", "GETUSER", "default"],

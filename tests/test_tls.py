@@ -103,7 +103,9 @@ def test_client_certificates_required_optional_or_not_asked(tmp_path, certs):
 
 def test_protocols_certificate_reload_and_errors(tmp_path, certs):
     tls_port = free_port()
-    with start_cairn(tmp_path, *tls_flags(certs, tls_port, "--tls-auth-clients", "no")) as cairn:
+    # Certificate files are protected settings: CONFIG SET changes them only as
+    # enable-protected-configs allows (here `local`: connections from this host).
+    with start_cairn(tmp_path, *tls_flags(certs, tls_port, "--tls-auth-clients", "no", "--enable-protected-configs", "local")) as cairn:
         admin = redis.Redis(port=cairn.port, decode_responses=True)
         assert peer_subject(certs, tls_port) == "server"
         assert admin.config_set("tls-protocols", "TLSv1.3")
@@ -135,3 +137,15 @@ def test_encrypted_key_and_startup_errors(tmp_path, certs):
         proc = subprocess.run([str(cairn_binary()), "--port", str(free_port()), *flags, *bad],
                               cwd=tmp_path, capture_output=True, text=True, timeout=30)
         assert proc.returncode != 0 and "Failed to configure TLS" in proc.stdout + proc.stderr
+
+
+def test_certificate_files_are_protected_settings(tmp_path, certs):
+    tls_port = free_port()
+    with start_cairn(tmp_path, *tls_flags(certs, tls_port, "--tls-auth-clients", "no")) as cairn:
+        admin = redis.Redis(port=cairn.port, decode_responses=True)
+        for name in ("tls-cert-file", "tls-key-file", "tls-ca-cert-file", "dir", "aclfile"):
+            with pytest.raises(redis.exceptions.ResponseError) as refused:
+                admin.config_set(name, str(certs / "server2.crt"))
+            assert str(refused.value) == f"CONFIG SET failed (possibly related to argument '{name}') - can't set protected config"
+        assert admin.config_set("tls-protocols", "TLSv1.2 TLSv1.3")      # not a file: allowed
+        assert peer_subject(certs, tls_port) == "server"

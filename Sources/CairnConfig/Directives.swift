@@ -8,6 +8,8 @@ public enum Directives {
         .string("requirepass", \.requirepass, mutable: true),
         .bool("protected-mode", \.protectedMode, mutable: true),
         .string("aclfile", \.aclfile, mutable: false),
+        .enumeration("enable-protected-configs", \.enableProtectedConfigs, mutable: false),
+        .enumeration("enable-debug-command", \.enableDebugCommand, mutable: false),
         .integer("acllog-max-len", \.acllogMaxLen, 0...Int(Int64.max), mutable: true),
         .enumeration("acl-pubsub-default", \.aclPubsubDefault, mutable: true),
         .memory("maxmemory", \.maxmemory, minimum: 0, mutable: true),
@@ -72,6 +74,13 @@ public enum Directives {
         // How long a script runs before other clients get -BUSY (and SCRIPT KILL works).
         .integer("busy-reply-threshold", \.busyReplyThreshold, 0...Int.max, mutable: true),
         .integer("lua-time-limit", \.busyReplyThreshold, 0...Int.max, mutable: true),
+    ]
+
+    /// Settings that name files or directories: CONFIG SET may change them only as
+    /// `enable-protected-configs` allows (Redis protects `dir` the same way; Cairn adds
+    /// the others that point at files, the TLS ones included).
+    public static let protectedNames: Set<String> = [
+        "dir", "appenddirname", "appendfilename", "aclfile", "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-ca-cert-dir",
     ]
 
     private static let byName: [String: Directive] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -34,6 +34,12 @@ public struct Settings: Sendable, Equatable {
     public var acllogMaxLen = 128
     /// What channels new users may use: none (`resetchannels`, Redis 7's default) or all.
     public var aclPubsubDefault = AclPubsubDefault.resetchannels
+    /// Who may CONFIG SET the settings that name files and directories (`dir`, `aclfile`,
+    /// the TLS files…): nobody (`no`), anyone (`yes`), or connections from this host
+    /// (`local`), as Redis's `enable-protected-configs`.
+    public var enableProtectedConfigs = ProtectedAction.no
+    /// Redis's `enable-debug-command`, accepted for its config files (Cairn has no DEBUG).
+    public var enableDebugCommand = ProtectedAction.no
     /// Memory limit in bytes (0: none) and what to do at it (Redis's eviction policies).
     public var maxmemory = 0
     public var maxmemoryPolicy = MaxmemoryPolicy.noeviction
@@ -103,6 +109,10 @@ public struct Settings: Sendable, Equatable {
         /// Only keys with an expiry are candidates.
         public var volatileOnly: Bool { rawValue.hasPrefix("volatile") }
         public var usesLFU: Bool { self == .volatileLFU || self == .allkeysLFU }
+    }
+
+    public enum ProtectedAction: String, CaseIterable, Sendable {
+        case no, yes, local
     }
 
     public enum AclPubsubDefault: String, CaseIterable, Sendable {

@@ -44,6 +44,12 @@ public final class ClientSession {
     /// CLIENT REPLY OFF / SKIP.
     public var replyControl = ReplyControl()
 
+    /// Connected from this host's loopback interface (or made by the server itself).
+    public var isLocal: Bool {
+        address.hasPrefix("127.") || address.hasPrefix("[::1]") || address.hasPrefix("::1") || address.hasPrefix("[::ffff:127.")
+            || !address.contains(":")
+    }
+
     public init(id: Int64, address: String, localAddress: String, now: Int64) {
         self.id = id
         self.address = address

@@ -51,6 +51,11 @@ enum ConfigCommand {
             guard let directive = Directives.named(name) else {
                 out.writeError("ERR Unknown option or number of arguments for CONFIG SET - '\(name)'"); return
             }
+            // Protection first, so a protected setting is refused the way Redis refuses it
+            // whether or not Cairn could change it live.
+            if Directives.protectedNames.contains(directive.name), !allowsProtectedAction(c.engine.settings.enableProtectedConfigs, c.client) {
+                out.writeError(failure(name, "can't set protected config")); return
+            }
             guard directive.mutableAtRuntime else { out.writeError(failure(name, "can't set immutable config")); return }
             guard seen.insert(directive.name).inserted else { out.writeError(failure(name, "duplicate parameter")); return }
             pairs.append((directive, c.args.string(i + 1)))
@@ -65,6 +70,15 @@ enum ConfigCommand {
         }
         c.engine.updateSettings(updated)
         out.writeOK()
+    }
+
+    /// Redis's `allowProtectedAction`: always, never, or for connections from this host.
+    static func allowsProtectedAction(_ setting: Settings.ProtectedAction, _ client: ClientSession) -> Bool {
+        switch setting {
+        case .yes: return true
+        case .no: return false
+        case .local: return client.isLocal
+        }
     }
 
     static func failure(_ name: String, _ reason: String) -> String {
