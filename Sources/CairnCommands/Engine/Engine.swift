@@ -67,6 +67,7 @@ public final class Engine {
     var evictionPool = EvictionPool()
     /// The database random eviction looks at next.
     var nextEvictionDatabase = 0
+    var evictionRandom = EvictionRandom()
     /// Whether memory was over the limit, with nothing left to evict, when the running
     /// command started: its scripts' writes are refused as Redis refuses them.
     var outOfMemory = false

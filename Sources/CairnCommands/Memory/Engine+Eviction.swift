@@ -113,7 +113,7 @@ extension Engine {
                 let db = nextEvictionDatabase
                 nextEvictionDatabase = (nextEvictionDatabase + 1) % keyspace.databases.count
                 if let pick = keyspace.databases[db].sampleForEviction(count: 1, volatileOnly: volatileOnly, now: now,
-                                                                       using: &random).first {
+                                                                       using: &evictionRandom).first {
                     return (db, pick.key)
                 }
             }
@@ -123,7 +123,7 @@ extension Engine {
             for db in keyspace.databases.indices
             where (volatileOnly ? keyspace.databases[db].volatileCount : keyspace.databases[db].count) > 0 {
                 let sample = keyspace.databases[db].sampleForEviction(count: settings.maxmemorySamples, volatileOnly: volatileOnly,
-                                                                      now: now, using: &random)
+                                                                      now: now, using: &evictionRandom)
                 for candidate in sample {
                     evictionPool.offer(.init(db: db, key: candidate.key, rank: rank(candidate, policy: policy, now: now)))
                 }
@@ -148,5 +148,24 @@ extension Engine {
         default:
             return UInt64(AccessClock.at(now) &- candidate.clock)
         }
+    }
+}
+
+/// Draws for eviction's sampling: xorshift64*, seeded once from the system's generator.
+/// Sampling takes a dozen draws per evicted key; asking the kernel for each (as
+/// `SystemRandomNumberGenerator` does) cost more than the rest of an eviction.
+struct EvictionRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        state = system.next() | 1
+    }
+
+    mutating func next() -> UInt64 {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return state &* 0x2545_F491_4F6C_DD1D
     }
 }
