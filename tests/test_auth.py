@@ -2,8 +2,10 @@
 HELLO … AUTH, what runs before AUTH (and what a transaction makes of NOAUTH), RESET,
 CONFIG SET requirepass; replies byte for byte. Then real clients (redis-cli -a,
 redis-py) and a restart with a password set, which must still load the log."""
+import contextlib
 import re
 import subprocess
+import sys
 
 import pytest
 import redis
@@ -189,3 +191,58 @@ def test_protected_mode_denies_other_hosts_until_a_password_is_set(tmp_path):
             r.config_set("requirepass", "")
             r.config_set("protected-mode", "no")
         assert first_reply(ip, cairn.port) == first_reply(ip, redis_server.port) == b"+PONG\r\n"
+
+
+@contextlib.contextmanager
+def other_host():
+    """A network namespace joined to this one by a veth pair: a client there connects from
+    10.213.7.2 to this host's 10.213.7.1, as another machine would. Skips (saying why)
+    where namespaces cannot be made (not root, no `ip`, a sandbox that refuses them)."""
+    import os
+    import shutil
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        pytest.skip("creating a network namespace needs root and iproute2's `ip`")
+    name = f"cairn{os.getpid() % 100000}"
+    host_if, ns_if = f"ch{os.getpid() % 100000}", f"cn{os.getpid() % 100000}"
+    steps = [["ip", "netns", "add", name],
+             ["ip", "link", "add", host_if, "type", "veth", "peer", "name", ns_if],
+             ["ip", "link", "set", ns_if, "netns", name],
+             ["ip", "addr", "add", "10.213.7.1/24", "dev", host_if],
+             ["ip", "link", "set", host_if, "up"],
+             ["ip", "netns", "exec", name, "ip", "addr", "add", "10.213.7.2/24", "dev", ns_if],
+             ["ip", "netns", "exec", name, "ip", "link", "set", ns_if, "up"],
+             ["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"]]
+    try:
+        for step in steps:
+            done = subprocess.run(step, capture_output=True, text=True, timeout=10)
+            if done.returncode != 0:
+                pytest.skip(f"cannot make a network namespace here: {' '.join(step)}: {done.stderr.strip()}")
+        yield name
+    finally:
+        subprocess.run(["ip", "link", "del", host_if], capture_output=True, timeout=10)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=10)
+
+
+def reply_from_namespace(namespace, port):
+    """PING from inside `namespace` to 10.213.7.1:port; the first reply line."""
+    script = ("import socket\ns = socket.create_connection(('10.213.7.1', %d), timeout=5)\n"
+              "s.sendall(b'*1\\r\\n$4\\r\\nPING\\r\\n')\ndata = b''\n"
+              "try:\n    while not data.endswith(b'\\r\\n'):\n        chunk = s.recv(4096)\n"
+              "        if not chunk: break\n        data += chunk\nexcept ConnectionResetError:\n    pass\n"
+              "import sys; sys.stdout.buffer.write(data)\n") % port
+    done = subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c", script],
+                          capture_output=True, timeout=20)
+    return done.stdout
+
+
+def test_protected_mode_from_another_network_namespace(tmp_path):
+    with other_host() as namespace:
+        (tmp_path / "c").mkdir()
+        (tmp_path / "r").mkdir()
+        with start_cairn(tmp_path / "c", "--bind", "127.0.0.1 10.213.7.1") as cairn, \
+                start_redis_with(tmp_path / "r", "--bind", "127.0.0.1 10.213.7.1") as redis_server:
+            theirs = reply_from_namespace(namespace, redis_server.port)
+            assert theirs.startswith(b"-DENIED Redis is running in protected mode")
+            assert reply_from_namespace(namespace, cairn.port) == theirs.replace(b"Redis", b"Cairn")
+            redis.Redis(port=cairn.port).config_set("requirepass", "pw")
+            assert reply_from_namespace(namespace, cairn.port) == b"-NOAUTH Authentication required.\r\n"
