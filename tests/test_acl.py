@@ -108,6 +108,8 @@ AS_USER = [
     ["ZUNIONSTORE", "w5", "2", "r1", "k1"], ["ZUNIONSTORE", "w5", "2", "r1", "w1"], ["ZUNIONSTORE", "w5", "99", "r1", "w1"],
     ["ZUNIONSTORE", "w5", "x", "r1"], ["XREAD", "STREAMS", "r1", "k1", "0", "0"], ["XREAD", "STREAMS", "r1", "w1", "0", "0"],
     ["XREAD", "COUNT", "1"], ["SORT", "k1", "STORE", "r9"], ["SORT", "k1", "STORE", "w9"], ["SORT_RO", "zz"],
+    ["RPUSH", "k1s", "3", "1", "2"], ["SORT", "k1s", "BY", "w*"], ["SORT", "k1s", "BY", "nosort"], ["SORT", "k1s", "GET", "#"],
+    ["SORT_RO", "k1s", "GET", "k*"], ["SORT", "k1s", "BY", "k*", "GET", "#"],
     ["EXISTS", "w1"], ["EXISTS", "zz"], ["TYPE", "r1"], ["DEL", "r1"], ["DEL", "w1"], ["RENAME", "k1", "w1"], ["RENAME", "w1", "k1"],
     ["BLPOP", "w1", "k1", "0.01"], ["BLPOP", "k1", "0.01"], ["HSET", "w3", "f", "v"], ["HGET", "w3", "f"], ["SINTERSTORE", "w4", "r1", "k1"],
     ["XADD", "w6", "1-1", "f", "v"], ["XLEN", "w6"], ["OBJECT", "ENCODING", "r1"], ["ACL", "DRYRUN", "u", "get", "zz"],

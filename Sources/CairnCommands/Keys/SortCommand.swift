@@ -65,9 +65,17 @@ enum SortCommand {
                 o.store = c.key(i + 1)
                 i += 1
             case "by" where left >= 1:
+                // A real BY pattern reads keys the ACL check never saw: only for users who
+                // may read every key, as in Redis 7.0 (so is every GET).
+                if c.args.bytes(i + 1).contains(UInt8(ascii: "*")), !readsEveryKey(c.client) {
+                    out.writeError("ERR BY option of SORT denied due to insufficient ACL permissions."); return nil
+                }
                 o.by = c.args[i + 1]
                 i += 1
             case "get" where left >= 1:
+                guard readsEveryKey(c.client) else {
+                    out.writeError("ERR GET option of SORT denied due to insufficient ACL permissions."); return nil
+                }
                 o.gets.append(c.args[i + 1])
                 i += 1
             default:
@@ -76,6 +84,13 @@ enum SortCommand {
             i += 1
         }
         return o
+    }
+
+    /// Whether the client's user may read any key (`allkeys`, or a `~*` / `%R~*` pattern).
+    static func readsEveryKey(_ client: ClientSession) -> Bool {
+        guard let user = client.user, !user.isUnrestricted else { return true }
+        let rules = user.rules
+        return rules.allKeys || rules.keyPatterns.contains { $0.pattern == [UInt8(ascii: "*")] && $0.permissions.contains(.read) }
     }
 
     static func sort(_ c: CommandContext, _ out: inout ReplyWriter, readOnly: Bool) {
