@@ -172,15 +172,21 @@ extension Scripting {
         return 0
     }
 
-    /// redis.acl_check_cmd(command, ...): whether the caller may run it. Cairn has no
-    /// ACL rules yet, so any command it knows is allowed.
+    /// redis.acl_check_cmd(command, ...): whether the script's caller may run it with
+    /// those arguments (its user's command, key and channel rules).
     private func aclCheckCommand(_ stack: LuaStack) -> Int32 {
-        guard stack.top >= 1, let run = running, let engine = run.engine,
-              readArguments(stack, into: &run.arguments), engine.table.lookup(run.arguments) != nil else {
+        guard stack.top >= 1 else {
+            return fail(stack, "ERR Please specify at least one argument for this redis lib call", raising: true)
+        }
+        guard let run = running, let engine = run.engine,
+              readArguments(stack, into: &run.arguments), var spec = engine.table.lookup(run.arguments) else {
             return fail(stack, "ERR Invalid command passed to redis.acl_check_cmd()", raising: true)
         }
+        // As Redis: no arity check; arguments too few to hold a key name no key.
+        if !spec.subcommands.isEmpty, run.arguments.count > 1, let sub = spec.subcommand(run.arguments) { spec = sub }
+        let allowed = run.caller?.user.map { AccessControl.check($0, spec, run.arguments) == nil } ?? true
         stack.setTop(0)
-        stack.pushBoolean(true)
+        stack.pushBoolean(allowed)
         return 1
     }
 }
