@@ -12,6 +12,8 @@ public enum Directives {
         .enumeration("enable-debug-command", \.enableDebugCommand, mutable: false),
         .integer("acllog-max-len", \.acllogMaxLen, 0...Int(Int64.max), mutable: true),
         .enumeration("acl-pubsub-default", \.aclPubsubDefault, mutable: true),
+        .integer("slowlog-log-slower-than", \.slowlogLogSlowerThan, Int.min...Int.max, mutable: true),
+        .integer("slowlog-max-len", \.slowlogMaxLen, 0...Int.max, mutable: true),
         .memory("maxmemory", \.maxmemory, minimum: 0, mutable: true),
         .enumeration("maxmemory-policy", \.maxmemoryPolicy, mutable: true),
         .integer("maxmemory-samples", \.maxmemorySamples, 1...Int(Int32.max), mutable: true),

@@ -40,6 +40,10 @@ public struct Settings: Sendable, Equatable {
     public var enableProtectedConfigs = ProtectedAction.no
     /// Redis's `enable-debug-command`, accepted for its config files (Cairn has no DEBUG).
     public var enableDebugCommand = ProtectedAction.no
+    /// Commands slower than this many microseconds go to the slow log (negative: none).
+    public var slowlogLogSlowerThan = 10_000
+    /// Entries the slow log keeps.
+    public var slowlogMaxLen = 128
     /// Memory limit in bytes (0: none) and what to do at it (Redis's eviction policies).
     public var maxmemory = 0
     public var maxmemoryPolicy = MaxmemoryPolicy.noeviction

@@ -60,6 +60,8 @@ public final class Engine {
     let scripting = Scripting()
     /// Where served blocked clients' replies are written before delivery (reused).
     var servedReplyScratch = ByteBufferAllocator().buffer(capacity: 256)
+    /// Commands slower than `slowlog-log-slower-than` (SLOWLOG).
+    var slowlog = SlowLog()
     /// Bytes the process holds now (the server reads its counting allocator; tests set
     /// their own). What `maxmemory` is compared with.
     public var memoryUsed: () -> Int = { 0 }
@@ -231,7 +233,22 @@ public final class Engine {
             feedMonitors(args, client: client, spec: spec)
         }
         let context = CommandContext(args: args, engine: self, client: client, now: now)
+        // Timed unless the slow log is off (a negative threshold), which saves two clock
+        // reads per command; compared with the threshold as it is afterwards, so a CONFIG
+        // SET of it is judged by its new value, as in Redis.
+        let timed = settings.slowlogLogSlowerThan >= 0
+        let started = timed ? SlowLog.monotonicMicroseconds() : 0
         spec.run(context, &out)
+        let threshold = settings.slowlogLogSlowerThan
+        if timed, threshold >= 0, !spec.flags.contains(.skipSlowlog) {
+            let took = SlowLog.monotonicMicroseconds() - started
+            if took >= threshold {
+                // A script's own client is shown as Redis shows its Lua client.
+                let scripted = client.address == "lua"
+                slowlog.add(args, spec: spec, microseconds: took, time: now / 1000, address: scripted ? "?:0" : client.address,
+                            name: scripted ? "" : client.name, maxLength: settings.slowlogMaxLen)
+            }
+        }
         stats.commandsProcessed += 1
         if recordsCreatedKeys { announceCreatedKeys(db: client.db) }
         if !monitors.isEmpty, blockingMode != .retrying, spec.flags.isDisjoint(with: [.admin, .skipMonitor]) {
@@ -285,6 +302,7 @@ public final class Engine {
         settings = new
         followNotificationSettings()
         followMemorySettings()
+        if new.slowlogMaxLen < old.slowlogMaxLen { slowlog.trim(to: new.slowlogMaxLen) }
         if old.requirepass != new.requirepass { access.setDefaultPassword(new.requirepass) }
         access.allChannelsByDefault = new.aclPubsubDefault == .allchannels
         hooks?.settingsDidChange(from: old, to: new)
