@@ -65,7 +65,9 @@ SETUSER_CASES = [
     ["ACL", "CAT"], ["ACL", "CAT", "nosuch"], ["ACL", "CAT", "a", "b"], ["ACL", "GENPASS", "0"], ["ACL", "GENPASS", "5000"],
     ["ACL", "GENPASS", "-5"], ["ACL", "GENPASS", "x"], ["ACL", "GENPASS", "1", "2"],
     ["ACL", "DELUSER", "default"], ["ACL", "DELUSER", "bob", "nosuch", "f1"], ["ACL", "USERS"],
-    ["ACL", "LOG", "RESET", "x"], ["ACL", "LOG", "x"], ["ACL", "LOG", "-1"], ["ACL", "HELP"], ["ACL", "SAVE"], ["ACL", "LOAD"],
+    ["ACL", "LOG", "RESET", "x"], ["ACL", "LOG", "x"], ["ACL", "LOG", "-1"], ["ACL", "LOG", "-9223372036854775808"],
+    ["ACL", "GENPASS", "9223372036854775807"], ["ACL", "GENPASS", "9223372036854775808"],
+    ["CONFIG", "SET", "acllog-max-len", "9223372036854775808"], ["CONFIG", "SET", "acllog-max-len", "-1"], ["ACL", "HELP"], ["ACL", "SAVE"], ["ACL", "LOAD"],
     ["ACL", "NOSUCH"], ["ACL"], ["ACL", "SETUSER"], ["ACL", "GETUSER"], ["ACL", "WHOAMI", "x"], ["ACL", "DRYRUN", "f12"],
 ]
 
@@ -301,7 +303,8 @@ GETKEYS = [
     ["COMMAND", "GETKEYS", "BLMPOP", "0", "2", "a", "b", "LEFT"], ["COMMAND", "GETKEYS", "BLPOP", "a", "b", "0"],
     ["COMMAND", "GETKEYSANDFLAGS", "XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"], ["COMMAND", "GETKEYS", "CLIENT", "LIST"],
     ["COMMAND", "GETKEYSANDFLAGS", "COPY", "a", "b"], ["COMMAND", "GETKEYSANDFLAGS", "SINTERCARD", "2", "a", "b", "LIMIT", "1"],
-    ["COMMAND", "GETKEYS", "FCALL", "f", "1", "k"], ["COMMAND", "GETKEYSANDFLAGS", "DEL", "a", "b"], ["COMMAND", "HELP"],
+    ["COMMAND", "GETKEYS", "FCALL", "f", "1", "k"], ["COMMAND", "GETKEYS", "EVAL", "s", "-9223372036854775808", "a"],
+    ["COMMAND", "GETKEYS", "EVAL", "s", "99999999999999999999", "a"], ["COMMAND", "GETKEYS", "XREAD", "STREAMS"], ["COMMAND", "GETKEYSANDFLAGS", "DEL", "a", "b"], ["COMMAND", "HELP"],
 ]
 
 

@@ -76,6 +76,8 @@ OUT_OF_MEMORY = [
     ["OBJECT", "FREQ", "k"], ["OBJECT", "IDLETIME", "k"], ["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],
     ["OBJECT", "FREQ", "k"], ["CONFIG", "SET", "maxmemory-policy", "bogus"],
     ["CONFIG", "SET", "maxmemory-samples", "0"], ["CONFIG", "SET", "maxmemory", "-1"], ["CONFIG", "SET", "lfu-log-factor", "-1"],
+    ["CONFIG", "SET", "maxmemory-samples", "2147483648"], ["CONFIG", "SET", "lfu-log-factor", "2147483648"],
+    ["CONFIG", "SET", "lfu-decay-time", "-1"],
 ]
 
 

@@ -36,7 +36,9 @@ def test_slowlog_entries_as_redis(cairn, redis_server):
 
 
 ERRORS = [
-    ["SLOWLOG", "GET", "-2"], ["SLOWLOG", "GET", "x"], ["SLOWLOG", "GET", "1", "2"], ["SLOWLOG", "NOSUCH"],
+    ["SLOWLOG", "GET", "-2"], ["SLOWLOG", "GET", "x"], ["SLOWLOG", "GET", "-9223372036854775808"],
+    ["SLOWLOG", "GET", "99999999999999999999"], ["SLOWLOG", "GET", "9223372036854775807"],
+    ["CONFIG", "SET", "slowlog-max-len", "9223372036854775808"], ["SLOWLOG", "GET", "1", "2"], ["SLOWLOG", "NOSUCH"],
     ["SLOWLOG"], ["SLOWLOG", "HELP"], ["SLOWLOG", "LEN", "x"],
     ["CONFIG", "GET", "slowlog-max-len"], ["CONFIG", "GET", "slowlog-log-slower-than"],
     ["CONFIG", "SET", "slowlog-max-len", "-1"], ["CONFIG", "SET", "slowlog-log-slower-than", "x"],

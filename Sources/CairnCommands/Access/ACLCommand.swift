@@ -163,9 +163,8 @@ enum ACLCommand {
             return
         }
         let digits = Int((bits + 3) / 4)
-        let hex = Array("0123456789abcdef".utf8)
         var generator = SystemRandomNumberGenerator()
-        let text = (0..<digits).map { _ in hex[Int(generator.next() & 15)] }
+        let text = (0..<digits).map { _ in ASCII.hexDigits[Int(generator.next() & 15)] }
         out.writeBulk(text)
     }
 

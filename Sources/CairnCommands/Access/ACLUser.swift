@@ -73,10 +73,7 @@ struct ACLRules: Equatable {
 
     /// The lowercase hex SHA-256 of `password`. O(length).
     static func digest(_ password: some Collection<UInt8>) -> String {
-        SHA256.hash(data: Array(password)).map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        ASCII.lowercaseHex(SHA256.hash(data: Array(password)))
     }
 
     /// Applies one rule (Redis's `ACLSetUser`). O(the rule's reach: a category touches

@@ -21,7 +21,7 @@ struct CommandPermissions: Equatable {
     func allows(_ spec: CommandSpec, firstArgument: () -> String?) -> Bool {
         if allowsEverything || spec.flags.contains(.noAuth) || allowed.contains(spec.name) { return true }
         guard let permitted = firstArguments[spec.name], let argument = firstArgument() else { return false }
-        return permitted.contains { $0.caseInsensitiveCompare(argument) }
+        return permitted.contains { ASCII.equalIgnoringCase($0.utf8, argument.utf8) }
     }
 
     mutating func allowAll(in table: CommandTable) {
@@ -65,7 +65,7 @@ struct CommandPermissions: Equatable {
 
     mutating func allowFirstArgument(_ argument: String, of spec: CommandSpec) {
         var list = firstArguments[spec.name] ?? []
-        if !list.contains(where: { $0.caseInsensitiveCompare(argument) }) { list.append(argument) }
+        if !list.contains(where: { ASCII.equalIgnoringCase($0.utf8, argument.utf8) }) { list.append(argument) }
         firstArguments[spec.name] = list
     }
 

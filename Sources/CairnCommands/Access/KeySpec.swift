@@ -99,7 +99,7 @@ extension CommandSpec {
                 let forward = startFrom > 0
                 var i = forward ? startFrom : argc + startFrom
                 while i >= 1 && i < argc {
-                    if args.string(i).caseInsensitiveCompare(keyword) { first = i + 1; break }
+                    if args.withUnsafeBytes(i, { ASCII.equalIgnoringCase($0, keyword.utf8) }) { first = i + 1; break }
                     i += forward ? 1 : -1
                 }
                 if first == 0 { continue }
@@ -139,7 +139,7 @@ extension CommandSpec {
     /// SET's key is only written unless GET reads it first (Redis's `setGetKeys`).
     private func variableKeyFlags(_ args: Arguments) -> KeySpec.Flags {
         guard name == "set" else { return keySpecs.first?.flags ?? [] }
-        for i in 3..<max(args.count, 3) where args.string(i).caseInsensitiveCompare("get") {
+        for i in 3..<max(args.count, 3) where args.equals(i, lowercase: "get") {
             return [.rw, .access, .update]
         }
         return [.ow, .update]
@@ -151,12 +151,12 @@ extension CommandSpec {
         var store: Int?
         var i = 2
         while i < args.count {
-            let word = args.string(i).lowercased()
-            switch word {
-            case "limit": i += 2
-            case "get", "by": i += 1
-            case "store" where i + 1 < args.count: store = i + 1
-            default: break
+            if args.equals(i, lowercase: "limit") {
+                i += 2
+            } else if args.equals(i, lowercase: "get") || args.equals(i, lowercase: "by") {
+                i += 1
+            } else if args.equals(i, lowercase: "store") && i + 1 < args.count {
+                store = i + 1
             }
             i += 1
         }
@@ -164,12 +164,24 @@ extension CommandSpec {
     }
 }
 
-extension String {
-    /// ASCII case-insensitive equality, as Redis's `strcasecmp`. O(length).
-    func caseInsensitiveCompare(_ other: String) -> Bool {
-        guard utf8.count == other.utf8.count else { return false }
-        return zip(utf8, other.utf8).allSatisfy { a, b in
-            (a >= 65 && a <= 90 ? a | 0x20 : a) == (b >= 65 && b <= 90 ? b | 0x20 : b)
+/// ASCII helpers for names compared as Redis compares them.
+enum ASCII {
+    /// Equal ignoring ASCII case, as Redis's `strcasecmp`. O(length), no allocation.
+    static func equalIgnoringCase(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { x, y in
+            (x >= 65 && x <= 90 ? x | 0x20 : x) == (y >= 65 && y <= 90 ? y | 0x20 : y)
         }
     }
+
+    /// Lowercase hex digits of `bytes` (digests, generated passwords). O(n).
+    static func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
 }

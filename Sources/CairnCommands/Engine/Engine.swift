@@ -237,14 +237,14 @@ public final class Engine {
         // reads per command; compared with the threshold as it is afterwards, so a CONFIG
         // SET of it is judged by its new value, as in Redis.
         let timed = settings.slowlogLogSlowerThan >= 0
-        let started = timed ? SlowLog.monotonicMicroseconds() : 0
+        let started = timed ? UnixClock.monotonicMicroseconds() : 0
         spec.run(context, &out)
         let threshold = settings.slowlogLogSlowerThan
         if timed, threshold >= 0, !spec.flags.contains(.skipSlowlog) {
-            let took = SlowLog.monotonicMicroseconds() - started
+            let took = UnixClock.monotonicMicroseconds() - started
             if took >= threshold {
                 // A script's own client is shown as Redis shows its Lua client.
-                let scripted = client.address == "lua"
+                let scripted = client === scripting.running?.session
                 slowlog.add(args, spec: spec, microseconds: took, time: now / 1000, address: scripted ? "?:0" : client.address,
                             name: scripted ? "" : client.name, maxLength: settings.slowlogMaxLen)
             }
@@ -339,6 +339,13 @@ public final class Engine {
 public enum UnixClock {
     public static func milliseconds() -> Int64 {
         microseconds() / 1000
+    }
+
+    /// Microseconds of a clock that never goes back (durations: the slow log, scripts).
+    public static func monotonicMicroseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
 
     public static func microseconds() -> Int64 {

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CairnProtocol
 
 /// Commands that took longer than `slowlog-log-slower-than` microseconds, newest first,
@@ -70,12 +67,5 @@ struct SlowLog {
         default:
             return false
         }
-    }
-
-    /// Microseconds of a clock that never goes back: what command durations are measured with.
-    static func monotonicMicroseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
 }

@@ -95,9 +95,7 @@ final class Scripting {
 
     /// Milliseconds of a clock that never goes back (script run times).
     static func monotonicMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        UnixClock.monotonicMicroseconds() / 1000
     }
 
     /// How often (in Lua instructions) a running script checks whether it must stop.
