@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // RESP2 wire format: request decoding and reply encoding. No state, no I/O.
@@ -59,6 +60,8 @@ let package = Package(
             name: "CairnCommands",
             dependencies: ["CairnProtocol", "CairnKeyspace", "CairnConfig", "CairnLua", "CairnLog",
                            .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Histogram", package: "hdrhistogram-swift"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "OrderedCollections", package: "swift-collections"),
                            .product(name: "DequeModule", package: "swift-collections"),
                            .product(name: "NIOCore", package: "swift-nio")],

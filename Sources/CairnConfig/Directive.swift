@@ -150,6 +150,30 @@ extension Directive {
         })
     }
 
+    /// Percentiles between 0 and 100, spaced in one string or given as separate words;
+    /// empty allowed (INFO latencystats then lists none), as Redis's
+    /// `latency-tracking-info-percentiles`.
+    static func percentiles(_ name: String, _ path: any WritableKeyPath<Settings, [Double]> & Sendable) -> Directive {
+        Directive(name: name, mutableAtRuntime: true, parse: { settings, args in
+            var values: [Double] = []
+            for word in args.flatMap({ $0.split(separator: " ") }) {
+                guard let value = Double(word), value.isFinite else { return "Invalid latency-tracking-info-percentiles parameters" }
+                guard (0...100).contains(value) else {
+                    return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                }
+                values.append(value)
+            }
+            settings[keyPath: path] = values
+            return nil
+        }, render: { $0[keyPath: path].map(Self.shortDecimal).joined(separator: " ") })
+    }
+
+    /// `99`, `99.9`, `50.5`: a percentile as Redis prints it (no trailing zeros).
+    public static func shortDecimal(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
+    }
+
     /// A list of words; in a file as separate arguments, with CONFIG SET as one spaced string.
     static func words(_ name: String, _ path: any WritableKeyPath<Settings, [String]> & Sendable, mutable: Bool) -> Directive {
         Directive(name: name, mutableAtRuntime: mutable, parse: { settings, args in

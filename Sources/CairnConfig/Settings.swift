@@ -44,6 +44,22 @@ public struct Settings: Sendable, Equatable {
     public var slowlogLogSlowerThan = 10_000
     /// Entries the slow log keeps.
     public var slowlogMaxLen = 128
+    /// Per-command latency histograms behind INFO latencystats and LATENCY HISTOGRAM.
+    public var latencyTracking = true
+    /// The percentiles INFO latencystats reports.
+    public var latencyTrackingInfoPercentiles: [Double] = [50, 99, 99.9]
+    /// Events (a command, an AOF write or fsync, an expiry cycle) taking at least this many
+    /// milliseconds are recorded for LATENCY (0: none).
+    public var latencyMonitorThreshold = 0
+    /// Where the server log goes ("": standard output).
+    public var logfile = ""
+    /// Also send the log to syslog, under this identity and facility.
+    public var syslogEnabled = false
+    public var syslogIdent = "cairn"
+    public var syslogFacility = SyslogFacility.local0
+    /// The Prometheus endpoint's port (0: off) and the address it listens on.
+    public var metricsPort = 0
+    public var metricsBind = "127.0.0.1"
     /// Memory limit in bytes (0: none) and what to do at it (Redis's eviction policies).
     public var maxmemory = 0
     public var maxmemoryPolicy = MaxmemoryPolicy.noeviction
@@ -125,6 +141,10 @@ public struct Settings: Sendable, Equatable {
 
     public enum LogLevel: String, Sendable, CaseIterable {
         case debug, verbose, notice, warning
+    }
+
+    public enum SyslogFacility: String, Sendable, CaseIterable {
+        case user, local0, local1, local2, local3, local4, local5, local6, local7
     }
 
     public enum AppendFsync: String, Sendable, CaseIterable {

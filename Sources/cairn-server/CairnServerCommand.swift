@@ -71,12 +71,10 @@ struct CairnServerCommand: AsyncParsableCommand {
         do { lock = try DataDirectoryLock.acquire(in: settings.dir) } catch { Self.fail(error.description) }
         defer { withExtendedLifetime(lock) {} }
 
-        let level = settings.loglevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = CairnServer.logLevel(level)
-            return handler
-        }
+        // A relative logfile is in `dir`, where the server now is.
+        if let error = ServerLogOutput.check(path: settings.logfile) { Self.fail(error) }
+        let output = ServerLogOutput(settings: settings)
+        LoggingSystem.bootstrap { _ in ServerLogHandler(output: output) }
         let logger = Logger(label: "cairn")
         let server = CairnServer(settings: settings, configFile: configPath, logger: logger)
         let group = ServiceGroup(configuration: .init(

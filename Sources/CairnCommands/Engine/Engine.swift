@@ -62,6 +62,14 @@ public final class Engine {
     var servedReplyScratch = ByteBufferAllocator().buffer(capacity: 256)
     /// Commands slower than `slowlog-log-slower-than` (SLOWLOG).
     var slowlog = SlowLog()
+    /// Calls, failures and latencies by command, error replies by code (INFO
+    /// commandstats, errorstats, latencystats; LATENCY HISTOGRAM).
+    var statistics = CommandStatistics()
+    /// Latency spikes by event (LATENCY LATEST/HISTORY/DOCTOR).
+    var latencyMonitor = LatencyMonitor()
+    /// Errors the running script's commands replied (the last few): a script that passes
+    /// one on as its own reply does not count it twice, as in Redis.
+    var scriptCommandErrors: [[UInt8]] = []
     /// Bytes the process holds now (the server reads its counting allocator; tests set
     /// their own). What `maxmemory` is compared with.
     public var memoryUsed: () -> Int = { 0 }
@@ -169,45 +177,45 @@ public final class Engine {
             spec = sub
         }
         guard spec.accepts(argumentCount: args.count) else {
-            refuse(ErrorReplies.wrongArity(spec.name), client: client, into: &out, exec: spec.name == "exec")
+            refuse(ErrorReplies.wrongArity(spec.name), client: client, into: &out, exec: spec.name == "exec", spec: spec)
             return
         }
         if !client.authenticated, access.defaultUserRequiresAuthentication, !spec.flags.contains(.noAuth) {
-            refuse(Authentication.required, client: client, into: &out, exec: spec.name == "exec")
+            refuse(Authentication.required, client: client, into: &out, exec: spec.name == "exec", spec: spec)
             return
         }
         if let user = client.user, !user.isUnrestricted, let denial = AccessControl.check(user, spec, args) {
             recordDenial(denial, spec: spec, args: args, user: user, client: client,
                          context: client.transaction != nil || spec.name == "exec" ? .multi : .toplevel)
-            refuse(AccessControl.refusal(denial, spec), client: client, into: &out, exec: spec.name == "exec")
+            refuse(AccessControl.refusal(denial, spec), client: client, into: &out, exec: spec.name == "exec", spec: spec)
             return
         }
         if client.isInSubscribedContext, !PubSubCommands.allowedWhileSubscribed.contains(spec.name) {
-            refuse(PubSubCommands.notAllowedWhileSubscribed(spec.name), client: client, into: &out)
+            refuse(PubSubCommands.notAllowedWhileSubscribed(spec.name), client: client, into: &out, spec: spec)
             return
         }
         if case .monitoring = client.state, !spec.flags.isDisjoint(with: [.write, .readonly]) {
-            refuse("ERR Replica can't interact with the keyspace", client: client, into: &out)
+            refuse("ERR Replica can't interact with the keyspace", client: client, into: &out, spec: spec)
             return
         }
         if loadingInfo != nil, !spec.flags.contains(.loading) {
-            refuse("LOADING Cairn is loading the dataset in memory", client: client, into: &out)
+            refuse("LOADING Cairn is loading the dataset in memory", client: client, into: &out, spec: spec)
             return
         }
         if settings.maxmemory > 0 {
             outOfMemory = performEvictions() == .failed
             if outOfMemory && refusesWhenOutOfMemory(spec, client: client) {
-                refuse(Self.outOfMemoryError, client: client, into: &out, exec: spec.name == "exec")
+                refuse(Self.outOfMemoryError, client: client, into: &out, exec: spec.name == "exec", spec: spec)
                 return
             }
         }
         if let refusal = writeRefusal, spec.flags.contains(.write) {
-            refuse(refusal, client: client, into: &out)
+            refuse(refusal, client: client, into: &out, spec: spec)
             return
         }
         if client.transaction != nil, !spec.flags.contains(.runsInTransaction) {
             if spec.flags.contains(.noMulti) {
-                refuse("ERR Command not allowed inside a transaction", client: client, into: &out)
+                refuse("ERR Command not allowed inside a transaction", client: client, into: &out, spec: spec)
                 return
             }
             client.transaction?.commands.append(args.all)
@@ -233,22 +241,24 @@ public final class Engine {
             feedMonitors(args, client: client, spec: spec)
         }
         let context = CommandContext(args: args, engine: self, client: client, now: now)
-        // Timed unless the slow log is off (a negative threshold), which saves two clock
-        // reads per command; compared with the threshold as it is afterwards, so a CONFIG
-        // SET of it is judged by its new value, as in Redis.
-        let timed = settings.slowlogLogSlowerThan >= 0
-        let started = timed ? UnixClock.monotonicMicroseconds() : 0
+        // Every call is timed, as in Redis: two reads of the vDSO clock.
+        let mark = out.buffer.writerIndex
+        let started = UnixClock.monotonicMicroseconds()
         spec.run(context, &out)
+        let took = UnixClock.monotonicMicroseconds() - started
+        let scripted = client === scripting.running?.session
+        let failed = noteErrorReply(out, from: mark, byScriptCommand: scripted)
+        if !scripted { scriptCommandErrors.removeAll(keepingCapacity: true) }
+        statistics.recordCall(spec, microseconds: took, failed: failed, tracksLatency: settings.latencyTracking)
+        // Compared with the threshold as it is afterwards, so a CONFIG SET of it is judged
+        // by its new value, as in Redis.
         let threshold = settings.slowlogLogSlowerThan
-        if timed, threshold >= 0, !spec.flags.contains(.skipSlowlog) {
-            let took = UnixClock.monotonicMicroseconds() - started
-            if took >= threshold {
-                // A script's own client is shown as Redis shows its Lua client.
-                let scripted = client === scripting.running?.session
-                slowlog.add(args, spec: spec, microseconds: took, time: now / 1000, address: scripted ? "?:0" : client.address,
-                            name: scripted ? "" : client.name, maxLength: settings.slowlogMaxLen)
-            }
+        if threshold >= 0, took >= threshold, !spec.flags.contains(.skipSlowlog) {
+            // A script's own client is shown as Redis shows its Lua client.
+            slowlog.add(args, spec: spec, microseconds: took, time: now / 1000, address: scripted ? "?:0" : client.address,
+                        name: scripted ? "" : client.name, maxLength: settings.slowlogMaxLen)
         }
+        recordLatency(spec.flags.contains(.fast) ? "fast-command" : "command", microseconds: took)
         stats.commandsProcessed += 1
         if recordsCreatedKeys { announceCreatedKeys(db: client.db) }
         if !monitors.isEmpty, blockingMode != .retrying, spec.flags.isDisjoint(with: [.admin, .skipMonitor]) {
@@ -261,15 +271,48 @@ public final class Engine {
     /// Replies `message` to a command that will not run; inside MULTI, that dooms the
     /// transaction (EXEC then answers EXECABORT), as in Redis. A refused EXEC itself
     /// discards the transaction and says why, in Redis's words.
-    private func refuse(_ message: String, client: ClientSession, into out: inout ReplyWriter, exec: Bool = false) {
+    private func refuse(_ message: String, client: ClientSession, into out: inout ReplyWriter, exec: Bool = false,
+                        spec: CommandSpec? = nil) {
+        if let spec { statistics.recordRejection(spec) }
         if exec {
             client.transaction = nil
             unwatchAll(client)
-            out.writeError(TransactionCommands.abortMessage(message))
+            let text = TransactionCommands.abortMessage(message)
+            statistics.recordError(code: CommandStatistics.code(of: text.utf8))
+            out.writeError(text)
             return
         }
         client.transaction?.aborted = true
+        statistics.recordError(code: CommandStatistics.code(of: message.utf8))
         out.writeError(message)
+    }
+
+    /// Whether the reply written from `mark` is an error; counts it by code unless a
+    /// script passes on an error one of its commands replied (counted then). O(1), or
+    /// O(the message) for an error.
+    func noteErrorReply(_ out: ReplyWriter, from mark: Int, byScriptCommand: Bool) -> Bool {
+        guard out.buffer.writerIndex > mark, out.buffer.getInteger(at: mark, as: UInt8.self) == UInt8(ascii: "-") else {
+            return false
+        }
+        let length = min(out.buffer.writerIndex - mark - 1, 512)
+        let bytes = out.buffer.getBytes(at: mark + 1, length: length) ?? []
+        let message = bytes.prefix { $0 != UInt8(ascii: "\r") }
+        if byScriptCommand {
+            if scriptCommandErrors.count == 16 { scriptCommandErrors.removeFirst() }
+            scriptCommandErrors.append(Array(message))
+        } else if scriptCommandErrors.contains(where: { message.starts(with: $0) }) {
+            return true
+        }
+        statistics.recordError(code: CommandStatistics.code(of: message))
+        return true
+    }
+
+    /// Records that `event` took `microseconds`, if that reaches `latency-monitor-threshold`
+    /// (LATENCY). O(1).
+    public func recordLatency(_ event: String, microseconds: Int64) {
+        let threshold = settings.latencyMonitorThreshold
+        guard threshold > 0, microseconds / 1000 >= threshold else { return }
+        latencyMonitor.add(event, milliseconds: Int(microseconds / 1000), time: clock() / 1000)
     }
 
     /// Logs the keys that expired in `db` during the last command as DELs (or just
@@ -318,6 +361,8 @@ public final class Engine {
         let start = clock()
         // Keys stand still while clients are paused (Redis pauses expiry too).
         if let pause, pause.until > start { return 0 }
+        let started = UnixClock.monotonicMicroseconds()
+        defer { recordLatency("expire-cycle", microseconds: UnixClock.monotonicMicroseconds() - started) }
         var removed = 0
         for db in keyspace.databases.indices where keyspace.databases[db].volatileCount > 0 {
             while true {

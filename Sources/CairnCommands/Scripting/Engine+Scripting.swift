@@ -8,46 +8,54 @@ extension Engine {
     func runFromScript(_ args: Arguments, run: Scripting.Run, into out: inout ReplyWriter) {
         out.resp3 = run.resp3
         guard var spec = table.lookup(args) else {
-            out.writeError("ERR Unknown Redis command called from script")
+            refuseFromScript("ERR Unknown Redis command called from script", into: &out)
             return
         }
         if !spec.subcommands.isEmpty, args.count > 1 {
             guard let sub = spec.subcommand(args) else {
-                out.writeError("ERR Unknown Redis command called from script")
+                refuseFromScript("ERR Unknown Redis command called from script", into: &out)
                 return
             }
             spec = sub
         }
         guard spec.accepts(argumentCount: args.count) else {
-            out.writeError("ERR Wrong number of args calling Redis command from script")
+            refuseFromScript("ERR Wrong number of args calling Redis command from script", into: &out)
             return
         }
         guard !spec.flags.contains(.noscript) else {
-            out.writeError("ERR This Redis command is not allowed from script")
+            refuseFromScript("ERR This Redis command is not allowed from script", into: &out)
             return
         }
         if let caller = run.caller, let user = caller.user, !user.isUnrestricted,
            let denial = AccessControl.check(user, spec, args) {
             recordDenial(denial, spec: spec, args: args, user: user, client: caller, context: .lua)
-            out.writeError(Self.scriptRefusal(denial))
+            refuseFromScript(Self.scriptRefusal(denial), into: &out)
             return
         }
         if spec.flags.contains(.write) {
             if run.readOnly {
-                out.writeError("ERR Write commands are not allowed from read-only scripts.")
+                refuseFromScript("ERR Write commands are not allowed from read-only scripts.", into: &out)
                 return
             }
             if let refusal = writeRefusal {
-                out.writeError(refusal)
+                refuseFromScript(refusal, into: &out)
                 return
             }
         }
         if outOfMemory, spec.flags.contains(.denyOOM), !run.allowsOOM {
-            out.writeError(Self.outOfMemoryError)
+            refuseFromScript(Self.outOfMemoryError, into: &out)
             return
         }
         if spec.flags.contains(.write) { run.wrote = true }
         perform(spec, args, client: run.session, now: run.startedAtTime, into: &out)
+    }
+
+    /// A command the script may not run: the error is its reply, counted as one of the
+    /// script's commands' errors (INFO errorstats).
+    private func refuseFromScript(_ message: String, into out: inout ReplyWriter) {
+        let mark = out.buffer.writerIndex
+        out.writeError(message)
+        _ = noteErrorReply(out, from: mark, byScriptCommand: true)
     }
 
     /// Stops any script running longer than this, as SCRIPT KILL would (nil: never).

@@ -87,6 +87,7 @@ enum ConfigCommand {
 
     static func resetstat(_ c: CommandContext, _ out: inout ReplyWriter) {
         c.engine.stats = EngineStats()
+        c.engine.statistics.reset()
         c.engine.stats.expiredKeysBase = c.engine.keyspace.expiredTotal
         c.engine.hooks?.resetStatistics()
         out.writeOK()

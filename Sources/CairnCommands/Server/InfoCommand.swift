@@ -6,6 +6,7 @@ import Darwin
 import NIOCore
 import CairnProtocol
 import CairnKeyspace
+import CairnConfig
 
 /// INFO: the server's state as `field:value` lines grouped in sections, with Redis's
 /// section and field names so monitoring tools read it unchanged.
@@ -14,7 +15,10 @@ enum InfoCommand {
         "info", arity: -1, flags: [.loading, .stale], group: "server", categories: .dangerous, complexity: "O(1)",
         summary: "Returns information and statistics about the server.", syntax: "[section [section ...]]", run: info)
 
-    static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"]
+    /// Every section in Redis's order; `INFO` alone leaves out the per-command ones.
+    static let allSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+                              "commandstats", "errorstats", "latencystats", "keyspace"]
+    static let defaultSections = allSections.filter { $0 != "commandstats" && $0 != "latencystats" }
 
     /// Producers of extra lines for a section, registered by layers above the engine
     /// (the append-only file fills `persistence`).
@@ -26,15 +30,16 @@ enum InfoCommand {
             for i in 1..<c.args.count {
                 let name = c.args.string(i).lowercased()
                 if name == "all" || name == "everything" || name == "default" {
-                    wanted.append(contentsOf: defaultSections + (name == "default" ? [] : ["commandstats", "errorstats"]))
+                    wanted.append(contentsOf: name == "default" ? defaultSections : allSections)
                 } else {
                     wanted.append(name)
                 }
             }
         }
-        var seen = Set<String>()
+        // In Redis's order, whatever order they were asked in.
+        let requested = Set(wanted)
         var sections: [String] = []
-        for name in wanted where seen.insert(name).inserted {
+        for name in allSections where requested.contains(name) {
             if let text = section(name, c) { sections.append(text) }
         }
         out.writeVerbatim(sections.joined(separator: "\r\n"))
@@ -105,6 +110,7 @@ enum InfoCommand {
                 ("evicted_keys", String(e.stats.evictedKeys)),
                 ("keyspace_hits", String(e.stats.keyspaceHits)),
                 ("keyspace_misses", String(e.stats.keyspaceMisses)),
+                ("total_error_replies", String(e.statistics.totalErrorReplies)),
                 ("pubsub_channels", String(e.pubsubCounts.channels)),
                 ("pubsub_patterns", String(e.pubsubCounts.patterns)),
                 ("pubsubshard_channels", String(e.pubsubCounts.shardChannels)),
@@ -123,12 +129,27 @@ enum InfoCommand {
                 lines.append(("db\(i)", "keys=\(db.count),expires=\(db.volatileCount),avg_ttl=\(db.averageTTL(now: c.now))"))
             }
             fields = lines
-        case "commandstats", "errorstats":
-            fields = []
+        case "commandstats":
+            fields = e.statistics.used.map { spec, entry in
+                let perCall = entry.calls > 0 ? Double(entry.microseconds) / Double(entry.calls) : 0
+                return ("cmdstat_\(spec.name)", "calls=\(entry.calls),usec=\(entry.microseconds),usec_per_call=\(format2(perCall))"
+                        + ",rejected_calls=\(entry.rejected),failed_calls=\(entry.failed)")
+            }
+        case "errorstats":
+            fields = e.statistics.errorOrder.map { ("errorstat_\($0)", "count=\(e.statistics.errors[$0] ?? 0)") }
+        case "latencystats":
+            let percentiles = e.settings.latencyTrackingInfoPercentiles
+            fields = e.statistics.used.compactMap { spec, entry in
+                guard let histogram = entry.latency, histogram.totalCount > 0 else { return nil }
+                let values = percentiles.map { p in
+                    "p\(Directive.shortDecimal(p))=\(format3(Double(histogram.valueAtPercentile(p)) / 1000))"
+                }
+                return ("latency_percentiles_usec_\(spec.name)", values.joined(separator: ","))
+            }
         default:
             return nil
         }
-        let title = name.prefix(1).uppercased() + name.dropFirst()
+        let title = name == "cpu" ? "CPU" : name.prefix(1).uppercased() + name.dropFirst()
         var text = "# \(title)\r\n"
         for (k, v) in fields { text += "\(k):\(v)\r\n" }
         return text

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import CairnProtocol
 
@@ -95,6 +96,11 @@ public final class CommandSpec: Sendable {
     let run: @Sendable (CommandContext, inout ReplyWriter) -> Void
     /// Subcommands by lowercase name, for container commands (CONFIG, CLIENT, COMMAND).
     let subcommands: [CommandSpec]
+    /// A number no other spec has, small and dense: where this command's statistics live
+    /// in the engine's arrays, so counting a call costs no hashing.
+    let serial: Int
+
+    private static let serials = NIOLockedValueBox(0)
 
     init(_ name: String, arity: Int, flags: CommandFlags, keys: (Int, Int, Int) = (0, 0, 0),
          group: String, since: String = "1.0.0", categories: ACLCategories? = nil, complexity: String = "O(1)",
@@ -116,6 +122,10 @@ public final class CommandSpec: Sendable {
         self.subcommands = subcommands
         self.categories = .of(flags: flags, group: group, own: categories, isContainer: !subcommands.isEmpty)
         self.run = run
+        self.serial = Self.serials.withLockedValue { next in
+            defer { next += 1 }
+            return next
+        }
     }
 
     /// Whether `count` arguments (the name included) satisfy the arity.

@@ -43,7 +43,7 @@ public struct CommandTable: Sendable {
     public static let standard = CommandTable(
         StringCommands.specs + HashCommands.specs + ListCommands.specs + SetCommands.specs + SortedSetCommands.specs + KeyCommands.specs + SortCommand.specs + BlockingCommands.specs + PubSubCommands.specs + ExpireCommands.specs
             + ConnectionCommands.specs + ServerCommands.specs + TransactionCommands.specs + WatchCommands.specs + ScriptingCommands.specs + FunctionCommands.specs + StreamCommands.specs + StreamReadCommands.specs
-            + StreamGroupCommands.specs + StreamInfoCommand.specs + Authentication.specs + ACLCommand.specs + SlowlogCommand.specs
+            + StreamGroupCommands.specs + StreamInfoCommand.specs + Authentication.specs + ACLCommand.specs + SlowlogCommand.specs + LatencyCommand.specs
     )
 }
 

@@ -60,6 +60,7 @@ public actor CairnServer: Service {
     public func run() async throws {
         guard case .initial = state else { throw StartupError(message: "Cairn server can only run once") }
         state = .starting
+        logStartup()
         do {
             try await serve()
         } catch {
@@ -68,6 +69,24 @@ public actor CairnServer: Service {
         }
         await stopLoop()
         logger.notice("Cairn is now ready to exit, bye bye...")
+    }
+
+    /// The first lines of the log: who is starting, and the settings an operator checks
+    /// first when something goes wrong — where the data is and how durable it is.
+    private func logStartup() {
+        let s = settings
+        logger.notice("Cairn is starting: version=\(CairnServer.version), bits=\(Int.bitWidth), pid=\(getpid())")
+        let source = configFile.isEmpty ? "no config file, defaults and flags" : "loaded from \(configFile)"
+        let listening = "port=\(s.port)\(s.tlsPort > 0 ? ", tls-port=\(s.tlsPort)" : ""), bind=\(s.bind.joined(separator: " ")), dir=\(s.dir)"
+        logger.notice("Configuration: \(source); \(listening)")
+        let durability = "appendonly=\(s.appendonly ? "yes" : "no"), appendfsync=\(s.appendfsync.rawValue), "
+            + "aof-load-truncated=\(s.aofLoadTruncated ? "yes" : "no"), auto-aof-rewrite-percentage=\(s.autoAofRewritePercentage), "
+            + "auto-aof-rewrite-min-size=\(s.autoAofRewriteMinSize), maxmemory=\(s.maxmemory) (\(s.maxmemoryPolicy.rawValue))"
+        logger.notice("Durability: \(durability)")
+        if s.bind.contains(where: { $0 != "127.0.0.1" && $0 != "::1" && $0 != "localhost" }) && s.requirepass.isEmpty && s.userLines.isEmpty
+            && s.aclfile.isEmpty && !s.protectedMode {
+            logger.warning("Listening beyond loopback with no password and protected-mode off: anyone who can reach the port can read and change every key")
+        }
     }
 
     /// Binds and serves until the listener closes. Everything tied to the loop is
@@ -185,16 +204,6 @@ public actor CairnServer: Service {
         return nil
     }
 
-    /// redis.conf's log levels in swift-log's terms.
-    public static func logLevel(_ level: Settings.LogLevel) -> Logger.Level {
-        switch level {
-        case .debug: return .debug
-        case .verbose: return .info
-        case .notice: return .notice
-        case .warning: return .warning
-        }
-    }
-
     private func start() async throws -> ([any Channel], ServerQuiescingHelper) {
         let settings = self.settings
         let logger = self.logger
@@ -228,7 +237,7 @@ public actor CairnServer: Service {
                 runtime.persistence?.apply(new)
                 if old.hz != new.hz { expiry.start(hz: new.hz) }
                 if old.loglevel != new.loglevel {
-                    runtime.logger.logLevel = Self.logLevel(new.loglevel)
+                    runtime.logger.logLevel = ServerLogOutput.level(new.loglevel)
                     runtime.logger.notice("loglevel is now \(new.loglevel.rawValue)")
                 }
             }

@@ -76,10 +76,32 @@ final class Persistence {
     /// Writes this turn's effects; returns what its replies must wait for (nil: nothing).
     func commit() -> LogWriter.Barrier? {
         let payload = engine.propagation.take()
+        let began = payload.readableBytes == 0 ? 0 : UnixClock.monotonicMicroseconds()
         let barrier = writer.commit(payload, now: engine.clock())
-        engine.writeRefusal = writer.refusal
+        if payload.readableBytes > 0 { noteWriteLatency(UnixClock.monotonicMicroseconds() - began) }
+        followRefusal()
         startSyncIfDue()
         return barrier
+    }
+
+    /// LATENCY's write events, as Redis names them: every write is `aof-write`, and also
+    /// says what else was going on — an fsync running, a rewrite running, or neither.
+    private func noteWriteLatency(_ micros: Int64) {
+        engine.recordLatency("aof-write", microseconds: micros)
+        let context = writer.syncInFlight != nil ? "aof-write-pending-fsync" : (rewrite != nil ? "aof-write-active-child" : "aof-write-alone")
+        engine.recordLatency(context, microseconds: micros)
+    }
+
+    /// Mirrors the writer's refusal into the engine (write commands get it: Redis's
+    /// `-MISCONF`), logging when refusing starts and when it ends.
+    private func followRefusal() {
+        let before = engine.writeRefusal
+        engine.writeRefusal = writer.refusal
+        if before == nil, writer.refusal != nil {
+            logger.warning("Error writing to the append-only file: \(writer.lastWriteError ?? "unknown error"). Write commands are refused (MISCONF) until it can be written again")
+        } else if before != nil, writer.refusal == nil {
+            logger.notice("The append-only file accepts writes again; write commands are no longer refused")
+        }
     }
 
     /// `handler` holds replies until `writer.isReleased` says they may go.
@@ -127,6 +149,10 @@ final class Persistence {
     /// An fsync finished (on the loop, reported by the syncer).
     private func syncCompleted(covers: UInt64, error: FileSystemError?, micros: Int64) {
         writer.syncFinished(covering: covers, error: error, micros: micros, now: engine.clock())
+        // Fsyncs run on their own thread whatever the policy; under `always` replies wait
+        // for them (Redis's `aof-fsync-always`), under `everysec` nothing does, but a slow
+        // disk shows here first.
+        engine.recordLatency(writer.policy == .always ? "aof-fsync-always" : "aof-fsync-everysec", microseconds: micros)
         if closeRetiredAfterSync && rewrite == nil {
             closeRetiredAfterSync = false
             closeRetiredFiles()
@@ -148,10 +174,8 @@ final class Persistence {
 
     private func retryFailedWrites() {
         guard writer.unwritten != nil else { return }
-        if writer.retryUnwritten(now: engine.clock()) {
-            logger.notice("The append-only file accepts writes again")
-        }
-        engine.writeRefusal = writer.refusal
+        _ = writer.retryUnwritten(now: engine.clock())
+        followRefusal()
         startSyncIfDue()
         releaseWaiting()
     }
@@ -203,6 +227,10 @@ final class Persistence {
     }
 
     private func switchAndSnapshot(_ prepared: LogFiles.PreparedIncrement, publish: Bool, startedAt: Int64) {
+        // The one turn a rewrite takes from the loop (Cairn's counterpart of Redis's
+        // `aof-rewrite-diff-write`: there is no diff to write).
+        let began = UnixClock.monotonicMicroseconds()
+        defer { engine.recordLatency("aof-rewrite-switch", microseconds: UnixClock.monotonicMicroseconds() - began) }
         // What the commands of this turn logged belongs to the old file, like the snapshot.
         writer.commit(engine.propagation.take(), now: engine.clock())
         guard !stopped, writer.unwritten == nil else {
@@ -230,7 +258,7 @@ final class Persistence {
         let now = engine.clock()
         let bound = NIOLoopBound(self, eventLoop: loop)
         let loop = self.loop
-        rewritePool.runIfActive(eventLoop: loop) { () throws -> (bytes: Int, keys: Int, manifest: Manifest) in
+        rewritePool.runIfActive(eventLoop: loop) { () throws -> (bytes: Int, keys: Int, manifest: Manifest, renameMicros: Int64) in
             if let old, !broken {
                 var failure: FileSystemError?
                 do throws(FileSystemError) { try fs.sync(old) } catch { failure = error }
@@ -253,8 +281,9 @@ final class Persistence {
                 base.abandon()
                 throw error
             }
+            let renameBegan = UnixClock.monotonicMicroseconds()
             let installed = try LogFiles.install(plan, fs: fs, layout: layout)
-            return (base.bytesWritten, encoder.keysWritten, installed)
+            return (base.bytesWritten, encoder.keysWritten, installed, UnixClock.monotonicMicroseconds() - renameBegan)
         }.assumeIsolated().whenComplete { [unowned self] result in
             self.finishRewrite(result)
         }
@@ -311,7 +340,7 @@ final class Persistence {
         }
     }
 
-    private func finishRewrite(_ result: Result<(bytes: Int, keys: Int, manifest: Manifest), any Error>) {
+    private func finishRewrite(_ result: Result<(bytes: Int, keys: Int, manifest: Manifest, renameMicros: Int64), any Error>) {
         guard let current = rewrite else { return }
         rewrite = nil
         engine.keyspace.freezeAccessClocks(false)
@@ -319,9 +348,11 @@ final class Persistence {
         if writer.syncInFlight == nil { closeRetiredFiles() } else { closeRetiredAfterSync = true }
         switch result {
         case .success(let written):
+            // Installing the new manifest (rename + directory fsync), on the rewrite thread.
+            engine.recordLatency("aof-rename", microseconds: written.renameMicros)
             writer.files.adoptInstalled(written.manifest)
             writer.rewriteInstalled(upTo: current.switchSeq, now: engine.clock())
-            engine.writeRefusal = writer.refusal
+            followRefusal()
             rewriteCount += 1
             consecutiveFailures = 0
             lastFailure = nil
@@ -329,7 +360,7 @@ final class Persistence {
             lastRewriteFinished = engine.clock()
             lastRewriteStatus = "ok"
             lastRewriteSeconds = (engine.clock() - current.startedAt) / 1000
-            logger.notice("Background AOF rewrite finished successfully: \(written.keys) keys, \(written.bytes) bytes in \(current.plan.base.name)")
+            logger.notice("Background AOF rewrite finished successfully: \(written.keys) keys, \(written.bytes) bytes in \(current.plan.base.name), \(engine.clock() - current.startedAt) ms; the log is now \(writer.files.totalSize) bytes")
             releaseWaiting()
             startSyncIfDue()
         case .failure(let error):

@@ -126,7 +126,7 @@ final class ServerRuntime: ServerHooks {
     }
 
     func log(_ level: Settings.LogLevel, _ message: String) {
-        logger.log(level: CairnServer.logLevel(level), "\(message)")
+        logger.log(level: ServerLogOutput.level(level), "\(message)")
     }
 
     /// New tls-* settings take effect for connections accepted from now on; a context

@@ -1,0 +1,96 @@
+import Histogram
+
+/// What INFO commandstats, errorstats and latencystats report, and LATENCY HISTOGRAM:
+/// calls, time, rejections and failures per command, latency distributions per command,
+/// and error replies by code. CONFIG RESETSTAT empties it.
+///
+/// Commands are counted in arrays indexed by `CommandSpec.serial`, so a call costs an
+/// index and a few additions — no hashing on the hot path.
+struct CommandStatistics {
+    struct Entry {
+        var calls = 0
+        var microseconds = 0
+        /// Refused before running (arity, ACL, OOM, MISCONF…).
+        var rejected = 0
+        /// Ran and replied with an error.
+        var failed = 0
+        /// Call durations in nanoseconds, made on the first call: Redis's range (1 ns to
+        /// 1 s, longer calls counted as 1 s) and precision (2 significant digits).
+        var latency: Histogram<UInt64>?
+    }
+
+    private(set) var entries: [Entry] = []
+    /// The spec of each entry, to name it in INFO.
+    private(set) var specs: [CommandSpec?] = []
+    /// Error replies by their code (the first word: `ERR`, `WRONGTYPE`, `NOPERM`…), in the
+    /// order first seen.
+    private(set) var errors: [String: Int] = [:]
+    private(set) var errorOrder: [String] = []
+    private(set) var totalErrorReplies = 0
+
+    /// Codes tracked by name. Scripts can reply errors with any code they like, so the
+    /// table is bounded; later new codes count only in `totalErrorReplies`.
+    static let maxErrorCodes = 128
+    static let histogramHighest: UInt64 = 1_000_000_000
+
+    /// Counts one call of `spec` that took `microseconds`. O(1).
+    mutating func recordCall(_ spec: CommandSpec, microseconds: Int64, failed: Bool, tracksLatency: Bool) {
+        let slot = spec.serial
+        if slot >= entries.count { grow(to: slot) }
+        let micros = max(microseconds, 0)
+        entries[slot].calls += 1
+        entries[slot].microseconds &+= Int(micros)
+        if failed { entries[slot].failed += 1 }
+        specs[slot] = spec
+        guard tracksLatency else { return }
+        if entries[slot].latency == nil {
+            entries[slot].latency = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: Self.histogramHighest,
+                                              numberOfSignificantValueDigits: .two)
+        }
+        // Microseconds to nanoseconds as Redis does, inside the histogram's range.
+        let nanoseconds = micros >= Int64(Self.histogramHighest / 1000) ? Self.histogramHighest : max(UInt64(micros) * 1000, 1)
+        entries[slot].latency?.record(nanoseconds)
+    }
+
+    /// Counts a command refused before it ran. O(1).
+    mutating func recordRejection(_ spec: CommandSpec) {
+        let slot = spec.serial
+        if slot >= entries.count { grow(to: slot) }
+        entries[slot].rejected += 1
+        specs[slot] = spec
+    }
+
+    /// Counts an error reply whose code is `code`. O(1) amortised.
+    mutating func recordError(code: String) {
+        totalErrorReplies += 1
+        if let count = errors[code] {
+            errors[code] = count + 1
+        } else if errors.count < Self.maxErrorCodes {
+            errors[code] = 1
+            errorOrder.append(code)
+        }
+    }
+
+    mutating func reset() {
+        self = CommandStatistics()
+    }
+
+    private mutating func grow(to slot: Int) {
+        let more = slot + 1 - entries.count
+        entries.append(contentsOf: repeatElement(Entry(), count: more))
+        specs.append(contentsOf: repeatElement(nil, count: more))
+    }
+
+    /// Commands called or rejected since the last reset, with their counters, in table order.
+    var used: [(spec: CommandSpec, entry: Entry)] {
+        zip(specs, entries).compactMap { spec, entry in
+            guard let spec, entry.calls > 0 || entry.rejected > 0 else { return nil }
+            return (spec, entry)
+        }
+    }
+
+    /// The error code of an error reply's text: its first word (Redis's rule).
+    static func code(of message: some Collection<UInt8>) -> String {
+        String(decoding: message.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") }, as: UTF8.self)
+    }
+}
