@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // RESP2 wire format: request decoding and reply encoding. No state, no I/O.
@@ -90,8 +92,10 @@ let package = Package(
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOExtras", package: "swift-nio-extras"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict
         ),
@@ -99,6 +103,8 @@ let package = Package(
             name: "cairn-server",
             dependencies: ["CairnServer", "CairnConfig", "CairnLog",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "CoreMetrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict
@@ -119,6 +125,7 @@ let package = Package(
         .testTarget(name: "CairnConfigTests", dependencies: ["CairnTestSupport", "CairnConfig", "CairnProtocol"], swiftSettings: strict),
         // Connections without sockets: ConnectionHandler on SwiftNIO's EmbeddedChannel.
         .testTarget(name: "CairnServerTests", dependencies: ["CairnServer", "CairnCommands", "CairnProtocol", "CairnConfig",
+                                                            .product(name: "Histogram", package: "hdrhistogram-swift"),
                                                             .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOEmbedded", package: "swift-nio"),
                                                             .product(name: "Logging", package: "swift-log")], swiftSettings: strict),

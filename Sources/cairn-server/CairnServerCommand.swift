@@ -1,6 +1,8 @@
 import ArgumentParser
 import Logging
 import ServiceLifecycle
+import CoreMetrics
+import Prometheus
 import CairnConfig
 import CairnServer
 import CairnLog
@@ -76,9 +78,27 @@ struct CairnServerCommand: AsyncParsableCommand {
         let output = ServerLogOutput(settings: settings)
         LoggingSystem.bootstrap { _ in ServerLogHandler(output: output) }
         let logger = Logger(label: "cairn")
+        // The Prometheus endpoint, when asked for: swift-metrics is bootstrapped with the
+        // registry it serves, so the log's timers (fsyncs, rewrites) land there; without
+        // it they go to swift-metrics' no-op handler.
+        var registry: PrometheusCollectorRegistry?
+        if settings.metricsPort > 0 {
+            let made = PrometheusCollectorRegistry()
+            var factory = PrometheusMetricsFactory(registry: made)
+            factory.durationHistogramBuckets = MetricsExporter.buckets
+            MetricsSystem.bootstrap(factory)
+            registry = made
+        }
         let server = CairnServer(settings: settings, configFile: configPath, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        if let registry {
+            let exporter = MetricsExporter(registry: registry)
+            services.append(.init(service: MetricsService(settings: settings, server: server, exporter: exporter, logger: logger)))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

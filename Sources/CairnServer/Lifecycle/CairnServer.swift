@@ -39,13 +39,13 @@ public actor CairnServer: Service {
     public nonisolated let logger: Logger
     private let configFile: String
     private let group: MultiThreadedEventLoopGroup
-    private let loop: any EventLoop
+    let loop: any EventLoop
     /// The bound port, once running (useful when the configured port is 0).
     public private(set) var boundPort: Int?
     /// The engine and its companions, bound to the loop; set by `start`.
-    private var core: NIOLoopBound<LoopCore>?
+    private(set) var core: NIOLoopBound<LoopCore>?
     /// Start-up load progress, read by INFO while loading.
-    private let progress = NIOLockedValueBox(LoadProgress(startTime: UnixClock.milliseconds()))
+    let progress = NIOLockedValueBox(LoadProgress(startTime: UnixClock.milliseconds()))
     /// Stops the loop's timers; set once the engine exists.
     private var stopTimers: (@Sendable () -> Void)?
 
@@ -62,7 +62,13 @@ public actor CairnServer: Service {
         state = .starting
         logStartup()
         do {
-            try await serve()
+            // A service group cancels its other services when one fails (the metrics
+            // endpoint could not bind): that is a shutdown too.
+            try await withTaskCancellationHandler {
+                try await serve()
+            } onCancel: {
+                Task { await self.shutdownGracefully() }
+            }
         } catch {
             await stopLoop()
             throw error

@@ -6,6 +6,7 @@ import CairnCommands
 import CairnLog
 import CairnKeyspace
 import NIOConcurrencyHelpers
+import CoreMetrics
 
 /// Runs the append-only file for a live server: the write path's last step
 /// (… → propagation → **log** → reply).
@@ -38,6 +39,11 @@ final class Persistence {
     var onEnableFailed: () -> Void = {}
     private let rewritePool = NIOThreadPool(numberOfThreads: 1)
     private var rewriteCount = 0
+    private var rewritesStarted = 0
+    private var rewritesFailed = 0
+    /// Durations as metrics (swift-metrics; nothing unless the server exports metrics).
+    private let fsyncTimer = CoreMetrics.Timer(label: "cairn_aof_fsync_duration_seconds")
+    private let rewriteTimer = CoreMetrics.Timer(label: "cairn_aof_rewrite_duration_seconds")
     private var lastRewriteStatus = "ok"
     private var lastRewriteSeconds: Int64 = -1
     /// Automatic rewrites.
@@ -153,6 +159,7 @@ final class Persistence {
         // for them (Redis's `aof-fsync-always`), under `everysec` nothing does, but a slow
         // disk shows here first.
         engine.recordLatency(writer.policy == .always ? "aof-fsync-always" : "aof-fsync-everysec", microseconds: micros)
+        fsyncTimer.recordMicroseconds(micros)
         if closeRetiredAfterSync && rewrite == nil {
             closeRetiredAfterSync = false
             closeRetiredFiles()
@@ -199,6 +206,7 @@ final class Persistence {
         let layout = writer.files.layout
         let manifest = writer.files.manifest
         let startedAt = engine.clock()
+        rewritesStarted += 1
         if !publish {
             // Turning the log on: switch before anything is appended, so no write ever
             // lands in an old file the old manifest still names (a rare admin step; the
@@ -318,6 +326,8 @@ final class Persistence {
     }
 
     private func rewriteFailed(_ error: any Error, startedAt: Int64) {
+        rewritesFailed += 1
+        rewriteTimer.recordMilliseconds(max(engine.clock() - startedAt, 0))
         consecutiveFailures += 1
         lastFailure = engine.clock()
         lastRewriteStatus = "err"
@@ -354,6 +364,7 @@ final class Persistence {
             writer.rewriteInstalled(upTo: current.switchSeq, now: engine.clock())
             followRefusal()
             rewriteCount += 1
+            rewriteTimer.recordMilliseconds(max(engine.clock() - current.startedAt, 0))
             consecutiveFailures = 0
             lastFailure = nil
             sizeAfterLastRewrite = writer.files.totalSize
@@ -371,6 +382,35 @@ final class Persistence {
                 onEnableFailed()
             }
         }
+    }
+
+    // MARK: Metrics
+
+    /// The append-only file's figures for the metrics endpoint.
+    struct Figures: Sendable {
+        var bytesWritten: Int
+        var fsyncs: Int
+        var delayedFsyncs: Int
+        var lastWriteOK: Bool
+        /// Nil before the first fsync.
+        var secondsSinceLastFsync: Double?
+        var rewritesStarted: Int
+        var rewritesSucceeded: Int
+        var rewritesFailed: Int
+        var rewriteInProgress: Bool
+        var baseBytes: Int
+        var incrementBytes: Int
+    }
+
+    var figures: Figures {
+        let w = writer
+        let now = engine.clock()
+        return Figures(bytesWritten: w.bytesWritten, fsyncs: w.fsyncCount, delayedFsyncs: w.delayedFsyncs,
+                       lastWriteOK: w.lastWriteError == nil && !w.fsyncBroken,
+                       secondsSinceLastFsync: w.lastFsyncTime > 0 ? Double(max(now - w.lastFsyncTime, 0)) / 1000 : nil,
+                       rewritesStarted: rewritesStarted, rewritesSucceeded: rewriteCount, rewritesFailed: rewritesFailed,
+                       rewriteInProgress: rewrite != nil || rewriteStarting,
+                       baseBytes: w.files.baseSize, incrementBytes: w.files.totalSize - w.files.baseSize)
     }
 
     // MARK: Settings
