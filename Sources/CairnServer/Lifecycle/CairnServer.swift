@@ -113,6 +113,7 @@ public actor CairnServer: Service {
                     throw error
                 }
             }
+            SystemdNotifier().notify("READY=1\nSTATUS=Ready to accept connections on port \(boundPort ?? settings.port)")
             // Serving ends when every listener is closed (by a graceful shutdown).
             for listener in listeners { try await listener.closeFuture.get() }
         } onGracefulShutdown: {
@@ -169,6 +170,7 @@ public actor CairnServer: Service {
 
     /// Stops accepting, quiesces every connection, and waits until all are closed.
     public func shutdownGracefully() async {
+        if case .running = state { SystemdNotifier().notify("STOPPING=1\nSTATUS=Shutting down: finishing the append-only file") }
         progress.withLockedValue { $0.cancelled = true }
         switch state {
         case .initial, .starting:
