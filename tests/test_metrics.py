@@ -162,3 +162,41 @@ def test_port_in_use_stops_start_up(tmp_path):
                                  "--metrics-port", str(busy)], capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert f"Could not create the metrics endpoint on 127.0.0.1:{busy}" in result.stdout + result.stderr
+
+
+def test_loading_progress_while_a_large_log_loads(tmp_path):
+    """A log of 200,000 SETs written here; scraped every 20 ms while Cairn loads it."""
+    directory = tmp_path / "appendonlydir"
+    directory.mkdir()
+    count = 200_000
+    with open(directory / "appendonly.aof.1.incr.aof", "wb") as f:
+        for start in range(0, count, 10_000):
+            f.write(b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\nkey:%d\r\n$1\r\nv\r\n" % (len(b"key:%d" % i), i)
+                             for i in range(start, start + 10_000)))
+    (directory / "appendonly.aof.manifest").write_text("file appendonly.aof.1.incr.aof seq 1 type i\n")
+    metrics = free_port()
+    port = free_port()
+    proc = subprocess.Popen([str(cairn_binary()), "--port", str(port), "--dir", str(tmp_path), "--metrics-port", str(metrics)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        seen = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                found = samples(scrape(metrics))
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.02)
+                continue
+            seen.append((value(found, "cairn_loading"), value(found, "cairn_loading_progress_ratio")))
+            if seen[-1][0] == 0:
+                break
+            time.sleep(0.02)
+        assert seen and seen[-1] == (0, 1)
+        during = [ratio for loading, ratio in seen if loading == 1]
+        if not during:
+            pytest.skip("the load finished before the first scrape (a fast build)")
+        assert all(0 <= r <= 1 for r in during) and during == sorted(during)
+        assert value(samples(scrape(metrics)), "cairn_keys", db="0") == count
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -65,8 +65,8 @@ import CairnConfig
         stats.recordCall(spec, microseconds: 0, failed: false, tracksLatency: true)
         let entry = stats.entries[spec.serial]
         #expect(entry.calls == 3 && entry.failed == 1)
-        #expect(entry.latency?.totalCount == 3)
-        #expect(entry.latency?.maxRecorded ?? 0 >= CommandStatistics.histogramHighest / 2)
+        #expect(stats.latency(spec.serial)?.totalCount == 3)
+        #expect(stats.latency(spec.serial)?.maxRecorded ?? 0 >= CommandStatistics.histogramHighest / 2)
     }
 
     @Test func percentileSettingBoundaries() {

@@ -24,7 +24,7 @@ import CairnCommands
         let lines = String(decoding: text, as: UTF8.self).split(separator: "\n")
         #expect(lines.first == "# HELP cairn_command_duration_seconds Time commands took, by command (follows latency-tracking)")
         let counts = lines.filter { $0.hasPrefix("cairn_command_duration_seconds_bucket") }.compactMap { Int($0.split(separator: " ").last ?? "") }
-        #expect(counts == [1, 3, 3, 3, 4, 4, 4, 4, 4, 4, 5, 5, 6, 6])
+        #expect(counts == [1, 3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 6, 6])
         #expect(lines.contains("cairn_command_duration_seconds_sum{cmd=\"set\"} 1.040344"))
         #expect(lines.contains("cairn_command_duration_seconds_count{cmd=\"set\"} 6"))
         var none: [UInt8] = []

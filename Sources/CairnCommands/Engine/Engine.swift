@@ -246,15 +246,21 @@ public final class Engine {
         let started = UnixClock.monotonicMicroseconds()
         spec.run(context, &out)
         let took = UnixClock.monotonicMicroseconds() - started
-        let scripted = client === scripting.running?.session
-        let failed = noteErrorReply(out, from: mark, byScriptCommand: scripted)
-        if !scripted { scriptCommandErrors.removeAll(keepingCapacity: true) }
+        // Whether a script ran this command is asked only when it matters (an error, a
+        // script's errors to forget, a slow log entry): the question costs a retain.
+        let failed = replyIsError(out, from: mark)
+        if failed || !scriptCommandErrors.isEmpty {
+            let scripted = client === scripting.running?.session
+            if failed { countErrorReply(out, from: mark, byScriptCommand: scripted) }
+            if !scripted { scriptCommandErrors.removeAll(keepingCapacity: true) }
+        }
         statistics.recordCall(spec, microseconds: took, failed: failed, tracksLatency: settings.latencyTracking)
         // Compared with the threshold as it is afterwards, so a CONFIG SET of it is judged
         // by its new value, as in Redis.
         let threshold = settings.slowlogLogSlowerThan
         if threshold >= 0, took >= threshold, !spec.flags.contains(.skipSlowlog) {
             // A script's own client is shown as Redis shows its Lua client.
+            let scripted = client === scripting.running?.session
             slowlog.add(args, spec: spec, microseconds: took, time: now / 1000, address: scripted ? "?:0" : client.address,
                         name: scripted ? "" : client.name, maxLength: settings.slowlogMaxLen)
         }
@@ -287,24 +293,25 @@ public final class Engine {
         out.writeError(message)
     }
 
-    /// Whether the reply written from `mark` is an error; counts it by code unless a
-    /// script passes on an error one of its commands replied (counted then). O(1), or
-    /// O(the message) for an error.
-    func noteErrorReply(_ out: ReplyWriter, from mark: Int, byScriptCommand: Bool) -> Bool {
-        guard out.buffer.writerIndex > mark, out.buffer.getInteger(at: mark, as: UInt8.self) == UInt8(ascii: "-") else {
-            return false
-        }
+    /// Whether the reply written from `mark` is an error. O(1).
+    @inline(__always)
+    func replyIsError(_ out: ReplyWriter, from mark: Int) -> Bool {
+        out.buffer.writerIndex > mark && out.buffer.getInteger(at: mark, as: UInt8.self) == UInt8(ascii: "-")
+    }
+
+    /// Counts the error reply written from `mark` by its code, unless a script passes on
+    /// an error one of its commands replied (counted then). O(the message).
+    func countErrorReply(_ out: ReplyWriter, from mark: Int, byScriptCommand: Bool) {
         let length = min(out.buffer.writerIndex - mark - 1, 512)
-        let bytes = out.buffer.getBytes(at: mark + 1, length: length) ?? []
+        let bytes = out.buffer.getBytes(at: mark + 1, length: max(length, 0)) ?? []
         let message = bytes.prefix { $0 != UInt8(ascii: "\r") }
         if byScriptCommand {
             if scriptCommandErrors.count == 16 { scriptCommandErrors.removeFirst() }
             scriptCommandErrors.append(Array(message))
         } else if scriptCommandErrors.contains(where: { message.starts(with: $0) }) {
-            return true
+            return
         }
         statistics.recordError(code: CommandStatistics.code(of: message))
-        return true
     }
 
     /// Records that `event` took `microseconds`, if that reaches `latency-monitor-threshold`

@@ -14,12 +14,16 @@ struct CommandStatistics {
         var rejected = 0
         /// Ran and replied with an error.
         var failed = 0
-        /// Call durations in nanoseconds, made on the first call: Redis's range (1 ns to
-        /// 1 s, longer calls counted as 1 s) and precision (2 significant digits).
-        var latency: Histogram<UInt64>?
+        /// Where its latency histogram is in `histograms` (-1: none yet).
+        var histogram = -1
     }
 
     private(set) var entries: [Entry] = []
+    /// Call durations in nanoseconds, one per command that ran while tracking was on:
+    /// Redis's range (1 ns to 1 s, longer calls counted as 1 s) and precision (2
+    /// significant digits). Kept apart from the entries so recording mutates an array
+    /// element in place (an optional inside the entry cost a retain and release per call).
+    private(set) var histograms: [Histogram<UInt64>] = []
     /// The spec of each entry, to name it in INFO.
     private(set) var specs: [CommandSpec?] = []
     /// Error replies by their code (the first word: `ERR`, `WRONGTYPE`, `NOPERM`…), in the
@@ -34,22 +38,39 @@ struct CommandStatistics {
     static let histogramHighest: UInt64 = 1_000_000_000
 
     /// Counts one call of `spec` that took `microseconds`. O(1).
+    ///
+    /// On every command's path: the entry is updated through one pointer (one uniqueness
+    /// check of the array instead of one per field), and the spec stored only once.
     mutating func recordCall(_ spec: CommandSpec, microseconds: Int64, failed: Bool, tracksLatency: Bool) {
         let slot = spec.serial
         if slot >= entries.count { grow(to: slot) }
+        if specs[slot] == nil { specs[slot] = spec }
         let micros = max(microseconds, 0)
-        entries[slot].calls += 1
-        entries[slot].microseconds &+= Int(micros)
-        if failed { entries[slot].failed += 1 }
-        specs[slot] = spec
-        guard tracksLatency else { return }
-        if entries[slot].latency == nil {
-            entries[slot].latency = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: Self.histogramHighest,
-                                              numberOfSignificantValueDigits: .two)
-        }
         // Microseconds to nanoseconds as Redis does, inside the histogram's range.
         let nanoseconds = micros >= Int64(Self.histogramHighest / 1000) ? Self.histogramHighest : max(UInt64(micros) * 1000, 1)
-        entries[slot].latency?.record(nanoseconds)
+        var histogram = -1
+        entries.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let entry = base + slot
+            entry.pointee.calls += 1
+            entry.pointee.microseconds &+= Int(micros)
+            if failed { entry.pointee.failed += 1 }
+            histogram = entry.pointee.histogram
+        }
+        guard tracksLatency else { return }
+        if histogram < 0 {
+            histogram = histograms.count
+            histograms.append(Histogram(lowestDiscernibleValue: 1, highestTrackableValue: Self.histogramHighest,
+                                        numberOfSignificantValueDigits: .two))
+            entries[slot].histogram = histogram
+        }
+        histograms[histogram].record(nanoseconds)
+    }
+
+    /// The latency histogram of the command in `slot`, if it has one. O(1).
+    func latency(_ slot: Int) -> Histogram<UInt64>? {
+        guard slot >= 0, slot < entries.count, entries[slot].histogram >= 0 else { return nil }
+        return histograms[entries[slot].histogram]
     }
 
     /// Counts a command refused before it ran. O(1).
@@ -81,11 +102,12 @@ struct CommandStatistics {
         specs.append(contentsOf: repeatElement(nil, count: more))
     }
 
-    /// Commands called or rejected since the last reset, with their counters, in table order.
-    var used: [(spec: CommandSpec, entry: Entry)] {
+    /// Commands called or rejected since the last reset, with their counters and latency
+    /// histograms, in table order.
+    var used: [(spec: CommandSpec, entry: Entry, latency: Histogram<UInt64>?)] {
         zip(specs, entries).compactMap { spec, entry in
             guard let spec, entry.calls > 0 || entry.rejected > 0 else { return nil }
-            return (spec, entry)
+            return (spec, entry, entry.histogram >= 0 ? histograms[entry.histogram] : nil)
         }
     }
 

@@ -13,13 +13,22 @@ extension Engine {
         /// Call durations in nanoseconds (nil while `latency-tracking` is off). Handing it
         /// out copies nothing: the engine copies it (24 KB) on its next call only.
         public let latency: Histogram<UInt64>?
+
+        public init(name: String, calls: Int, failed: Int, rejected: Int, microseconds: Int, latency: Histogram<UInt64>?) {
+            self.name = name
+            self.calls = calls
+            self.failed = failed
+            self.rejected = rejected
+            self.microseconds = microseconds
+            self.latency = latency
+        }
     }
 
     /// Commands called or refused, with their counts. O(commands used).
     public var commandCounters: [CommandCounters] {
         statistics.used.map {
             CommandCounters(name: $0.spec.name, calls: $0.entry.calls, failed: $0.entry.failed, rejected: $0.entry.rejected,
-                            microseconds: $0.entry.microseconds, latency: $0.entry.latency)
+                            microseconds: $0.entry.microseconds, latency: $0.latency)
         }
     }
 

@@ -165,11 +165,11 @@ enum LatencyCommand {
         var chosen: [(CommandSpec, Histogram<UInt64>)] = []
         func add(_ spec: CommandSpec) {
             let slot = spec.serial
-            guard slot < stats.entries.count, let histogram = stats.entries[slot].latency, histogram.totalCount > 0 else { return }
+            guard let histogram = stats.latency(slot), histogram.totalCount > 0 else { return }
             chosen.append((spec, histogram))
         }
         if c.args.count == 2 {
-            for (spec, _) in stats.used { add(spec) }
+            for (spec, _, _) in stats.used { add(spec) }
         } else {
             for i in 2..<c.args.count {
                 let name = c.args.string(i).lowercased()

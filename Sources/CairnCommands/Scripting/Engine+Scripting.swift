@@ -55,7 +55,7 @@ extension Engine {
     private func refuseFromScript(_ message: String, into out: inout ReplyWriter) {
         let mark = out.buffer.writerIndex
         out.writeError(message)
-        _ = noteErrorReply(out, from: mark, byScriptCommand: true)
+        countErrorReply(out, from: mark, byScriptCommand: true)
     }
 
     /// Stops any script running longer than this, as SCRIPT KILL would (nil: never).

@@ -130,7 +130,7 @@ enum InfoCommand {
             }
             fields = lines
         case "commandstats":
-            fields = e.statistics.used.map { spec, entry in
+            fields = e.statistics.used.map { spec, entry, _ in
                 let perCall = entry.calls > 0 ? Double(entry.microseconds) / Double(entry.calls) : 0
                 return ("cmdstat_\(spec.name)", "calls=\(entry.calls),usec=\(entry.microseconds),usec_per_call=\(format2(perCall))"
                         + ",rejected_calls=\(entry.rejected),failed_calls=\(entry.failed)")
@@ -139,8 +139,8 @@ enum InfoCommand {
             fields = e.statistics.errorOrder.map { ("errorstat_\($0)", "count=\(e.statistics.errors[$0] ?? 0)") }
         case "latencystats":
             let percentiles = e.settings.latencyTrackingInfoPercentiles
-            fields = e.statistics.used.compactMap { spec, entry in
-                guard let histogram = entry.latency, histogram.totalCount > 0 else { return nil }
+            fields = e.statistics.used.compactMap { spec, _, latency in
+                guard let histogram = latency, histogram.totalCount > 0 else { return nil }
                 let values = percentiles.map { p in
                     "p\(Directive.shortDecimal(p))=\(format3(Double(histogram.valueAtPercentile(p)) / 1000))"
                 }

@@ -18,7 +18,7 @@ import CoreMetrics
 /// replies wait, work does not. Lives on the engine's event loop.
 final class Persistence {
     let writer: LogWriter
-    private let engine: Engine
+    let engine: Engine
     private let loop: any EventLoop
     private var syncer: Syncer?
     /// Highest batch already asked of the syncer.
@@ -30,22 +30,22 @@ final class Persistence {
     private var waiting: [ConnectionHandler] = []
     private var stopped = false
     /// The rewrite in progress, if any.
-    private var rewrite: (plan: LogFiles.RewritePlan, switchSeq: UInt64, startedAt: Int64, holdUntilInstalled: Bool)?
+    private(set) var rewrite: (plan: LogFiles.RewritePlan, switchSeq: UInt64, startedAt: Int64, holdUntilInstalled: Bool)?
     /// Close the file a rewrite switched away from after the next fsync completes.
     private var closeRetiredAfterSync = false
     /// A rewrite is creating its new increment file (before `rewrite` is set).
-    private var rewriteStarting = false
+    private(set) var rewriteStarting = false
     /// Called when turning the log on at runtime failed (its first rewrite did not finish).
     var onEnableFailed: () -> Void = {}
     private let rewritePool = NIOThreadPool(numberOfThreads: 1)
-    private var rewriteCount = 0
-    private var rewritesStarted = 0
-    private var rewritesFailed = 0
+    private(set) var rewriteCount = 0
+    private(set) var rewritesStarted = 0
+    private(set) var rewritesFailed = 0
     /// Durations as metrics (swift-metrics; nothing unless the server exports metrics).
     private let fsyncTimer = CoreMetrics.Timer(label: "cairn_aof_fsync_duration_seconds")
     private let rewriteTimer = CoreMetrics.Timer(label: "cairn_aof_rewrite_duration_seconds")
-    private var lastRewriteStatus = "ok"
-    private var lastRewriteSeconds: Int64 = -1
+    private(set) var lastRewriteStatus = "ok"
+    private(set) var lastRewriteSeconds: Int64 = -1
     /// Automatic rewrites.
     var trigger: RewriteTrigger
     private var sizeAfterLastRewrite: Int
@@ -384,35 +384,6 @@ final class Persistence {
         }
     }
 
-    // MARK: Metrics
-
-    /// The append-only file's figures for the metrics endpoint.
-    struct Figures: Sendable {
-        var bytesWritten: Int
-        var fsyncs: Int
-        var delayedFsyncs: Int
-        var lastWriteOK: Bool
-        /// Nil before the first fsync.
-        var secondsSinceLastFsync: Double?
-        var rewritesStarted: Int
-        var rewritesSucceeded: Int
-        var rewritesFailed: Int
-        var rewriteInProgress: Bool
-        var baseBytes: Int
-        var incrementBytes: Int
-    }
-
-    var figures: Figures {
-        let w = writer
-        let now = engine.clock()
-        return Figures(bytesWritten: w.bytesWritten, fsyncs: w.fsyncCount, delayedFsyncs: w.delayedFsyncs,
-                       lastWriteOK: w.lastWriteError == nil && !w.fsyncBroken,
-                       secondsSinceLastFsync: w.lastFsyncTime > 0 ? Double(max(now - w.lastFsyncTime, 0)) / 1000 : nil,
-                       rewritesStarted: rewritesStarted, rewritesSucceeded: rewriteCount, rewritesFailed: rewritesFailed,
-                       rewriteInProgress: rewrite != nil || rewriteStarting,
-                       baseBytes: w.files.baseSize, incrementBytes: w.files.totalSize - w.files.baseSize)
-    }
-
     // MARK: Settings
 
     /// CONFIG SET appendfsync / appendfsync-interval. Moving to a stronger policy first
@@ -478,37 +449,5 @@ final class Persistence {
         self.syncer = nil
         let files = writer.files
         _ = syncer?.stop().assumeIsolated().always { _ in files.close() }
-    }
-
-    // MARK: INFO
-
-    /// INFO persistence, with Redis's field names and Cairn's own.
-    func info() -> [(String, String)] {
-        let w = writer
-        let average = w.fsyncCount == 0 ? 0 : w.fsyncTotalMicros / Int64(w.fsyncCount)
-        return [
-            ("aof_enabled", "1"),
-            ("aof_rewrite_in_progress", rewrite == nil && !rewriteStarting ? "0" : "1"),
-            ("aof_rewrite_scheduled", "0"),
-            ("aof_last_rewrite_time_sec", String(lastRewriteSeconds)),
-            ("aof_current_rewrite_time_sec", rewrite.map { String((engine.clock() - $0.startedAt) / 1000) } ?? "-1"),
-            ("aof_last_bgrewrite_status", lastRewriteStatus),
-            ("aof_rewrites", String(rewriteCount)),
-            ("aof_last_write_status", w.lastWriteError == nil && !w.fsyncBroken ? "ok" : "err"),
-            ("aof_current_size", String(w.files.totalSize)),
-            ("aof_base_size", String(w.files.baseSize)),
-            ("aof_pending_rewrite", "0"),
-            ("aof_buffer_length", String(w.unwritten?.readableBytes ?? 0)),
-            ("aof_pending_bio_fsync", w.syncInFlight == nil ? "0" : "1"),
-            ("aof_delayed_fsync", String(w.delayedFsyncs)),
-            ("cairn_aof_fsync_policy", w.policy.rawValue),
-            ("cairn_aof_fsyncs", String(w.fsyncCount)),
-            ("cairn_aof_fsync_avg_usec", String(average)),
-            ("cairn_aof_fsync_max_usec", String(w.fsyncMaxMicros)),
-            ("cairn_aof_bytes_written", String(w.bytesWritten)),
-            ("cairn_aof_last_fsync_time", String(w.lastFsyncTime / 1000)),
-            ("cairn_aof_batches_written", String(w.writtenSeq)),
-            ("cairn_aof_batches_synced", String(w.syncedSeq)),
-        ]
     }
 }
