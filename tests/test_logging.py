@@ -6,6 +6,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import redis
 
 from conftest import cairn_binary, free_port, start_cairn
@@ -88,3 +89,32 @@ def test_redis_cli_stat_and_latency_modes(cairn):
                              capture_output=True, text=True)
     low, high, average, samples = latency.stdout.split()
     assert 0 <= int(low) <= int(high) and float(average) >= 0 and int(samples) > 10
+
+
+def test_syslog_lines_with_ident_facility_and_level(tmp_path):
+    """syslog-enabled sends each line to /dev/log too. Needs to make /dev/log (root, and
+    no syslog daemon already there): skipped, saying why, otherwise."""
+    import os
+    import socket
+    if os.path.exists("/dev/log"):
+        pytest.skip("/dev/log exists: a syslog daemon owns it")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        sock.bind("/dev/log")
+    except OSError as e:
+        pytest.skip(f"cannot make /dev/log here: {e}")
+    try:
+        sock.settimeout(10)
+        with start_cairn(tmp_path, "--dir", str(tmp_path), "--syslog-enabled", "yes", "--syslog-ident", "cairn-test",
+                         "--syslog-facility", "local3") as server:
+            messages = []
+            while not any("Ready to accept connections" in m for m in messages):
+                messages.append(sock.recv(4096).decode())
+            redis.Redis(port=server.port).config_set("loglevel", "notice")
+        # <priority> = facility local3 (19) * 8 + notice (5); the ident and pid follow.
+        started = next(m for m in messages if "Cairn is starting" in m)
+        assert re.match(r"<157>.*cairn-test\[\d+\]: Cairn is starting", started), started
+        assert LINE.match(server.log().splitlines()[0])            # standard output still gets every line
+    finally:
+        sock.close()
+        os.unlink("/dev/log")
