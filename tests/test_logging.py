@@ -118,3 +118,27 @@ def test_syslog_lines_with_ident_facility_and_level(tmp_path):
     finally:
         sock.close()
         os.unlink("/dev/log")
+
+
+def test_a_closed_log_pipe_does_not_stop_the_server(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([str(cairn_binary()), "--port", str(port), "--dir", str(tmp_path), "--appendonly", "no"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        proc.stdout.readline()                       # started and logging
+        proc.stdout.close()                          # the reader goes away
+        r = redis.Redis(port=port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                r.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        for level in ["verbose", "notice", "verbose"]:
+            r.config_set("loglevel", level)          # each change is logged
+        assert r.ping() and proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -29,6 +29,9 @@ struct CairnServerCommand: AsyncParsableCommand {
     var arguments: [String] = []
 
     mutating func run() async throws {
+        // A log reader that went away (`cairn-server | head`, a closed journal pipe) must
+        // not stop the server: writes to it fail with EPIPE instead, as in Redis.
+        signal(SIGPIPE, SIG_IGN)
         var words = arguments
         var configPath = ""
         var text = ""
