@@ -137,3 +137,19 @@ def test_latency_histogram_shape_as_redis(cairn, redis_server):
         # Buckets are Redis's: powers of two from 1024 ns, shown in microseconds.
         assert all(k in {1, 2, 4, 8, 16, 33, 66, 132, 264, 528, 1056, 2113, 4227, 8454, 16909} or k > 16909
                    for k in buckets)
+
+
+def test_latency_monitor_records_append_only_file_writes(tmp_path):
+    """A 64 MB value takes the append-only file's write well past 1 ms: `aof-write` and
+    one of the events saying what else was going on are recorded."""
+    from conftest import start_cairn
+    with start_cairn(tmp_path, "--dir", str(tmp_path), "--appendfsync", "always",
+                     "--latency-monitor-threshold", "1") as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.set("big", "x" * (64 * 1024 * 1024))
+        events = {e[0]: e for e in r.execute_command("LATENCY", "LATEST")}
+        assert "aof-write" in events and events["aof-write"][2] >= 1
+        assert {"aof-write-alone", "aof-write-pending-fsync", "aof-write-active-child"} & set(events)
+        history = r.execute_command("LATENCY", "HISTORY", "aof-write")
+        assert history and history[-1][1] == events["aof-write"][2]
+        assert "append-only file" in r.execute_command("LATENCY", "DOCTOR")
