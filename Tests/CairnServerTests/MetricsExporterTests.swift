@@ -31,4 +31,24 @@ import CairnCommands
         MetricsExporter.appendCommandDurations([Engine.CommandCounters(name: "get", calls: 1, failed: 0, rejected: 0, microseconds: 1, latency: nil)], to: &none)
         #expect(none.isEmpty)
     }
+
+    /// The one-pass bucketing equals counting each bound with `count(within:)`, for
+    /// values spread over the whole range and many at the bounds themselves.
+    @Test func onePassEqualsCountingEachBound() {
+        var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 1_000_000_000, numberOfSignificantValueDigits: .two)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for i in 0..<20_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let value = i % 4 == 0 ? MetricsExporter.commandBuckets[i / 4 % MetricsExporter.commandBuckets.count] * 1000 + UInt64(i % 3) - 1
+                                   : 1 + (state >> 11) % 1_000_000_000
+            histogram.record(value)
+        }
+        let command = Engine.CommandCounters(name: "get", calls: 20_000, failed: 0, rejected: 0, microseconds: 0, latency: histogram)
+        var text: [UInt8] = []
+        MetricsExporter.appendCommandDurations([command], to: &text)
+        let counts = String(decoding: text, as: UTF8.self).split(separator: "\n")
+            .filter { $0.hasPrefix("cairn_command_duration_seconds_bucket") && !$0.contains("+Inf") }
+            .compactMap { UInt64($0.split(separator: " ").last ?? "") }
+        #expect(counts == MetricsExporter.commandBuckets.map { histogram.count(within: 0...($0 * 1000)) })
+    }
 }

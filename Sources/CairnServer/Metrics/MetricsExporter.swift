@@ -120,7 +120,7 @@ public final class MetricsExporter: Sendable {
 
     /// `cairn_command_duration_seconds` from each command's latency distribution (2
     /// significant digits, so a call within 1% of a bound may count on either side).
-    /// O(commands × buckets × the distribution's size), on the metrics thread.
+    /// O(commands × the distribution's size), on the metrics thread.
     static func appendCommandDurations(_ commands: [Engine.CommandCounters], to text: inout [UInt8]) {
         let tracked = commands.filter { ($0.latency?.totalCount ?? 0) > 0 }
         guard !tracked.isEmpty else { return }
@@ -129,9 +129,20 @@ public final class MetricsExporter: Sendable {
         for command in tracked {
             guard let histogram = command.latency else { continue }
             let label = "cmd=\"\(command.name)\""
-            for bound in commandBuckets {
-                let count = histogram.count(within: 0...(bound * 1000))
-                out += "cairn_command_duration_seconds_bucket{\(label),le=\"\(seconds(bound))\"} \(count)\n"
+            // One pass over the ranges that hold values: a range counts under the first
+            // bound it starts at or below (as `count(within: 0...bound)` would count
+            // it), then the counts are made cumulative.
+            var counts = [UInt64](repeating: 0, count: commandBuckets.count)
+            for recorded in histogram.recordedValues() {
+                let lowest = histogram.lowestEquivalentForValue(recorded.value)
+                if let bucket = commandBuckets.firstIndex(where: { lowest <= $0 * 1000 }) {
+                    counts[bucket] += UInt64(recorded.count)
+                }
+            }
+            var cumulative: UInt64 = 0
+            for (bound, count) in zip(commandBuckets, counts) {
+                cumulative += count
+                out += "cairn_command_duration_seconds_bucket{\(label),le=\"\(seconds(bound))\"} \(cumulative)\n"
             }
             out += "cairn_command_duration_seconds_bucket{\(label),le=\"+Inf\"} \(histogram.totalCount)\n"
             out += "cairn_command_duration_seconds_sum{\(label)} \(seconds(UInt64(max(command.microseconds, 0))))\n"
