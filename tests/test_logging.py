@@ -142,3 +142,22 @@ def test_a_closed_log_pipe_does_not_stop_the_server(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_load_progress_is_logged_for_a_large_log(tmp_path):
+    """Files over 64 MB log their load progress (2,100 SETs of 32 KB values)."""
+    directory = tmp_path / "appendonlydir"
+    directory.mkdir()
+    value = b"v" * 32768
+    with open(directory / "appendonly.aof.1.incr.aof", "wb") as f:
+        for i in range(2100):
+            key = b"big:%d" % i
+            f.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, len(value), value))
+    (directory / "appendonly.aof.manifest").write_text("file appendonly.aof.1.incr.aof seq 1 type i\n")
+    with start_cairn(tmp_path, "--dir", str(tmp_path)) as server:
+        wait_for(lambda: "DB loaded" in server.log(), timeout=60)
+        assert redis.Redis(port=server.port).dbsize() == 2100
+        progress = [l for l in server.log().splitlines() if "Loading the append-only file:" in l]
+        assert len(progress) >= 5 and all(LINE.match(l) for l in progress)
+        percents = [int(l.rsplit(" ", 1)[1].rstrip("%")) for l in progress]
+        assert percents == sorted(percents) and 0 < percents[0] <= percents[-1] <= 100

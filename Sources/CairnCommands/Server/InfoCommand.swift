@@ -141,8 +141,12 @@ enum InfoCommand {
             let percentiles = e.settings.latencyTrackingInfoPercentiles
             fields = e.statistics.used.compactMap { spec, _, latency in
                 guard let histogram = latency, histogram.totalCount > 0 else { return nil }
+                // As Redis's hdr_value_at_percentile: the top of the value's 2-digit range
+                // (the bottom of the lowest one for p0).
                 let values = percentiles.map { p in
-                    "p\(Directive.shortDecimal(p))=\(format3(Double(histogram.valueAtPercentile(p)) / 1000))"
+                    let value = p == 0 ? histogram.lowestEquivalentForValue(histogram.min)
+                                       : histogram.highestEquivalentForValue(histogram.valueAtPercentile(p))
+                    return "p\(Directive.shortDecimal(p))=\(format3(Double(value) / 1000))"
                 }
                 return ("latency_percentiles_usec_\(spec.name)", values.joined(separator: ","))
             }
