@@ -67,6 +67,18 @@ import CairnConfig
         #expect(entry.calls == 3 && entry.failed == 1)
         #expect(stats.latency(spec.serial)?.totalCount == 3)
         #expect(stats.latency(spec.serial)?.maxRecorded ?? 0 >= CommandStatistics.histogramHighest / 2)
+        // LATENCY HISTOGRAM's last bucket takes the calls counted at the top.
+        let h = Harness()
+        h.engine.statistics = stats
+        // RESP2: maps as flat arrays — ["get", ["calls", 3, "histogram_usec", [µs, count, …]]].
+        guard case .array(let reply?) = h.run("LATENCY", "HISTOGRAM", "get"), reply.count == 2,
+              case .array(let fields?) = reply[1], fields.count == 4, case .array(let flat?) = fields[3] else {
+            Issue.record("LATENCY HISTOGRAM's shape"); return
+        }
+        let buckets = stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
+        #expect(buckets.first?.0 == .integer(1) && buckets.first?.1 == .integer(2))      // 0 µs and -5 µs: 1 ns
+        #expect(buckets.last?.1 == .integer(3))
+        if case .integer(let top)? = buckets.last?.0 { #expect(top >= 1_000_000) } else { Issue.record("bucket") }
     }
 
     @Test func percentileSettingBoundaries() {

@@ -1,4 +1,4 @@
-import Histogram
+public import Histogram
 
 /// What INFO commandstats, errorstats and latencystats report, and LATENCY HISTOGRAM:
 /// calls, time, rejections and failures per command, latency distributions per command,
@@ -38,33 +38,26 @@ struct CommandStatistics {
     static let histogramHighest: UInt64 = 1_000_000_000
 
     /// Counts one call of `spec` that took `microseconds`. O(1).
-    ///
-    /// On every command's path: the entry is updated through one pointer (one uniqueness
-    /// check of the array instead of one per field), and the spec stored only once.
     mutating func recordCall(_ spec: CommandSpec, microseconds: Int64, failed: Bool, tracksLatency: Bool) {
         let slot = spec.serial
         if slot >= entries.count { grow(to: slot) }
         if specs[slot] == nil { specs[slot] = spec }
         let micros = max(microseconds, 0)
-        // Microseconds to nanoseconds as Redis does, inside the histogram's range.
-        let nanoseconds = micros >= Int64(Self.histogramHighest / 1000) ? Self.histogramHighest : max(UInt64(micros) * 1000, 1)
-        var histogram = -1
-        entries.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            let entry = base + slot
-            entry.pointee.calls += 1
-            entry.pointee.microseconds &+= Int(micros)
-            if failed { entry.pointee.failed += 1 }
-            histogram = entry.pointee.histogram
-        }
-        guard tracksLatency else { return }
-        if histogram < 0 {
-            histogram = histograms.count
+        // Read and written back whole: one uniqueness check of the array, not one per field.
+        var entry = entries[slot]
+        entry.calls += 1
+        entry.microseconds &+= Int(micros)
+        if failed { entry.failed += 1 }
+        if tracksLatency && entry.histogram < 0 {
+            entry.histogram = histograms.count
             histograms.append(Histogram(lowestDiscernibleValue: 1, highestTrackableValue: Self.histogramHighest,
                                         numberOfSignificantValueDigits: .two))
-            entries[slot].histogram = histogram
         }
-        histograms[histogram].record(nanoseconds)
+        entries[slot] = entry
+        guard tracksLatency else { return }
+        // Microseconds to nanoseconds as Redis does, inside the histogram's range.
+        let nanoseconds = micros >= Int64(Self.histogramHighest / 1000) ? Self.histogramHighest : max(UInt64(micros) * 1000, 1)
+        histograms[entry.histogram].record(nanoseconds)
     }
 
     /// The latency histogram of the command in `slot`, if it has one. O(1).
@@ -114,5 +107,20 @@ struct CommandStatistics {
     /// The error code of an error reply's text: its first word (Redis's rule).
     static func code(of message: some Collection<UInt8>) -> String {
         String(decoding: message.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") }, as: UTF8.self)
+    }
+}
+
+extension Histogram where Count == UInt64 {
+    /// For each of `bounds` (ascending, in the histogram's unit), how many values were
+    /// recorded at or below it — what `count(within: 0...bound)` gives for each — in one
+    /// pass over the ranges that hold values. O(the histogram's size + bounds).
+    public func cumulativeCounts(atOrBelow bounds: [UInt64]) -> [UInt64] {
+        var counts = [UInt64](repeating: 0, count: bounds.count)
+        for recorded in recordedValues() {
+            let lowest = lowestEquivalentForValue(recorded.value)
+            if let bucket = bounds.firstIndex(where: { lowest <= $0 }) { counts[bucket] += recorded.count }
+        }
+        var total: UInt64 = 0
+        return counts.map { total += $0; return total }
     }
 }

@@ -191,16 +191,20 @@ enum LatencyCommand {
             out.writeBulk("calls")
             out.writeIntegerReply(Int64(clamping: histogram.totalCount))
             out.writeBulk("histogram_usec")
+            // Redis's buckets: powers of two from 1024 ns, each shown as the top of its
+            // range in µs, with the calls at or below it; only where the count grows.
+            var tops: [UInt64] = []
+            var level: UInt64 = 1024
+            while true {                          // up to the first level past 1 s, the histogram's top
+                tops.append(histogram.highestEquivalentForValue(level))
+                if level >= CommandStatistics.histogramHighest { break }
+                level *= 2
+            }
             var buckets: [(Int64, Int64)] = []
             var previous: UInt64 = 0
-            var level: UInt64 = 1024
-            while true {
-                let top = histogram.highestEquivalentForValue(level)
-                let cumulative = histogram.count(within: 0...top)
-                if cumulative > previous { buckets.append((Int64(top / 1000), Int64(clamping: cumulative))) }
+            for (top, cumulative) in zip(tops, histogram.cumulativeCounts(atOrBelow: tops)) where cumulative > previous {
+                buckets.append((Int64(top / 1000), Int64(clamping: cumulative)))
                 previous = cumulative
-                if cumulative >= histogram.totalCount || level >= CommandStatistics.histogramHighest { break }
-                level *= 2
             }
             out.writeMapHeader(buckets.count)
             for (micros, count) in buckets {

@@ -1,3 +1,5 @@
+import OrderedCollections
+
 /// Latency spikes by event, as Redis's latency monitor keeps them: for each event
 /// (`command`, `fast-command`, `expire-cycle`, `aof-write`, `aof-fsync-always`…) the last
 /// 160 seconds that had one, the worst per second, and the worst ever. Only events taking
@@ -10,7 +12,7 @@ struct LatencyMonitor {
     }
 
     struct Series {
-        /// A ring of `capacity` samples; `next` is where the next new second goes.
+        /// A ring of up to `capacity` samples; `next` is where the next new second goes.
         var samples: [Sample] = []
         var next = 0
         var max = 0
@@ -23,54 +25,45 @@ struct LatencyMonitor {
         var latest: Sample? {
             samples.isEmpty ? nil : samples[(next + samples.count - 1) % samples.count]
         }
+
+        /// A spike in the same second as the latest replaces it if worse; otherwise it takes
+        /// the next place in the ring. O(1).
+        mutating func add(_ sample: Sample) {
+            max = Swift.max(max, sample.milliseconds)
+            if let latest, latest.time == sample.time {
+                let last = (next + samples.count - 1) % samples.count
+                samples[last].milliseconds = Swift.max(latest.milliseconds, sample.milliseconds)
+            } else if samples.count < LatencyMonitor.capacity {
+                samples.append(sample)
+                next = samples.count % LatencyMonitor.capacity
+            } else {
+                samples[next] = sample
+                next = (next + 1) % LatencyMonitor.capacity
+            }
+        }
     }
 
     static let capacity = 160
 
-    /// Events in the order first seen (LATEST lists them so).
-    private(set) var series: [String: Series] = [:]
-    private(set) var order: [String] = []
+    /// Series by event, in the order first seen (LATEST lists them so).
+    private(set) var series: OrderedDictionary<String, Series> = [:]
 
-    /// Records that `event` took `milliseconds` at `time` (Unix seconds). Within one second
-    /// only the worst is kept. O(1).
+    /// Records that `event` took `milliseconds` at `time` (Unix seconds). O(1).
     mutating func add(_ event: String, milliseconds: Int, time: Int64) {
-        var entry = series.removeValue(forKey: event) ?? {
-            order.append(event)
-            return Series()
-        }()
-        entry.max = Swift.max(entry.max, milliseconds)
-        let sample = Sample(time: time, milliseconds: milliseconds)
-        if let last = entry.samples.indices.last.map({ _ in (entry.next + entry.samples.count - 1) % entry.samples.count }),
-           entry.samples[last].time == time {
-            entry.samples[last].milliseconds = Swift.max(entry.samples[last].milliseconds, milliseconds)
-        } else if entry.samples.count < Self.capacity {
-            entry.samples.append(sample)
-            entry.next = entry.samples.count % Self.capacity
-        } else {
-            entry.samples[entry.next] = sample
-            entry.next = (entry.next + 1) % Self.capacity
-        }
-        series[event] = entry
+        series[event, default: Series()].add(Sample(time: time, milliseconds: milliseconds))
     }
 
-    /// Forgets `events` (all when empty); returns how many had samples. O(events).
+    /// Forgets `events` (all when empty); returns how many had samples. O(events × series).
     mutating func reset(_ events: [String]) -> Int {
-        if events.isEmpty {
-            let count = series.count
-            series = [:]
-            order = []
-            return count
+        guard !events.isEmpty else {
+            defer { series = [:] }
+            return series.count
         }
-        var removed = 0
-        for event in events where series.removeValue(forKey: event) != nil {
-            removed += 1
-            order.removeAll { $0 == event }
-        }
-        return removed
+        return events.reduce(0) { removed, event in removed + (series.removeValue(forKey: event) == nil ? 0 : 1) }
     }
 
     /// Events with their series, in the order first seen.
     var events: [(name: String, series: Series)] {
-        order.compactMap { name in series[name].map { (name, $0) } }
+        series.elements.map { ($0.key, $0.value) }
     }
 }

@@ -129,20 +129,9 @@ public final class MetricsExporter: Sendable {
         for command in tracked {
             guard let histogram = command.latency else { continue }
             let label = "cmd=\"\(command.name)\""
-            // One pass over the ranges that hold values: a range counts under the first
-            // bound it starts at or below (as `count(within: 0...bound)` would count
-            // it), then the counts are made cumulative.
-            var counts = [UInt64](repeating: 0, count: commandBuckets.count)
-            for recorded in histogram.recordedValues() {
-                let lowest = histogram.lowestEquivalentForValue(recorded.value)
-                if let bucket = commandBuckets.firstIndex(where: { lowest <= $0 * 1000 }) {
-                    counts[bucket] += UInt64(recorded.count)
-                }
-            }
-            var cumulative: UInt64 = 0
+            let counts = histogram.cumulativeCounts(atOrBelow: commandBuckets.map { $0 * 1000 })
             for (bound, count) in zip(commandBuckets, counts) {
-                cumulative += count
-                out += "cairn_command_duration_seconds_bucket{\(label),le=\"\(seconds(bound))\"} \(cumulative)\n"
+                out += "cairn_command_duration_seconds_bucket{\(label),le=\"\(seconds(bound))\"} \(count)\n"
             }
             out += "cairn_command_duration_seconds_bucket{\(label),le=\"+Inf\"} \(histogram.totalCount)\n"
             out += "cairn_command_duration_seconds_sum{\(label)} \(seconds(UInt64(max(command.microseconds, 0))))\n"
