@@ -1,4 +1,5 @@
 public import Histogram
+import OrderedCollections
 
 /// What INFO commandstats, errorstats and latencystats report, and LATENCY HISTOGRAM:
 /// calls, time, rejections and failures per command, latency distributions per command,
@@ -28,8 +29,7 @@ struct CommandStatistics {
     private(set) var specs: [CommandSpec?] = []
     /// Error replies by their code (the first word: `ERR`, `WRONGTYPE`, `NOPERM`…), in the
     /// order first seen.
-    private(set) var errors: [String: Int] = [:]
-    private(set) var errorOrder: [String] = []
+    private(set) var errors: OrderedDictionary<String, Int> = [:]
     private(set) var totalErrorReplies = 0
 
     /// Codes tracked by name. Scripts can reply errors with any code they like, so the
@@ -77,12 +77,7 @@ struct CommandStatistics {
     /// Counts an error reply whose code is `code`. O(1) amortised.
     mutating func recordError(code: String) {
         totalErrorReplies += 1
-        if let count = errors[code] {
-            errors[code] = count + 1
-        } else if errors.count < Self.maxErrorCodes {
-            errors[code] = 1
-            errorOrder.append(code)
-        }
+        if errors[code] != nil || errors.count < Self.maxErrorCodes { errors[code, default: 0] += 1 }
     }
 
     mutating func reset() {

@@ -34,7 +34,7 @@ extension Engine {
 
     /// Error replies by code (INFO errorstats), in the order first seen. O(codes).
     public var errorCounters: [(code: String, count: Int)] {
-        statistics.errorOrder.map { ($0, statistics.errors[$0] ?? 0) }
+        statistics.errors.map { ($0.key, $0.value) }
     }
 
     public var totalErrorReplies: Int { statistics.totalErrorReplies }

@@ -136,7 +136,7 @@ enum InfoCommand {
                         + ",rejected_calls=\(entry.rejected),failed_calls=\(entry.failed)")
             }
         case "errorstats":
-            fields = e.statistics.errorOrder.map { ("errorstat_\($0)", "count=\(e.statistics.errors[$0] ?? 0)") }
+            fields = e.statistics.errors.map { ("errorstat_\($0.key)", "count=\($0.value)") }
         case "latencystats":
             let percentiles = e.settings.latencyTrackingInfoPercentiles
             fields = e.statistics.used.compactMap { spec, _, latency in

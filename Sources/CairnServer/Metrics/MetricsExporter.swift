@@ -55,21 +55,14 @@ public final class MetricsExporter: Sendable {
         for counter in series.counters.values { counter.reset() }
         func total(_ name: String, labels: [(String, String)] = [], _ value: Int, help: String) {
             let key = Self.key(name, labels)
-            let counter = series.counters[key] ?? {
-                let made = registry.makeCounter(name: name, labels: labels, help: help)
-                series.counters[key] = made
-                return made
-            }()
-            counter.reset()
+            let counter = series.counters[key] ?? registry.makeCounter(name: name, labels: labels, help: help)
+            series.counters[key] = counter
             counter.increment(by: Int64(value))
         }
         func gauge(_ name: String, labels: [(String, String)] = [], _ value: Double, help: String) {
             let key = Self.key(name, labels)
-            let gauge = series.gauges[key] ?? {
-                let made = registry.makeGauge(name: name, labels: labels, help: help)
-                series.gauges[key] = made
-                return made
-            }()
+            let gauge = series.gauges[key] ?? registry.makeGauge(name: name, labels: labels, help: help)
+            series.gauges[key] = gauge
             gauge.set(value)
         }
         for command in s.commands {
