@@ -82,9 +82,11 @@ final class Persistence {
     /// Writes this turn's effects; returns what its replies must wait for (nil: nothing).
     func commit() -> LogWriter.Barrier? {
         let payload = engine.propagation.take()
-        let began = payload.readableBytes == 0 ? 0 : UnixClock.monotonicMicroseconds()
+        // Timed only while the latency monitor is on: nothing extra on the write path otherwise.
+        let timed = payload.readableBytes > 0 && engine.settings.latencyMonitorThreshold > 0
+        let began = timed ? UnixClock.monotonicMicroseconds() : 0
         let barrier = writer.commit(payload, now: engine.clock())
-        if payload.readableBytes > 0 { noteWriteLatency(UnixClock.monotonicMicroseconds() - began) }
+        if timed { noteWriteLatency(UnixClock.monotonicMicroseconds() - began) }
         followRefusal()
         startSyncIfDue()
         return barrier
