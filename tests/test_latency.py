@@ -76,6 +76,8 @@ REPLIES = [
     ["CONFIG", "SET", "latency-monitor-threshold", "x"], ["CONFIG", "SET", "latency-tracking-info-percentiles", "101"],
     ["CONFIG", "SET", "latency-tracking-info-percentiles", "abc"], ["CONFIG", "SET", "latency-tracking-info-percentiles", "-0.5"],
     ["CONFIG", "SET", "latency-tracking-info-percentiles", "99 12.5 0"], ["CONFIG", "GET", "latency-tracking-info-percentiles"],
+    ["CONFIG", "SET", "latency-tracking-info-percentiles", "0.0000001 12.345678901 99.9999996"],
+    ["CONFIG", "GET", "latency-tracking-info-percentiles"],
     ["CONFIG", "SET", "latency-tracking-info-percentiles", ""], ["CONFIG", "GET", "latency-tracking-info-percentiles"],
     ["CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9"], ["CONFIG", "GET", "latency-tracking"],
     ["CONFIG", "SET", "latency-monitor-threshold", "9223372036854775807"], ["CONFIG", "SET", "latency-tracking", "maybe"],

@@ -168,10 +168,16 @@ extension Directive {
         }, render: { $0[keyPath: path].map(Self.shortDecimal).joined(separator: " ") })
     }
 
-    /// `99`, `99.9`, `50.5`: a percentile as Redis prints it (no trailing zeros).
+    /// `99`, `99.9`, `12.345679`: a percentile as Redis prints it — six decimals, rounded,
+    /// trailing zeros dropped. For values in 0...100 (what the directive accepts).
     public static func shortDecimal(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-        return String(value)
+        guard value.isFinite, abs(value) < 1e12 else { return "0" }
+        let scaled = Int64((abs(value) * 1_000_000).rounded())
+        var fraction = String(scaled % 1_000_000)
+        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        return sign + String(scaled / 1_000_000) + (fraction.isEmpty ? "" : "." + fraction)
     }
 
     /// A list of words; in a file as separate arguments, with CONFIG SET as one spaced string.
