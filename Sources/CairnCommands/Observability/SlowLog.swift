@@ -1,4 +1,5 @@
 import CairnProtocol
+import DequeModule
 
 /// Commands that took longer than `slowlog-log-slower-than` microseconds, newest first,
 /// at most `slowlog-max-len` of them (Redis's slow log). Arguments are kept as Redis
@@ -14,7 +15,9 @@ struct SlowLog {
         let name: String
     }
 
-    private(set) var entries: [Entry] = []
+    /// Newest first. A deque, so a new entry goes in front in O(1) however long the log is
+    /// (`slowlog-max-len` may be large, and with a threshold of 0 every command adds one).
+    private(set) var entries = Deque<Entry>()
     private var nextID: Int64 = 0
 
     static let maxArguments = 32
@@ -40,7 +43,7 @@ struct SlowLog {
                 }
             }
         }
-        entries.insert(Entry(id: nextID, time: time, microseconds: microseconds, arguments: kept, address: address, name: name), at: 0)
+        entries.prepend(Entry(id: nextID, time: time, microseconds: microseconds, arguments: kept, address: address, name: name))
         nextID += 1
         if entries.count > maxLength { entries.removeLast(entries.count - maxLength) }
     }
