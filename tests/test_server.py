@@ -53,6 +53,40 @@ def test_large_values_round_trip(cairn):
         assert c.call("GET", "big") == value
 
 
+def test_replies_a_full_socket_cannot_take_keep_their_order(cairn):
+    """Replies go straight to the socket until it is full; the rest, and every reply
+    after it, queue in SwiftNIO. A client that stops reading mid-reply and then sends
+    more requests must still get every reply whole and in order, while other clients are
+    served meanwhile."""
+    big = bytes(range(256)) * 16384  # 4 MB, far more than a socket's send buffer
+    with Connection(cairn.port, timeout=30) as setup:
+        assert setup.call("SET", "big", big) == "OK"
+    with Connection(cairn.port, timeout=30) as slow, Connection(cairn.port) as other:
+        slow.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        first = [("GET", "big"), ("PING",), ("INCR", "n"), ("GET", "big"), ("ECHO", "after")]
+        slow.send_raw(b"".join(encode(*c) for c in first))
+        # The socket's send buffer fills; most of the first GET waits in SwiftNIO,
+        # which CLIENT LIST shows as the slow client's omem.
+        deadline = time.monotonic() + 10
+        while True:
+            clients = other.call("CLIENT", "LIST").decode().splitlines()
+            fields = [dict(f.split("=", 1) for f in line.split(" ")) for line in clients]
+            slow_fields = [f for f in fields if f["cmd"] == "echo"]
+            if slow_fields and int(slow_fields[0]["omem"]) > 0:
+                break
+            assert time.monotonic() < deadline, clients
+            time.sleep(0.05)
+        assert int(slow_fields[0]["fd"]) > 2
+        assert other.call("PING") == "PONG"
+        assert other.call("SET", "k", "v") == "OK"
+        second = [("INCR", "n"), ("GET", "k"), ("ECHO", "last")]
+        slow.send_raw(b"".join(encode(*c) for c in second))
+        time.sleep(0.2)
+        assert other.call("GET", "k") == b"v"
+        replies = [slow.read_reply()[0] for _ in first + second]
+        assert replies == [big, "PONG", 1, big, b"after", 2, b"v", b"last"]
+
+
 def test_proto_max_bulk_len_rejects_larger_bulks(cairn):
     with Connection(cairn.port) as c:
         assert c.call("CONFIG", "SET", "proto-max-bulk-len", "1mb") == "OK"

@@ -29,47 +29,6 @@ int cairn_start_writeback(int fd) {
 #endif
 }
 
-static int format_address(const struct sockaddr_storage *address, char *out, size_t size) {
-    char ip[INET6_ADDRSTRLEN];
-    if (address->ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)address;
-        if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip) == NULL) return 0;
-        snprintf(out, size, "%s:%u", ip, (unsigned)ntohs(in->sin_port));
-        return 1;
-    }
-    if (address->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)address;
-        if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip) == NULL) return 0;
-        snprintf(out, size, "[%s]:%u", ip, (unsigned)ntohs(in6->sin6_port));
-        return 1;
-    }
-    return 0;
-}
-
-int cairn_describe_socket(int fd, int *listening, char *local, size_t local_size, char *peer, size_t peer_size) {
-    int type = 0, accepting = 0;
-    socklen_t length = sizeof type;
-    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_STREAM) return 0;
-    length = sizeof accepting;
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) != 0) return 0;
-    struct sockaddr_storage address;
-    socklen_t address_length = sizeof address;
-    if (getsockname(fd, (struct sockaddr *)&address, &address_length) != 0 || !format_address(&address, local, local_size)) return 0;
-    *listening = accepting;
-    if (peer_size > 0) peer[0] = 0;
-    if (!accepting) {
-        address_length = sizeof address;
-        if (getpeername(fd, (struct sockaddr *)&address, &address_length) != 0 || !format_address(&address, peer, peer_size)) return 0;
-    }
-    return 1;
-}
-
-int cairn_descriptor_limit(void) {
-    struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > 1048576) return 65536;
-    return (int)limit.rlim_cur;
-}
-
 int cairn_accept_nonblocking(int listener) {
 #if defined(__linux__)
     return accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

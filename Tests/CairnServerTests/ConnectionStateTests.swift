@@ -23,7 +23,7 @@ import CairnConfig
             engine = Engine(clock: { clock() })
             runtime = ServerRuntime(logger: Logger(label: "test"),
                                     processInfo: ProcessInfoFacts(processID: 1, tcpPort: 0, executable: "", configFile: "", startedAt: 0))
-            flusher = ReplyFlusher(loop: loop)
+            flusher = ReplyFlusher(loop: loop, clock: engine.clock)
             clock = { [unowned self] in self.now }
             engine.clock = clock
             engine.hooks = runtime

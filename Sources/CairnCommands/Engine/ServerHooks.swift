@@ -65,6 +65,17 @@ public protocol ClientOutlet: AnyObject {
     /// a write logged in this turn (a served pop), so like any write's reply it waits for
     /// the fsync when fsyncs do.
     func deliver(_ reply: ByteBuffer, waitsForLog: Bool)
+    /// The connection's socket descriptor, or -1 when it has none the server can reach
+    /// (TLS): CLIENT LIST's `fd`.
+    var descriptor: Int32 { get }
+    /// Replies of earlier turns not yet taken by the socket: CLIENT LIST's `omem`. (Not
+    /// the current turn's, which the command asking may be writing.)
+    var queuedReplyBytes: Int { get }
+}
+
+extension ClientOutlet {
+    public var descriptor: Int32 { -1 }
+    public var queuedReplyBytes: Int { 0 }
 }
 
 public struct ProcessInfoFacts: Sendable {

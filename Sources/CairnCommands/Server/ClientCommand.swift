@@ -213,9 +213,10 @@ enum ClientCommand {
     static func describe(_ s: ClientSession, now: Int64) -> String {
         let age = (now - s.createdAt) / 1000
         let idle = (now - s.lastInteraction) / 1000
-        return "id=\(s.id) addr=\(s.address) laddr=\(s.localAddress) fd=-1 name=\(s.name) age=\(age) idle=\(idle) "
+        let outlet = s.outlet
+        return "id=\(s.id) addr=\(s.address) laddr=\(s.localAddress) fd=\(outlet?.descriptor ?? -1) name=\(s.name) age=\(age) idle=\(idle) "
             + "flags=\(flags(s)) db=\(s.db) sub=\(s.subscriptions[.channel].count) psub=\(s.subscriptions[.pattern].count) ssub=\(s.subscriptions[.shardChannel].count) multi=\(s.transaction?.count ?? -1) qbuf=\(s.queryBufferLength) qbuf-free=0 argv-mem=0 "
-            + "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=\(s.user?.name ?? "default") redir=-1 resp=\(s.protocolVersion)\n"
+            + "multi-mem=0 obl=0 oll=0 omem=\(outlet?.queuedReplyBytes ?? 0) tot-mem=0 events=r cmd=\(s.lastCommand?.name ?? "NULL") user=\(s.user?.name ?? "default") redir=-1 resp=\(s.protocolVersion)\n"
     }
 
     /// CLIENT PAUSE timeout [WRITE|ALL]: timeout in milliseconds, as Redis reads it.

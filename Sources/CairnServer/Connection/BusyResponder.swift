@@ -12,9 +12,9 @@ import CCairnShims
 /// this state keeps reading its clients from inside the script (`processEventsWhileBlocked`)
 /// and answers -BUSY, except SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, SHUTDOWN and
 /// commands that only touch the client's own state. Cairn does the same from the
-/// script's hook: it finds the connections' sockets once per busy script (SwiftNIO
-/// does not expose them: each descriptor's addresses are matched with the
-/// connections'), reads what clients sent straight from the sockets, answers through
+/// script's hook: it takes the connections' and listeners' sockets from SwiftNIO
+/// (`withUnsafeTransport`, see SocketWriter) once per busy script, reads what clients
+/// sent straight from the sockets, answers through
 /// `Engine.answerWhileBusy`, and writes the answers straight back. A connection whose
 /// earlier replies are not all written yet is left alone (answers must stay in order).
 /// New connections are accepted too (a `redis-cli SCRIPT KILL` is one) and handed to
@@ -77,28 +77,14 @@ final class BusyResponder {
         }
     }
 
-    /// Matches open descriptors to connections by their addresses. O(descriptors).
+    /// The plain TCP connections' sockets, and the listeners'. O(connections).
     private func discoverSockets() {
-        var byAddresses: [String: Int64] = [:]
-        for handler in runtime.openConnections {
-            if let id = handler.clientID, let key = handler.addressKey { byAddresses[key] = id }
-        }
-        let ports = Set(runtime.listeningPorts)
         var found: [Int64: CInt] = [:]
-        var local = [CChar](repeating: 0, count: 128), peer = [CChar](repeating: 0, count: 128)
-        for fd in 0..<cairn_descriptor_limit() {
-            var listening: CInt = 0
-            guard cairn_describe_socket(fd, &listening, &local, local.count, &peer, peer.count) == 1 else { continue }
-            let localText = String(cString: local), peerText = String(cString: peer)
-            if listening != 0 {
-                if let port = localText.split(separator: ":").last.flatMap({ Int($0) }), ports.contains(port) {
-                    listeners.append(fd)
-                }
-            } else if let id = byAddresses[localText + " " + peerText] {
-                found[id] = fd
-            }
+        for handler in runtime.openConnections {
+            if let id = handler.clientID, case let fd = handler.descriptor, fd >= 0 { found[id] = fd }
         }
         sockets = found
+        listeners = runtime.listenerDescriptors
     }
 
     private func acceptNewcomers() {

@@ -48,8 +48,13 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     private var blockTimer: Scheduled<Void>?
 
     /// Behind TLS: its socket carries ciphertext, so the busy responder leaves it alone
-    /// (it is answered once the busy script ends).
+    /// (it is answered once the busy script ends), and replies always go through SwiftNIO.
     private let isTLS: Bool
+    /// Writes replies straight to the socket (plain TCP only; see SocketWriter).
+    private var socketWriter: SocketWriter?
+    /// Reply buffers handed to SwiftNIO and not yet written by it: while any are, later
+    /// replies queue behind them in SwiftNIO instead of being written directly.
+    private var writesInSwiftNIO = 0
 
     init(engine: Engine, runtime: ServerRuntime, flusher: ReplyFlusher, allocator: ByteBufferAllocator,
          alreadyAuthenticated: Bool = false, isTLS: Bool = false) {
@@ -63,10 +68,12 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if !isTLS { socketWriter = SocketWriter(channel: context.channel) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        socketWriter = nil
     }
 
     /// Whether a peer is this host's loopback interface (127.0.0.0/8 or ::1, IPv4-mapped
@@ -122,19 +129,23 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         } else {
             pending?.writeBuffer(&incoming)
         }
-        session.lastInteraction = engine.clock()
         if session.state.isBlocked {
             // A parked client's requests wait, unread, until it is unblocked (as in Redis).
+            session.lastInteraction = engine.clock()
             enforceQueryBufferLimit(session, buffered: pending?.readableBytes ?? 0)
             return
         }
-        processPending(context, session)
+        // A command notes the time it runs at as the client's last interaction; only a
+        // read that completes none reads the clock here.
+        if !processPending(context, session) { session.lastInteraction = engine.clock() }
     }
 
     /// Decodes and runs the buffered requests, until they run out, the client is parked
-    /// by a blocking command, or the connection is closing.
-    private func processPending(_ context: ChannelHandlerContext, _ session: ClientSession) {
-        guard var buffer = pending else { return }
+    /// by a blocking command, or the connection is closing. Returns whether a command ran.
+    @discardableResult
+    private func processPending(_ context: ChannelHandlerContext, _ session: ClientSession) -> Bool {
+        guard var buffer = pending else { return false }
+        var ran = false
         pending = nil
         decoder.maxBulkLength = engine.settings.protoMaxBulkLen
         // One read can hold thousands of requests, each answering a large value: the hard
@@ -155,6 +166,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
             if args.isEmpty { continue }
             let logged = engine.propagation.recordedBytes
             engine.execute(args, client: session, into: &replies)
+            ran = true
             if engine.propagation.recordedBytes != logged { loggedSinceFlush = true }
             if case .closing = session.state { finishAfterReplies(); break }
             if case .blocked(let request) = session.state {
@@ -166,14 +178,15 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
                 break
             }
         }
-        if closing { return }
+        if closing { return ran }
         let buffered = buffer.readableBytes + (decoder.isMidRequest ? args.byteCount : 0)
-        if enforceQueryBufferLimit(session, buffered: buffered) { return }
+        if enforceQueryBufferLimit(session, buffered: buffered) { return ran }
         session.queryBufferLength = buffer.readableBytes
         if buffer.readableBytes > 0 {
             buffer.discardReadBytes()
             pending = buffer
         }
+        return ran
     }
 
     /// Closes a client whose unprocessed input passed client-query-buffer-limit. Returns
@@ -242,9 +255,9 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         blockTimer = nil
     }
 
+    /// The last handler of the pipeline: the event is not passed on (nothing would see it).
     func channelReadComplete(context: ChannelHandlerContext) {
         queueFlush()
-        context.fireChannelReadComplete()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -279,7 +292,8 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     /// Called by the flusher at the end of a turn, after the log batch was committed:
     /// writes the replies now, or holds them behind `barrier` (and behind earlier ones).
     /// Returns true when this handler now waits for the log.
-    func flushReplies(waitingFor turnBarrier: LogWriter.Barrier?) -> Bool {
+    /// `now`: the clock read once for the whole turn.
+    func flushReplies(waitingFor turnBarrier: LogWriter.Barrier?, now: Int64) -> Bool {
         flushQueued = false
         guard let context else { return false }
         let barrier = loggedSinceFlush ? turnBarrier : nil
@@ -296,7 +310,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
             return !wasWaiting && !held.isEmpty
         }
         if replies.readableBytes > 0 {
-            write(replies.buffer, context)
+            write(replies.buffer, context, now: now)
             recycleReplyBuffer(context)
         }
         if closeWhenFlushed { closeAfterPendingWrites(context) }
@@ -306,11 +320,18 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
 
     // MARK: Limits
 
+    var descriptor: Int32 { socketWriter?.descriptor ?? -1 }
+
     /// Replies produced and not yet taken by the socket: what NIO still buffers, what
     /// waits for the log, and this turn's. O(held batches).
-    var unsentReplyBytes: Int {
+    var unsentReplyBytes: Int { queuedReplyBytes + replies.readableBytes }
+
+    /// Replies of earlier turns not yet taken by the socket: what NIO still buffers and
+    /// what waits for the log. Safe to ask while a command of this connection runs (it
+    /// does not read the replies being written). O(held batches).
+    var queuedReplyBytes: Int {
         let buffered = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        return buffered + held.reduce(replies.readableBytes) { $0 + $1.replies.readableBytes }
+        return buffered + held.reduce(0) { $0 + $1.replies.readableBytes }
     }
 
     /// Redis's `client-output-buffer-limit` for this client's class: over the hard limit,
@@ -399,11 +420,34 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         abandonHeldReplies()
     }
 
-    private func write(_ buffer: ByteBuffer, _ context: ChannelHandlerContext) {
+    /// Sends replies: straight to the socket when SwiftNIO holds none of this connection's
+    /// bytes, the rest (or everything) through SwiftNIO.
+    private func write(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, now: Int64? = nil) {
         runtime.outputBytes += buffer.readableBytes
         // Taking replies counts as activity for `timeout`, as in Redis.
-        session?.lastInteraction = engine.clock()
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        session?.lastInteraction = now ?? engine.clock()
+        var rest = buffer
+        if writesInSwiftNIO == 0, let socketWriter {
+            switch socketWriter.write(buffer) {
+            case .complete: return
+            case .partial(let written): rest.moveReaderIndex(forwardBy: written)
+            case .failed: break
+            }
+        }
+        handToSwiftNIO(rest, context)
+    }
+
+    /// Queues bytes in SwiftNIO, counting them until written (or failed) so that no later
+    /// direct write overtakes them.
+    private func handToSwiftNIO(_ buffer: ByteBuffer, _ context: ChannelHandlerContext,
+                                then done: EventLoopPromise<Void>? = nil) {
+        writesInSwiftNIO += 1
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.assumeIsolated().whenComplete { [weak self] result in
+            self?.writesInSwiftNIO -= 1
+            done?.completeWith(result)
+        }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
     }
 
     private func writeNowAndClose(_ context: ChannelHandlerContext) {
@@ -416,7 +460,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     private func closeAfterPendingWrites(_ context: ChannelHandlerContext) {
         let channel = context.channel
         let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
+        handToSwiftNIO(context.channel.allocator.buffer(capacity: 0), context, then: promise)
         promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
     }
 
@@ -437,12 +481,6 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
 
     /// This connection's client id, while it has one.
     var clientID: Int64? { session?.id }
-
-    /// "local peer", as BusyResponder describes sockets.
-    var addressKey: String? {
-        guard let session, !isTLS else { return nil }
-        return session.localAddress + " " + session.address
-    }
 
     /// Reads what the client sent straight from its socket and answers each complete
     /// request through `Engine.answerWhileBusy`, writing straight to the socket. Only when

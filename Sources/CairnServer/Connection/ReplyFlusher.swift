@@ -15,8 +15,12 @@ final class ReplyFlusher {
     /// The append-only file, when enabled.
     var persistence: Persistence?
 
-    init(loop: any EventLoop) {
+    /// The engine's clock, read once per turn for every connection's write.
+    private let clock: () -> Int64
+
+    init(loop: any EventLoop, clock: @escaping () -> Int64) {
         self.loop = loop
+        self.clock = clock
     }
 
     /// Queues `handler` to flush at the end of this turn. O(1).
@@ -38,7 +42,9 @@ final class ReplyFlusher {
         let barrier = persistence?.commit()
         let batch = waiting
         waiting.removeAll(keepingCapacity: true)
-        for handler in batch where handler.flushReplies(waitingFor: barrier) {
+        guard !batch.isEmpty else { return }
+        let now = clock()
+        for handler in batch where handler.flushReplies(waitingFor: barrier, now: now) {
             persistence?.hold(handler)
         }
     }

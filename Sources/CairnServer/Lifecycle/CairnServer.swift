@@ -229,7 +229,7 @@ public actor CairnServer: Service {
             engine.memoryUsed = { Int(cairn_allocated_bytes()) }
             let runtime = ServerRuntime(logger: logger, processInfo: facts)
             engine.hooks = runtime
-            let flusher = ReplyFlusher(loop: self.loop)
+            let flusher = ReplyFlusher(loop: self.loop, clock: engine.clock)
             runtime.appendOnly = settings.appendonly
             if settings.appendonly {
                 engine.loadingInfo = { progress.withLockedValue { $0 }.fields(now: UnixClock.milliseconds()) }
@@ -326,7 +326,13 @@ public actor CairnServer: Service {
         }
         boundPort = port
         let listeningPort = port
-        try await loop.submit { bound.value.runtime.listeningPorts = [listeningPort] }.get()
+        let plainListeners = Array(listeners.prefix(settings.bind.count))
+        try await loop.submit {
+            bound.value.runtime.listeningPorts = [listeningPort]
+            bound.value.runtime.listenerDescriptors = plainListeners.compactMap { listener in
+                try? listener.pipeline.syncOperations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) { $0 }
+            }
+        }.get()
         return (listeners, quiescing)
     }
 }

@@ -35,6 +35,9 @@ final class ServerRuntime: ServerHooks {
     var busyResponder: BusyResponder?
     /// The ports the server listens on.
     var listeningPorts: [Int] = []
+    /// The plain TCP listeners' sockets (the busy responder accepts on them while a
+    /// script runs).
+    var listenerDescriptors: [CInt] = []
     /// The TLS context for `tls-port`'s connections (nil: no TLS port).
     var tls: TLSContextProvider?
 
