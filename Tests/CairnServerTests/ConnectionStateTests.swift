@@ -123,6 +123,42 @@ import CairnConfig
         #expect(try s.output(subscriber) == "$-1\r\n")
     }
 
+    /// Records, across connections, the order in which they write.
+    final class WriteOrder: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        final class Log { var names: [String] = [] }
+        let name: String
+        let log: Log
+        init(_ name: String, _ log: Log) { self.name = name; self.log = log }
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            if unwrapOutboundIn(data).readableBytes > 0 { log.names.append(name) }
+            context.write(data, promise: promise)
+        }
+    }
+
+    @Test func repliesToRequestsAreWrittenBeforeMessagesPushedToListeners() throws {
+        let s = Server()
+        let log = WriteOrder.Log()
+        var subscribers: [EmbeddedChannel] = []
+        for i in 0..<3 {
+            let channel = try s.connect()
+            try s.send(channel, "SUBSCRIBE", "news")
+            _ = try s.output(channel)
+            try channel.pipeline.syncOperations.addHandler(WriteOrder("subscriber\(i)", log), position: .first)
+            subscribers.append(channel)
+        }
+        let publisher = try s.connect()
+        try publisher.pipeline.syncOperations.addHandler(WriteOrder("publisher", log), position: .first)
+        // The subscribers get their message (queued for writing) before the publisher's
+        // own reply exists; the publisher is still written first.
+        try s.send(publisher, "PUBLISH", "news", "hi")
+        #expect(log.names == ["publisher", "subscriber0", "subscriber1", "subscriber2"])
+        #expect(try s.output(publisher) == ":3\r\n")
+        for channel in subscribers {
+            #expect(try s.output(channel) == "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n")
+        }
+    }
+
     @Test func monitoringReceivesOtherClientsCommandsAndResetEndsIt() throws {
         let s = Server()
         let monitor = try s.connect()

@@ -210,7 +210,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         guard !closing else { return }
         replies.buffer.writeImmutableBuffer(reply)
         if waitsForLog { loggedSinceFlush = true }
-        queueFlush()
+        queueFlush(pushed: true)
         // The common case (a message to a subscriber) ends here: no block to end.
         if blockTimer != nil || pending != nil { blockMayHaveEnded() }
     }
@@ -283,10 +283,11 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         queueFlush(force: true)
     }
 
-    private func queueFlush(force: Bool = false) {
+    /// `pushed`: the bytes were made by another client's command (see ReplyFlusher).
+    private func queueFlush(force: Bool = false, pushed: Bool = false) {
         guard !flushQueued, replies.readableBytes > 0 || force else { return }
         flushQueued = true
-        flusher.enqueue(self)
+        flusher.enqueue(self, pushed: pushed)
     }
 
     /// Called by the flusher at the end of a turn, after the log batch was committed:
