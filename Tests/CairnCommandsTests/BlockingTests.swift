@@ -159,5 +159,17 @@ final class DeliveryRecorder {
         #expect(w.run(a, "BLPOP", "k", "nan") == "-ERR timeout is not a float or out of range\r\n")
         #expect(w.run(a, "BLPOP", "k", "9223372036854775.807") == "")  // past the end of time: for ever
         #expect(w.engine.timeOutBlockedClient(a.id, now: .max) == nil)
+        // Whole seconds take a shorter path to the same answers.
+        let b = w.client(), c = w.client(), d = w.client()
+        #expect(w.run(b, "BLPOP", "k", "-1") == "-ERR timeout is negative\r\n")
+        #expect(w.run(b, "BLPOP", "k", "9223372036854776") == "-ERR timeout is negative\r\n")  // ms past Int64
+        #expect(w.run(b, "BLPOP", "k", "9223372036854775") == "")  // fits, but the deadline does not: for ever
+        #expect(w.engine.timeOutBlockedClient(b.id, now: .max) == nil)
+        #expect(w.run(c, "BLPOP", "k", "+2") == "")  // not strict: the long-double parse
+        #expect(w.run(d, "BLPOP", "k", "2") == "")
+        let now = w.engine.clock()
+        #expect(w.engine.timeOutBlockedClient(d.id, now: now + 1999) == nil)
+        #expect(w.engine.timeOutBlockedClient(c.id, now: now + 2000) != nil)
+        #expect(w.engine.timeOutBlockedClient(d.id, now: now + 2000) != nil)
     }
 }
