@@ -8,12 +8,13 @@ Usage: python3 scripts/bench_pubsub.py --cairn .build/release/cairn-server [--su
 import argparse
 import multiprocessing
 import socket
+import statistics
 import time
 
 from benchlib import benchmark_rate, median_pair, served
 
 
-def subscribers(port, n, ready, stop):
+def subscribers(port, n, ready, stop, reads):
     import selectors
     sel = selectors.DefaultSelector()
     conns = []
@@ -24,27 +25,33 @@ def subscribers(port, n, ready, stop):
         sel.register(s, selectors.EVENT_READ)
         conns.append(s)
     ready.set()
+    count = 0
     while not stop.is_set():
         for key, _ in sel.select(timeout=0.1):
             try:
                 key.fileobj.recv(262144)
+                count += 1
             except BlockingIOError:
                 pass
+    reads.put(count)
     for s in conns:
         s.close()
 
 
 def measure(argv, n, requests, pipeline):
     with served(argv) as (port, proc):
-        ready, stop = multiprocessing.Event(), multiprocessing.Event()
-        sub = multiprocessing.Process(target=subscribers, args=(port, n, ready, stop))
+        ready, stop, reads = multiprocessing.Event(), multiprocessing.Event(), multiprocessing.Queue()
+        sub = multiprocessing.Process(target=subscribers, args=(port, n, ready, stop, reads))
         sub.start()
         ready.wait(10)
         time.sleep(0.3)
-        result = benchmark_rate(port, proc.pid, requests, pipeline, ["PUBLISH", "bench", "x" * 32])
+        rate, cpu = benchmark_rate(port, proc.pid, requests, pipeline, ["PUBLISH", "bench", "x" * 32])
         stop.set()
+        # Messages per subscriber read: how many messages each of the server's writes
+        # carried (more per read, less work for every subscriber).
+        per_read = requests * n / max(reads.get(timeout=10), 1)
         sub.join(10)
-        return result
+        return rate, cpu, per_read
 
 
 def main():
@@ -58,15 +65,16 @@ def main():
     cairn = lambda port, d: [args.cairn, "--port", str(port), "--appendonly", "no"]
     redis_ = lambda port, d: ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", d]
     print(f"PUBLISH to {args.subscribers} subscribers, redis-benchmark -c 50 -n {args.requests}, medians of {args.rounds} alternating rounds")
-    print("| pipeline | Cairn publishes/s | Redis publishes/s | Cairn/Redis | CPU µs/publish Cairn | Redis |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("| pipeline | Cairn publishes/s | Redis publishes/s | Cairn/Redis | CPU µs/publish Cairn | Redis | messages per subscriber read Cairn | Redis |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for pipeline in [int(p) for p in args.pipelines.split(",")]:
         res = {"cairn": [], "redis": []}
         for _ in range(args.rounds):
             res["cairn"].append(measure(cairn, args.subscribers, args.requests, pipeline))
             res["redis"].append(measure(redis_, args.subscribers, args.requests, pipeline))
         c, r = median_pair(res["cairn"]), median_pair(res["redis"])
-        print(f"| {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | {c[1]:.1f} | {r[1]:.1f} |", flush=True)
+        cr, rr = (statistics.median(x[2] for x in res[name]) for name in ("cairn", "redis"))
+        print(f"| {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | {c[1]:.1f} | {r[1]:.1f} | {cr:.1f} | {rr:.1f} |", flush=True)
 
 
 if __name__ == "__main__":
