@@ -43,7 +43,8 @@ let package = Package(
         ),
         // Typed values, databases and expiry. No I/O.
         .target(name: "CairnKeyspace",
-                dependencies: [.product(name: "OrderedCollections", package: "swift-collections"),
+                dependencies: ["CCairnShims",
+                               .product(name: "OrderedCollections", package: "swift-collections"),
                                .product(name: "DequeModule", package: "swift-collections")],
                 swiftSettings: strict),
         // Directive definitions shared by the config file, flags and CONFIG GET/SET.

@@ -21,6 +21,20 @@ func string(_ s: String) -> Value { .string(ByteString(s)) }
         #expect(db.count == 1)
     }
 
+    @Test func prefetchChangesNothingForAnyKey() {
+        var db = Database()
+        db.prefetch(Key("before any segment exists"))
+        #expect(db.count == 0)
+        let keys = [Key(""), Key("a"), Key(String(repeating: "k", count: 1000))] + (0..<2000).map { Key("key:\($0)") }
+        for (i, key) in keys.enumerated() where i % 2 == 0 { db.set(key, Entry(value: string("v")), now: 0) }
+        let snapshot = db
+        for key in keys { db.prefetch(key) }
+        #expect(db.count == snapshot.count)
+        for (i, key) in keys.enumerated() {
+            #expect((db.lookup(key, now: 0, touch: false) != nil) == (i % 2 == 0))
+        }
+    }
+
     @Test func lookupExpiresLazilyAndRecordsTheKey() {
         var db = Database()
         db.set(Key("k"), Entry(value: string("v"), expireAt: 1000), now: 0)

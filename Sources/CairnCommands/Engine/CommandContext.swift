@@ -20,6 +20,13 @@ public struct CommandContext {
     /// Argument `i` as a key. O(length); no allocation for short keys.
     @inlinable public func key(_ i: Int) -> Key { args.withUnsafeBytes(i) { Key($0) } }
 
+    /// Starts loading the keyspace segments of the keys at arguments `range` (the first
+    /// eight) into the cache (`Database.prefetch`): for a command with other work to do
+    /// before it touches them, such as a script. Changes nothing. O(keys in range).
+    public func prefetchKeys(_ range: Range<Int>) {
+        for i in range.prefix(8) { engine.keyspace.databases[db].prefetch(key(i)) }
+    }
+
     // MARK: Keyspace access
 
     /// Reads `key` for a read command, counting a hit or a miss, and noting the access

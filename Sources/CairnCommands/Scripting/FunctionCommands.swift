@@ -44,6 +44,11 @@ enum FunctionCommands {
 
     /// FCALL and FCALL_RO, checked in Redis's order: the function, then numkeys.
     static func fcall(_ c: CommandContext, _ out: inout ReplyWriter, readOnly: Bool) {
+        // As for EVAL: the keys' storage loads while the function is found and set up
+        // (only a numkeys that will pass the checks below is used).
+        if let numkeys = c.args.int64(2), numkeys >= 0, numkeys <= Int64(c.args.count - 3) {
+            c.prefetchKeys(3..<3 + Int(numkeys))
+        }
         let scripting = c.engine.scripting
         guard let function = scripting.functions[c.args.string(1)] else {
             out.writeError("ERR Function not found"); return

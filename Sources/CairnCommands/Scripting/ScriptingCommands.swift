@@ -51,6 +51,10 @@ enum ScriptingCommands {
             out.writeError("ERR Number of keys can't be greater than number of args"); return
         }
         guard numkeys >= 0 else { out.writeError("ERR Number of keys can't be negative"); return }
+        // The script's keys are known now and touched only once it runs: their storage
+        // loads while the script is found and its interpreter set up.
+        let keys = 3..<3 + Int(numkeys)
+        c.prefetchKeys(keys)
         let scripting = c.engine.scripting
         let found: Scripting.Script
         if bySHA {

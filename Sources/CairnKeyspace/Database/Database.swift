@@ -149,6 +149,19 @@ public struct Database: Sendable {
         }
     }
 
+    /// Starts loading the segment that holds `key` into the cache, changing nothing: a
+    /// command that knows its keys well before it touches them (a script, whose keys
+    /// come with the call) overlaps the memory's latency with its other work. With random
+    /// keys among 100,000, the first cache miss of INCR inside an FCALL took ~7% of the
+    /// server's samples at `-P 16`; prefetched, the INCR's share fell from 17% to 13.5%,
+    /// about 2% net of the reference counting the prefetch adds. (The later misses, on the
+    /// segment's arrays, cannot be prefetched without reading them: the reference
+    /// counting of a copy is itself the miss.) O(1).
+    public func prefetch(_ key: Key) {
+        guard !segments.isEmpty else { return }
+        segments.prefetch(Self.segmentIndex(key))
+    }
+
     /// Removes `key`, returning its entry (expired or not). O(1) average.
     @discardableResult
     @inlinable public mutating func remove(_ key: Key) -> Entry? {

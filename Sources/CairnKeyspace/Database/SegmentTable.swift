@@ -1,3 +1,5 @@
+import CCairnShims
+
 /// A database's segments, kept in pages of 256 so that a snapshot's copy-on-write happens
 /// at two small levels instead of one large one.
 ///
@@ -25,6 +27,14 @@ struct SegmentTable: RandomAccessCollection, MutableCollection, Sendable {
     @inlinable var endIndex: Int { pages.count << Self.pageShift }
     @inlinable func index(after i: Int) -> Int { i + 1 }
     @inlinable func index(before i: Int) -> Int { i - 1 }
+
+    /// Starts loading segment `index` into the cache (see `Database.prefetch`). O(1).
+    func prefetch(_ index: Int) {
+        pages[index >> Self.pageShift].withUnsafeBufferPointer { page in
+            guard let base = page.baseAddress else { return }
+            cairn_prefetch(base + (index & (Self.pageSize - 1)))
+        }
+    }
 
     /// The segment at `index`. O(1); a write copies at most one page and the directory.
     @inlinable @inline(__always) subscript(index: Int) -> Segment {
