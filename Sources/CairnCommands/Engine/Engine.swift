@@ -18,7 +18,7 @@ public import CairnConfig
 public final class Engine {
     public var keyspace: Keyspace
     public private(set) var settings: Settings
-    public private(set) var table: CommandTable
+    public internal(set) var table: CommandTable
     public var propagation: Propagation
     public var stats = EngineStats()
     /// ACL users, the ACL log and the permission checks (Access).
@@ -165,7 +165,7 @@ public final class Engine {
             out.writeError(refusal)
             return
         }
-        guard var spec = table.lookupCachingLast(args) else {
+        guard var spec = table.lookupCaching(args) else {
             refuse(Self.unknownCommandMessage(args), client: client, into: &out)
             return
         }

@@ -18,6 +18,12 @@ struct CommandName: Hashable, Sendable {
         (w0, w1, w2) = words
     }
 
+    /// A slot in `0..<count` (a power of two) for a small cache: the top bits of the first
+    /// eight bytes, mixed. Not a defence against chosen names; the cache compares names.
+    func slot(of count: Int) -> Int {
+        Int(truncatingIfNeeded: ((w0 ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - count.trailingZeroBitCount))
+    }
+
     init?(_ name: String) {
         let bytes = Array(name.utf8)
         guard let made = bytes.withUnsafeBytes({ CommandName(lowercasing: $0) }) else { return nil }
