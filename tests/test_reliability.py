@@ -360,14 +360,17 @@ def test_timeout_closes_idle_clients_only(cairn):
     admin = redis.Redis(port=cairn.port)
     admin.config_set("timeout", 1)
     assert admin.config_get("timeout") == {"timeout": "1"}
-    with Connection(cairn.port) as idle, Connection(cairn.port) as busy:
+    with Connection(cairn.port) as idle, Connection(cairn.port) as busy, Connection(cairn.port) as refused:
         idle.call("PING")
         deadline = time.monotonic() + 3.5
         while time.monotonic() < deadline:
             assert busy.call("PING") == "PONG"
+            # Sending only commands that are refused is activity too, as in Redis.
+            assert refused.call("NOSUCHCOMMAND").startswith("ERR unknown command")
             time.sleep(0.3)
         assert idle.is_closed_by_server(timeout=2)
         assert busy.call("PING") == "PONG"
+        assert refused.call("GET").startswith("ERR wrong number of arguments")
     admin.config_set("timeout", 0)
 
 

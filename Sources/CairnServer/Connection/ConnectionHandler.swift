@@ -129,23 +129,20 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         } else {
             pending?.writeBuffer(&incoming)
         }
+        // Any read is activity for `timeout`, as in Redis (a refused command too).
+        session.lastInteraction = engine.clock()
         if session.state.isBlocked {
             // A parked client's requests wait, unread, until it is unblocked (as in Redis).
-            session.lastInteraction = engine.clock()
             enforceQueryBufferLimit(session, buffered: pending?.readableBytes ?? 0)
             return
         }
-        // A command notes the time it runs at as the client's last interaction; only a
-        // read that completes none reads the clock here.
-        if !processPending(context, session) { session.lastInteraction = engine.clock() }
+        processPending(context, session)
     }
 
     /// Decodes and runs the buffered requests, until they run out, the client is parked
-    /// by a blocking command, or the connection is closing. Returns whether a command ran.
-    @discardableResult
-    private func processPending(_ context: ChannelHandlerContext, _ session: ClientSession) -> Bool {
-        guard var buffer = pending else { return false }
-        var ran = false
+    /// by a blocking command, or the connection is closing.
+    private func processPending(_ context: ChannelHandlerContext, _ session: ClientSession) {
+        guard var buffer = pending else { return }
         pending = nil
         decoder.maxBulkLength = engine.settings.protoMaxBulkLen
         // One read can hold thousands of requests, each answering a large value: the hard
@@ -166,7 +163,6 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
             if args.isEmpty { continue }
             let logged = engine.propagation.recordedBytes
             engine.execute(args, client: session, into: &replies)
-            ran = true
             if engine.propagation.recordedBytes != logged { loggedSinceFlush = true }
             if case .closing = session.state { finishAfterReplies(); break }
             if case .blocked(let request) = session.state {
@@ -178,15 +174,14 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
                 break
             }
         }
-        if closing { return ran }
+        if closing { return }
         let buffered = buffer.readableBytes + (decoder.isMidRequest ? args.byteCount : 0)
-        if enforceQueryBufferLimit(session, buffered: buffered) { return ran }
+        if enforceQueryBufferLimit(session, buffered: buffered) { return }
         session.queryBufferLength = buffer.readableBytes
         if buffer.readableBytes > 0 {
             buffer.discardReadBytes()
             pending = buffer
         }
-        return ran
     }
 
     /// Closes a client whose unprocessed input passed client-query-buffer-limit. Returns

@@ -281,9 +281,9 @@ public actor CairnServer: Service {
                             try Self.addConnectionHandler(to: channel, core: bound.value, authenticated: authenticated)
                         }
                     }
-                    .withConnectedSocket(descriptor: fd)
+                    .withConnectedSocket(fd)
                     .whenSuccess { channel in
-                        if input.readableBytes > 0 { channel.pipeline.fireChannelRead(NIOAny(input)) }
+                        if input.readableBytes > 0 { channel.pipeline.fireChannelRead(input) }
                     }
             }
         }.get()

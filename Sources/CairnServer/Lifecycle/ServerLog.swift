@@ -68,7 +68,7 @@ public final class ServerLogOutput: Sendable {
             }
         }
         if syslogEnabled {
-            _ = message.withCString { text in
+            message.withCString { text in
                 withVaList([text]) { vsyslog(Self.priority(level), "%s", $0) }
             }
         }

@@ -49,19 +49,25 @@ public final class MetricsExporter: Sendable {
         }
     }
 
+    /// A metric's name as given (no unit suffix added: the names carry theirs). The names
+    /// are Cairn's constants, never empty.
+    private static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     private func update(_ series: inout Series, _ s: MetricsSnapshot) {
         // Commands and error codes missing from this snapshot (after CONFIG RESETSTAT)
         // read 0, as a reset counter does; the rest are set below.
         for counter in series.counters.values { counter.reset() }
         func total(_ name: String, labels: [(String, String)] = [], _ value: Int, help: String) {
             let key = Self.key(name, labels)
-            let counter = series.counters[key] ?? registry.makeCounter(name: name, labels: labels, help: help)
+            let counter = series.counters[key] ?? registry.makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
             series.counters[key] = counter
             counter.increment(by: Int64(value))
         }
         func gauge(_ name: String, labels: [(String, String)] = [], _ value: Double, help: String) {
             let key = Self.key(name, labels)
-            let gauge = series.gauges[key] ?? registry.makeGauge(name: name, labels: labels, help: help)
+            let gauge = series.gauges[key] ?? registry.makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
             series.gauges[key] = gauge
             gauge.set(value)
         }
