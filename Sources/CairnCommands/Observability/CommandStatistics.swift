@@ -108,12 +108,16 @@ struct CommandStatistics {
 extension Histogram where Count == UInt64 {
     /// For each of `bounds` (ascending, in the histogram's unit), how many values were
     /// recorded at or below it — what `count(within: 0...bound)` gives for each — in one
-    /// pass over the ranges that hold values. O(the histogram's size + bounds).
+    /// pass over the ranges that hold values, which come in ascending order.
+    /// O(the histogram's size + bounds).
     public func cumulativeCounts(atOrBelow bounds: [UInt64]) -> [UInt64] {
         var counts = [UInt64](repeating: 0, count: bounds.count)
+        var bucket = 0
         for recorded in recordedValues() {
             let lowest = lowestEquivalentForValue(recorded.value)
-            if let bucket = bounds.firstIndex(where: { lowest <= $0 }) { counts[bucket] += recorded.count }
+            while bucket < bounds.count && lowest > bounds[bucket] { bucket += 1 }
+            guard bucket < bounds.count else { break }
+            counts[bucket] += recorded.count
         }
         var total: UInt64 = 0
         return counts.map { total += $0; return total }

@@ -434,16 +434,14 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     }
 
     /// Queues bytes in SwiftNIO, counting them until written (or failed) so that no later
-    /// direct write overtakes them.
-    private func handToSwiftNIO(_ buffer: ByteBuffer, _ context: ChannelHandlerContext,
-                                then done: EventLoopPromise<Void>? = nil) {
+    /// direct write overtakes them. The future completes when SwiftNIO is done with them.
+    @discardableResult
+    private func handToSwiftNIO(_ buffer: ByteBuffer, _ context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         writesInSwiftNIO += 1
         let promise = context.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.assumeIsolated().whenComplete { [weak self] result in
-            self?.writesInSwiftNIO -= 1
-            done?.completeWith(result)
-        }
+        promise.futureResult.assumeIsolated().whenComplete { [weak self] _ in self?.writesInSwiftNIO -= 1 }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
+        return promise.futureResult
     }
 
     private func writeNowAndClose(_ context: ChannelHandlerContext) {
@@ -455,9 +453,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     /// Closes once the bytes already handed to the channel are on the wire.
     private func closeAfterPendingWrites(_ context: ChannelHandlerContext) {
         let channel = context.channel
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        handToSwiftNIO(context.channel.allocator.buffer(capacity: 0), context, then: promise)
-        promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        handToSwiftNIO(channel.allocator.buffer(capacity: 0), context).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Reuses the reply storage when the socket took the bytes at once (NIO then holds no

@@ -22,6 +22,10 @@ final class ReplyFlusher {
     private var waiting: [ConnectionHandler] = []
     /// Connections with only pushed bytes, written after `waiting`.
     private var pushed: [ConnectionHandler] = []
+    /// The lists being written, swapped with the two above each turn so that neither is
+    /// copied or reallocated per turn.
+    private var writingAnswered: [ConnectionHandler] = []
+    private var writingPushed: [ConnectionHandler] = []
     private var scheduled = false
     /// The append-only file, when enabled.
     var persistence: Persistence?
@@ -55,14 +59,15 @@ final class ReplyFlusher {
         guard !waiting.isEmpty || !pushed.isEmpty else { return }
         let now = clock()
         // Taken before writing: a write can queue a connection again (for the next turn).
-        let answered = waiting, listeners = pushed
-        waiting.removeAll(keepingCapacity: true)
-        pushed.removeAll(keepingCapacity: true)
-        for handler in answered where handler.flushReplies(waitingFor: barrier, now: now) {
+        swap(&waiting, &writingAnswered)
+        swap(&pushed, &writingPushed)
+        for handler in writingAnswered where handler.flushReplies(waitingFor: barrier, now: now) {
             persistence?.hold(handler)
         }
-        for handler in listeners where handler.flushReplies(waitingFor: barrier, now: now) {
+        for handler in writingPushed where handler.flushReplies(waitingFor: barrier, now: now) {
             persistence?.hold(handler)
         }
+        writingAnswered.removeAll(keepingCapacity: true)
+        writingPushed.removeAll(keepingCapacity: true)
     }
 }
