@@ -163,6 +163,8 @@ final class DeliveryRecorder {
         let b = w.client(), c = w.client(), d = w.client()
         #expect(w.run(b, "BLPOP", "k", "-1") == "-ERR timeout is negative\r\n")
         #expect(w.run(b, "BLPOP", "k", "9223372036854776") == "-ERR timeout is negative\r\n")  // ms past Int64
+        #expect(w.run(b, "BLPOP", "k", "9223372036854775807") == "-ERR timeout is negative\r\n")
+        #expect(w.run(b, "BLPOP", "k", "-9223372036854775808") == "-ERR timeout is negative\r\n")
         #expect(w.run(b, "BLPOP", "k", "9223372036854775") == "")  // fits, but the deadline does not: for ever
         #expect(w.engine.timeOutBlockedClient(b.id, now: .max) == nil)
         #expect(w.run(c, "BLPOP", "k", "+2") == "")  // not strict: the long-double parse
