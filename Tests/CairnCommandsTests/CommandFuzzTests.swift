@@ -190,10 +190,10 @@ import CairnConfig
         for (index, db) in engine.keyspace.databases.enumerated() {
             var count = 0, volatile = 0
             for (p, page) in db.segments.pages.enumerated() {
-                #expect(page.reduce(0) { $0 + $1.entries.count } == db.pageCounts[p], "db \(index): page \(p)'s key count")
+                #expect(page.reduce(0) { $0 + $1.count } == db.pageCounts[p], "db \(index): page \(p)'s key count")
                 for segment in page {
-                    #expect(segment.clocks.count == segment.entries.count, "db \(index): access clocks out of step")
-                    for (_, entry) in segment.entries {
+                    #expect(segment.indexIsConsistent, "db \(index): a segment's position table is out of step")
+                    for (_, entry) in segment {
                         count += 1
                         if entry.isVolatile { volatile += 1 }
                         if case .hash(let fields) = entry.value { #expect(!fields.isEmpty, "db \(index): an empty hash is stored") }

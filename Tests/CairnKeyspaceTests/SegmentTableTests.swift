@@ -18,12 +18,13 @@ import Testing
     @Test func aCopyKeepsItsStateWhenTheOriginalIsWritten() {
         var table = SegmentTable(count: 2 * SegmentTable.pageSize)
         let inSecondPage = SegmentTable.pageSize + 3
-        table[inSecondPage].entries[Key("k")] = Entry(value: .string(ByteString("old")))
+        _ = table[inSecondPage].store(Entry(value: .string(ByteString("old"))), for: Key("k"), clock: 1)
         let snapshot = table
-        table[inSecondPage].entries[Key("k")] = Entry(value: .string(ByteString("new")))
-        table[0].entries[Key("other")] = Entry(value: .string(ByteString("x")))
-        #expect(snapshot[inSecondPage].entries[Key("k")]?.value == .string(ByteString("old")))
-        #expect(snapshot[0].entries.isEmpty)
-        #expect(table[inSecondPage].entries[Key("k")]?.value == .string(ByteString("new")))
+        _ = table[inSecondPage].store(Entry(value: .string(ByteString("new"))), for: Key("k"), clock: 2)
+        _ = table[0].store(Entry(value: .string(ByteString("x"))), for: Key("other"), clock: 2)
+        #expect(snapshot[inSecondPage].entry(for: Key("k"))?.value == .string(ByteString("old")))
+        #expect(snapshot[inSecondPage].clock(at: 0) == 1)
+        #expect(snapshot[0].isEmpty)
+        #expect(table[inSecondPage].entry(for: Key("k"))?.value == .string(ByteString("new")))
     }
 }

@@ -39,9 +39,8 @@ public struct SnapshotEncoder {
             chunk.writeBulk("SELECT".utf8)
             chunk.writeBulkDecimal(Int64(db))
             for s in 0..<Database.segmentCount {
-                let entries = keyspace.databases[db].takeSegment(s)
-                if entries.isEmpty { continue }
-                for (key, entry) in entries where !entry.isExpired(at: now) {
+                try keyspace.databases[db].takeSegment(s) { key, entry in
+                    guard !entry.isExpired(at: now) else { return }
                     keysWritten += 1
                     var position: Int? = 0
                     while let from = position {

@@ -58,7 +58,7 @@ extension Database {
     /// continue its counter; none under LRU. O(1) average.
     @inlinable mutating func accessWord(of key: Key, segment s: Int, now: Int64) -> UInt32 {
         guard accessTracking != .lru else { return AccessClock.at(now) }
-        let previous = segments[s].index(of: key).map { segments[s].clocks[$0] }
+        let previous = segments[s].index(of: key).map { segments[s].clock(at: $0) }
         return accessWord(previous: previous, now: now)
     }
 
@@ -67,6 +67,6 @@ extension Database {
         guard case .lfu(_, let decayMinutes) = accessTracking, !segments.isEmpty else { return nil }
         let s = Self.segmentIndex(key)
         guard let i = segments[s].index(of: key), !segments[s][position: i].isExpired(at: now) else { return nil }
-        return Int(LFU.decayed(segments[s].clocks[i], nowMs: now, decayMinutes: decayMinutes))
+        return Int(LFU.decayed(segments[s].clock(at: i), nowMs: now, decayMinutes: decayMinutes))
     }
 }

@@ -1,4 +1,3 @@
-public import OrderedCollections
 
 /// A key eviction may remove, with what ranks it: when it was last used (its access
 /// clock, or its LFU word under an LFU policy) and when it expires.
@@ -38,13 +37,11 @@ extension Database {
                 s = next & (Self.segmentCount - 1)
                 continue
             }
-            if volatileOnly ? segments[s].volatileCount > 0 : !segments[s].entries.isEmpty {
-                let entries = segments[s].entries
-                for offset in entries.values.indices where found.count < wanted {
-                    let entry = entries.values[offset]
+            if volatileOnly ? segments[s].volatileCount > 0 : !segments[s].isEmpty {
+                for slot in segments[s].slots where found.count < wanted {
+                    let entry = slot.entry
                     if (volatileOnly && !entry.isVolatile) || entry.isExpired(at: now) { continue }
-                    found.append(EvictionCandidate(key: entries.keys[offset], clock: segments[s].clocks[offset],
-                                                   expireAt: entry.expireAt))
+                    found.append(EvictionCandidate(key: slot.key, clock: slot.clock, expireAt: entry.expireAt))
                 }
             }
             s = (s + 1) & (Self.segmentCount - 1)

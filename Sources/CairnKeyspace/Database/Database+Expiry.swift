@@ -18,7 +18,7 @@ extension Database {
             guard segments[s].volatileCount > 0 else { continue }
             visited += 1
             var due: [Key] = []
-            for (key, entry) in segments[s].entries where entry.isVolatile {
+            for (key, entry) in segments[s] where entry.isVolatile {
                 examined += 1
                 if entry.expireAt <= now { due.append(key) }
             }
@@ -37,7 +37,7 @@ extension Database {
         var n: Double = 0
         var seen = 0
         for segment in segments where segment.volatileCount > 0 {
-            for (_, entry) in segment.entries where entry.isVolatile && entry.expireAt > now {
+            for (_, entry) in segment where entry.isVolatile && entry.expireAt > now {
                 n += 1
                 mean += (Double(entry.expireAt - now) - mean) / n
             }

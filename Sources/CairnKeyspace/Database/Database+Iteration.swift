@@ -1,13 +1,11 @@
-public import OrderedCollections
-
 /// Walking a database: KEYS, SCAN, RANDOMKEY and the rewrite.
 extension Database {
     /// Calls `body` for every live key (expired-but-not-removed keys are skipped).
     /// O(keys + segments).
     public func forEachLiveKey(now: Int64, _ body: (Key, Entry) -> Void) {
         for (p, page) in segments.pages.enumerated() where pageCounts[p] > 0 {
-            for segment in page where !segment.entries.isEmpty {
-                for (key, entry) in segment.entries where !entry.isExpired(at: now) {
+            for segment in page where !segment.isEmpty {
+                for (key, entry) in segment where !entry.isExpired(at: now) {
                     body(key, entry)
                 }
             }
@@ -17,14 +15,15 @@ extension Database {
     /// Hands over segment `index` and leaves it empty in this copy. A rewrite walks its
     /// snapshot this way so each segment is released as soon as it is written: a writer
     /// that has not touched that segment yet then finds it unshared and copies nothing.
-    /// O(1).
-    public mutating func takeSegment(_ index: Int) -> OrderedDictionary<Key, Entry> {
-        guard index < segments.count else { return [:] }
-        let entries = segments[index].entries
+    /// `body` is called with each of its keys and entries (expired ones included).
+    /// O(the segment's keys).
+    public mutating func takeSegment(_ index: Int, _ body: (Key, Entry) throws -> Void) rethrows {
+        guard index < segments.count, !segments[index].isEmpty else { return }
+        let segment = segments[index]
         segments[index] = Segment()
-        pageCounts[index >> SegmentTable.pageShift] -= entries.count
-        storedCount -= entries.count
-        return entries
+        pageCounts[index >> SegmentTable.pageShift] -= segment.count
+        storedCount -= segment.count
+        for (key, entry) in segment { try body(key, entry) }
     }
 
     /// One step of SCAN. The cursor is a segment number: each call returns every key of
@@ -43,8 +42,8 @@ extension Database {
                 if visited >= count { break }
                 continue
             }
-            if !segments[s].entries.isEmpty {
-                for (key, entry) in segments[s].entries {
+            if !segments[s].isEmpty {
+                for (key, entry) in segments[s] {
                     visited += 1
                     if !entry.isExpired(at: now) { body(key, entry) }
                 }
@@ -64,13 +63,12 @@ extension Database {
             attempts += 1
             let start = Int.random(in: 0..<segments.count, using: &generator)
             var s = start
-            while segments[s].entries.isEmpty {
+            while segments[s].isEmpty {
                 s = (s + 1) & (Self.segmentCount - 1)
                 if s == start { return nil }
             }
-            let entries = segments[s].entries
-            let offset = Int.random(in: 0..<entries.count, using: &generator)
-            let (key, entry) = entries.elements[offset]
+            let offset = Int.random(in: 0..<segments[s].count, using: &generator)
+            let (key, entry) = (segments[s].key(at: offset), segments[s][position: offset])
             if entry.isExpired(at: now) {
                 expire(key, segment: s)
                 continue

@@ -88,7 +88,7 @@ public struct Database: Sendable {
             return nil
         }
         if touch && !accessClocksFrozen {
-            let word = accessWord(previous: segments[s].clocks[i], now: now)
+            let word = accessWord(previous: segments[s].clock(at: i), now: now)
             segments[s].touch(at: i, clock: word)
         }
         return entry
@@ -100,7 +100,7 @@ public struct Database: Sendable {
         guard !segments.isEmpty else { return nil }
         let s = Self.segmentIndex(key)
         guard let i = segments[s].index(of: key), !segments[s][position: i].isExpired(at: now) else { return nil }
-        return Int64(AccessClock.at(now) &- segments[s].clocks[i])
+        return Int64(AccessClock.at(now) &- segments[s].clock(at: i))
     }
 
     /// Whether `key` holds a live entry (expiring it if due). O(1) average.
@@ -140,7 +140,7 @@ public struct Database: Sendable {
         let s = Self.segmentIndex(key)
         if let index = segments[s].index(of: key) {
             segments[s][position: index].value = value
-            let word = accessWord(previous: segments[s].clocks[index], now: now)
+            let word = accessWord(previous: segments[s].clock(at: index), now: now)
             segments[s].touch(at: index, clock: word)
         } else {
             _ = segments[s].store(Entry(value: value), for: key, clock: accessWord(previous: nil, now: now))
