@@ -48,6 +48,10 @@ public final class Engine {
     /// The client whose request is running, and messages for it made meanwhile (keyspace
     /// notifications it subscribed to): they follow the command's reply.
     var executingClient: ClientSession?
+    /// When the command running now began: the time it sees (Unix ms) and the monotonic
+    /// microseconds its duration is timed from. A script starting takes both instead of
+    /// reading the clocks again.
+    private(set) var commandStarted: (now: Int64, monotonicMicros: Int64) = (0, 0)
     var callerBacklog = ByteBufferAllocator().buffer(capacity: 0)
     /// CLIENT PAUSE in force, and the clients it postponed in arrival order (Engine+Pause).
     var pause: ClientPause?
@@ -244,6 +248,7 @@ public final class Engine {
         // Every call is timed, as in Redis: two reads of the vDSO clock.
         let mark = out.buffer.writerIndex
         let started = UnixClock.monotonicMicroseconds()
+        commandStarted = (now, started)
         spec.run(context, &out)
         let took = UnixClock.monotonicMicroseconds() - started
         // Whether a script ran this command is asked only when it matters (an error, a

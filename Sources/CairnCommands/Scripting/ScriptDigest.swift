@@ -62,6 +62,31 @@ struct ScriptDigest: Hashable, Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A script name exactly as a client spelled it (40 bytes, case kept), to compare
+    /// a request's name with a recent one without parsing it. No allocation.
+    struct Spelling {
+        private let words: (UInt64, UInt64, UInt64, UInt64, UInt64)
+
+        /// `hex` must be 40 bytes long.
+        init(_ hex: UnsafeRawBufferPointer) {
+            words = Self.load(hex)
+        }
+
+        func matches(_ hex: UnsafeRawBufferPointer) -> Bool {
+            guard hex.count == 40 else { return false }
+            let other = Self.load(hex)
+            return words.0 == other.0 && words.1 == other.1 && words.2 == other.2 && words.3 == other.3
+                && words.4 == other.4
+        }
+
+        private static func load(_ hex: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64, UInt64) {
+            guard hex.count == 40 else { return (0, 0, 0, 0, 0) }
+            return (hex.loadUnaligned(fromByteOffset: 0, as: UInt64.self), hex.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                    hex.loadUnaligned(fromByteOffset: 16, as: UInt64.self), hex.loadUnaligned(fromByteOffset: 24, as: UInt64.self),
+                    hex.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
+        }
+    }
+
     private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
         case 48...57: return c - 48

@@ -73,8 +73,9 @@ final class Scripting {
             abortedForShutdown = false
             isBusy = false
             wrote = false
-            startedAt = Scripting.monotonicMilliseconds()
-            startedAtTime = engine.clock()
+            // The clocks as the EVAL or FCALL running the script read them.
+            startedAt = engine.commandStarted.monotonicMicros / 1000
+            startedAtTime = engine.commandStarted.now
             session.db = caller.db
             session.protocolVersion = 2
             session.noTouch = caller.noTouch
@@ -115,6 +116,8 @@ final class Scripting {
     var registering: [RegisteredFunction]?
     var loadStartedAt: Int64 = 0
     private(set) var scripts: [ScriptDigest: Script] = [:]
+    /// The script EVALSHA found last, under the name as it was spelled.
+    private var recentScript: (name: ScriptDigest.Spelling, script: Script)?
     private(set) var running: Run?
     private let run = Run()
     /// `math.random`'s state: one sequence for the engine's life, as Redis's.
@@ -177,6 +180,7 @@ final class Scripting {
     /// SCRIPT FLUSH: a new interpreter and no scripts, as Redis resets its Lua. O(scripts).
     func flush() {
         scripts = [:]
+        recentScript = nil
         cachedScriptBytes = 0
         interpreter = nil
     }
@@ -185,7 +189,12 @@ final class Scripting {
 
     /// The cached script named by `hex` (40 hex digits, either case), if any. O(1).
     func script(hex: UnsafeRawBufferPointer) -> Script? {
-        ScriptDigest(hex: hex).flatMap { scripts[$0] }
+        // Clients call the same script over and over: the last one found is compared
+        // byte for byte before the name is parsed and hashed.
+        if let recent = recentScript, recent.name.matches(hex) { return recent.script }
+        guard let script = ScriptDigest(hex: hex).flatMap({ scripts[$0] }) else { return nil }
+        recentScript = (ScriptDigest.Spelling(hex), script)
+        return script
     }
 
     /// Compiles and caches `body` (EVAL, SCRIPT LOAD): the script, or Redis's error text.
