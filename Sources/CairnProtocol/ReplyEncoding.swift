@@ -7,7 +7,7 @@ extension ByteBuffer {
 
     /// `+OK\r\n`
     @inlinable public mutating func writeOK() {
-        writeStaticString("+OK\r\n")
+        writeConstant("+OK\r\n")
     }
 
     /// `+<text>\r\n`; `text` must not contain CR or LF.
@@ -31,13 +31,12 @@ extension ByteBuffer {
 
     /// `:<n>\r\n`
     @inlinable public mutating func writeIntegerReply(_ value: Int64) {
-        writeInteger(UInt8(ascii: ":"))
-        writeDecimal(value)
-        writeStaticString("\r\n")
+        writeLine(UInt8(ascii: ":"), value)
     }
 
     /// `$<len>\r\n<bytes>\r\n`
     @inlinable public mutating func writeBulk(_ bytes: some Collection<UInt8>) {
+        if bytes.withContiguousStorageIfAvailable({ writeBulk(raw: UnsafeRawBufferPointer($0)) }) != nil { return }
         writeInteger(UInt8(ascii: "$"))
         writeDecimal(Int64(bytes.count))
         writeStaticString("\r\n")
@@ -61,38 +60,55 @@ extension ByteBuffer {
     /// A bulk string holding the decimal form of `value`.
     @inlinable public mutating func writeBulkDecimal(_ value: Int64) {
         var digits = DecimalDigits(value)
-        writeInteger(UInt8(ascii: "$"))
-        writeDecimal(Int64(digits.count))
-        writeStaticString("\r\n")
-        _ = digits.withBytes { writeBytes($0) }
-        writeStaticString("\r\n")
+        let count = digits.count
+        // At most 20 digits: the length is one or two.
+        writeRESP(reserving: count &+ 7) { cursor in
+            cursor.write(UInt8(ascii: "$"))
+            if count >= 10 { cursor.write(UInt8(ascii: "0") &+ UInt8(count / 10)) }
+            cursor.write(UInt8(ascii: "0") &+ UInt8(count % 10))
+            cursor.write(13)
+            cursor.write(10)
+            digits.withBytes { cursor.write($0) }
+            cursor.write(13)
+            cursor.write(10)
+        }
     }
 
     /// `$-1\r\n`, RESP2's nil.
     @inlinable public mutating func writeNull() {
-        writeStaticString("$-1\r\n")
+        writeConstant("$-1\r\n")
     }
 
     /// `*-1\r\n`, the nil array.
     @inlinable public mutating func writeNullArray() {
-        writeStaticString("*-1\r\n")
+        writeConstant("*-1\r\n")
     }
 
     /// `*<count>\r\n`; the caller writes the elements after it.
     @inlinable public mutating func writeArrayHeader(_ count: Int) {
-        writeInteger(UInt8(ascii: "*"))
-        writeDecimal(Int64(count))
-        writeStaticString("\r\n")
+        writeLine(UInt8(ascii: "*"), Int64(count))
+    }
+
+    /// `<marker><value>\r\n`: an integer reply or an aggregate's header, in one write.
+    @inlinable public mutating func writeLine(_ marker: UInt8, _ value: Int64) {
+        var digits = DecimalDigits(value)
+        writeRESP(reserving: digits.count &+ 3) { cursor in
+            cursor.write(marker)
+            digits.withBytes { cursor.write($0) }
+            cursor.write(13)
+            cursor.write(10)
+        }
+    }
+
+    /// A constant reply such as `+OK\r\n`, in one write.
+    @inlinable public mutating func writeConstant(_ text: StaticString) {
+        writeRESP(reserving: text.utf8CodeUnitCount) { $0.write(text) }
     }
 
     /// The decimal digits of `value`, no allocation.
     @inlinable public mutating func writeDecimal(_ value: Int64) {
-        if value >= 0 && value < 10 {
-            writeInteger(UInt8(ascii: "0") &+ UInt8(value))
-            return
-        }
         var digits = DecimalDigits(value)
-        _ = digits.withBytes { writeBytes($0) }
+        writeRESP(reserving: digits.count) { cursor in digits.withBytes { cursor.write($0) } }
     }
 }
 

@@ -47,12 +47,12 @@ public struct ReplyWriter {
 
     /// Nil: `$-1` in RESP2, `_` in RESP3.
     @inlinable public mutating func writeNull() {
-        if resp3 { buffer.writeStaticString("_\r\n") } else { buffer.writeNull() }
+        if resp3 { buffer.writeConstant("_\r\n") } else { buffer.writeNull() }
     }
 
     /// A nil array: `*-1` in RESP2, `_` in RESP3.
     @inlinable public mutating func writeNullArray() {
-        if resp3 { buffer.writeStaticString("_\r\n") } else { buffer.writeNullArray() }
+        if resp3 { buffer.writeConstant("_\r\n") } else { buffer.writeNullArray() }
     }
 
     /// A map of `count` pairs: a flat array of 2×count elements in RESP2, `%count` in RESP3.
@@ -67,9 +67,7 @@ public struct ReplyWriter {
 
     /// `<marker><count>\r\n`, the header of a RESP3 aggregate.
     @inlinable mutating func writeAggregateHeader(_ marker: UInt8, _ count: Int) {
-        buffer.writeInteger(marker)
-        buffer.writeDecimal(Int64(count))
-        buffer.writeStaticString("\r\n")
+        buffer.writeLine(marker, Int64(count))
     }
 
     /// A floating-point number already formatted (`%.17g`, `inf`, `-inf`): a bulk string

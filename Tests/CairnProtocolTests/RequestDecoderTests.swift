@@ -154,6 +154,22 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(encoded { $0.writeBulkDecimal(1234567) } == "$7\r\n1234567\r\n")
     }
 
+    /// The one-write encoders (lines, decimals, constants): every digit count, both signs,
+    /// the ends of Int64, appended after what the buffer holds; and a bulk string from a
+    /// collection without contiguous storage.
+    @Test(arguments: [Int64.min, -1_000_000_000, -10, -9, -1, 0, 1, 9, 10, 99, 123_456_789_0, Int64.max])
+    func oneWriteEncodersAtEveryDigitCount(value: Int64) {
+        let text = String(value)
+        #expect(encoded { $0.writeStaticString("x"); $0.writeIntegerReply(value) } == "x:\(text)\r\n")
+        #expect(encoded { $0.writeStaticString("x"); $0.writeBulkDecimal(value) } == "x$\(text.utf8.count)\r\n\(text)\r\n")
+        #expect(encoded { $0.writeStaticString("x"); $0.writeDecimal(value) } == "x\(text)")
+        #expect(encoded { $0.writeLine(UInt8(ascii: "%"), value) } == "%\(text)\r\n")
+        #expect(encoded { $0.writeConstant("+OK\r\n"); $0.writeArrayHeader(Int(value)) } == "+OK\r\n*\(text)\r\n")
+        let digits = Array(text.utf8)
+        #expect(encoded { $0.writeBulk(digits.lazy.map { $0 }) } == "$\(digits.count)\r\n\(text)\r\n")
+        #expect(encoded { $0.writeBulk(digits) } == "$\(digits.count)\r\n\(text)\r\n")
+    }
+
     /// `writeBulk(raw:)` reserves the whole bulk string at once: its size must be right at
     /// every change in the number of length digits, and it must append, not overwrite.
     @Test(arguments: [0, 1, 9, 10, 99, 100, 999, 1000, 65_536, 100_000])

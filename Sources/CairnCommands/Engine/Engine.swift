@@ -48,10 +48,8 @@ public final class Engine {
     /// The client whose request is running, and messages for it made meanwhile (keyspace
     /// notifications it subscribed to): they follow the command's reply.
     var executingClient: ClientSession?
-    /// When the command running now began: the time it sees (Unix ms) and the monotonic
-    /// microseconds its duration is timed from. A script starting takes both instead of
-    /// reading the clocks again.
-    private(set) var commandStarted: (now: Int64, monotonicMicros: Int64) = (0, 0)
+    /// The time (Unix ms) the command running now sees: a script it starts sees the same.
+    private(set) var commandNow: Int64 = 0
     var callerBacklog = ByteBufferAllocator().buffer(capacity: 0)
     /// CLIENT PAUSE in force, and the clients it postponed in arrival order (Engine+Pause).
     var pause: ClientPause?
@@ -85,19 +83,35 @@ public final class Engine {
     /// Whether memory was over the limit, with nothing left to evict, when the running
     /// command started: its scripts' writes are refused as Redis refuses them.
     var outOfMemory = false
-    /// Current time in Unix milliseconds; replaceable in tests.
-    public var clock: () -> Int64
+    /// Current time in Unix milliseconds; replaceable in tests (commands are then timed
+    /// by it too).
+    public var clock: () -> Int64 {
+        didSet {
+            let milliseconds = clock
+            clockMicros = { milliseconds() &* 1000 }
+        }
+    }
+    /// Current time in Unix microseconds: each command reads it when it starts (its `now`)
+    /// and when it ends (its duration), two clock reads per command.
+    private(set) var clockMicros: () -> Int64
     private var nextClientID: Int64 = 1
     var random = SystemRandomNumberGenerator()
 
-    public init(settings: Settings = Settings(), clock: @escaping () -> Int64 = UnixClock.milliseconds) {
+    /// `clock`: Unix milliseconds, for tests; the system's clock when nil.
+    public init(settings: Settings = Settings(), clock: (() -> Int64)? = nil) {
         self.settings = settings
         self.keyspace = Keyspace(databaseCount: settings.databases)
         self.table = .standard
         self.propagation = Propagation()
         self.access = AccessControl(table: .standard, requirepass: settings.requirepass)
         self.access.allChannelsByDefault = settings.aclPubsubDefault == .allchannels
-        self.clock = clock
+        if let clock {
+            self.clock = clock
+            clockMicros = { clock() &* 1000 }
+        } else {
+            self.clock = UnixClock.milliseconds
+            clockMicros = UnixClock.microseconds
+        }
         followNotificationSettings()
         followMemorySettings()
     }
@@ -237,7 +251,9 @@ public final class Engine {
     /// as in Redis, so no key expires halfway through a script).
     func perform(_ spec: CommandSpec, _ args: Arguments, client: ClientSession, now: Int64? = nil,
                  into out: inout ReplyWriter) {
-        let now = now ?? clock()
+        // One clock read gives the command's time and the start of its duration.
+        let started = clockMicros()
+        let now = now ?? started / 1000
         client.lastInteraction = now
         client.lastCommand = spec
         if !monitors.isEmpty, spec.flags.contains(.skipMonitor) {
@@ -245,12 +261,12 @@ public final class Engine {
             feedMonitors(args, client: client, spec: spec)
         }
         let context = CommandContext(args: args, engine: self, client: client, now: now)
-        // Every call is timed, as in Redis: two reads of the vDSO clock.
+        // Every call is timed, as in Redis, on the wall clock as Redis 7.0 times it: a step
+        // back of the clock during a command reads as 0 µs.
         let mark = out.buffer.writerIndex
-        let started = UnixClock.monotonicMicroseconds()
-        commandStarted = (now, started)
+        commandNow = now
         spec.run(context, &out)
-        let took = UnixClock.monotonicMicroseconds() - started
+        let took = max(0, clockMicros() - started)
         // Whether a script ran this command is asked only when it matters (an error, a
         // script's errors to forget, a slow log entry): the question costs a retain.
         let failed = replyIsError(out, from: mark)

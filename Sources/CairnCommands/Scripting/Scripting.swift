@@ -73,9 +73,9 @@ final class Scripting {
             abortedForShutdown = false
             isBusy = false
             wrote = false
-            // The clocks as the EVAL or FCALL running the script read them.
-            startedAt = engine.commandStarted.monotonicMicros / 1000
-            startedAtTime = engine.commandStarted.now
+            startedAt = Scripting.monotonicMilliseconds()
+            // The time the EVAL or FCALL running the script read.
+            startedAtTime = engine.commandNow
             session.db = caller.db
             session.protocolVersion = 2
             session.noTouch = caller.noTouch
