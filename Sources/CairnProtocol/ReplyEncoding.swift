@@ -12,21 +12,30 @@ extension ByteBuffer {
 
     /// `+<text>\r\n`; `text` must not contain CR or LF.
     @inlinable public mutating func writeSimpleString(_ text: String) {
-        writeInteger(UInt8(ascii: "+"))
-        writeString(text)
-        writeStaticString("\r\n")
+        writeLine(UInt8(ascii: "+"), text)
     }
 
     /// `-<message>\r\n`; the message starts with its error code (`ERR`, `WRONGTYPE`, ...).
     /// CR and LF inside the message are replaced by spaces, as Redis does.
     @inlinable public mutating func writeError(_ message: String) {
-        writeInteger(UInt8(ascii: "-"))
         if message.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
-            writeBytes(message.utf8.map { $0 == 13 || $0 == 10 ? 32 : $0 })
+            writeLine(UInt8(ascii: "-"), String(decoding: message.utf8.map { $0 == 13 || $0 == 10 ? 32 : $0 }, as: UTF8.self))
         } else {
-            writeString(message)
+            writeLine(UInt8(ascii: "-"), message)
         }
-        writeStaticString("\r\n")
+    }
+
+    /// `<marker><text>\r\n` (a status or an error line), in one write.
+    @inlinable public mutating func writeLine(_ marker: UInt8, _ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            writeRESP(reserving: utf8.count &+ 3) { cursor in
+                cursor.write(marker)
+                cursor.write(UnsafeRawBufferPointer(utf8))
+                cursor.write(13)
+                cursor.write(10)
+            }
+        }
     }
 
     /// `:<n>\r\n`

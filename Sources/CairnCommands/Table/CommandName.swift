@@ -9,13 +9,21 @@ struct CommandName: Hashable, Sendable {
         length = UInt8(bytes.count)
         var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &words) { out in
-            for i in 0..<bytes.count {
-                var c = bytes[i]
-                if c >= 65 && c <= 90 { c |= 0x20 }
-                out[i] = c
-            }
+            if bytes.count > 0 { out.copyMemory(from: bytes) }
         }
-        (w0, w1, w2) = words
+        (w0, w1, w2) = (Self.lowercased(words.0), Self.lowercased(words.1), Self.lowercased(words.2))
+    }
+
+    /// The eight bytes of `word` with ASCII `A`…`Z` made lowercase, all at once: a byte's
+    /// top bit is set in `atLeastA` when its low seven bits are ≥ 'A', in `pastZ` when they
+    /// are > 'Z'; bytes with their own top bit set (not ASCII) are left alone.
+    static func lowercased(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let low7 = word & (0x7F &* ones)
+        let atLeastA = low7 &+ (0x80 - 0x41) &* ones
+        let pastZ = low7 &+ (0x80 - 0x5B) &* ones
+        let upper = atLeastA & ~pastZ & ~word & (0x80 &* ones)
+        return word | (upper >> 2)
     }
 
     /// A slot in `0..<count` (a power of two) for a small cache: the top bits of the first
