@@ -5,10 +5,16 @@
 /// connection's working size. Commands read arguments through the accessors below and
 /// copy only what they keep (keys and values stored in the keyspace).
 public struct Arguments: Sendable {
-    /// Every argument's bytes, concatenated.
+    /// Every argument's bytes, concatenated, in `arena[..<usedBytes]`; what lies beyond
+    /// is storage kept from earlier requests.
     @usableFromInline var arena: [UInt8] = []
-    /// `ends[i]` is the offset in `arena` one past the last byte of argument `i`.
+    /// `ends[i]` is the offset in `arena` one past the last byte of argument `i`, for
+    /// `i < used`; later entries are stale.
     @usableFromInline var ends: [Int] = []
+    /// Arguments held, and the bytes they take. Emptying sets these to 0 and leaves the
+    /// arrays as they are, so a connection's next request reuses them without a copy.
+    @usableFromInline var used = 0
+    @usableFromInline var usedBytes = 0
 
     public init() {
         arena.reserveCapacity(256)
@@ -27,12 +33,12 @@ public struct Arguments: Sendable {
     }
 
     /// Number of arguments, the command name included. O(1).
-    @inlinable public var count: Int { ends.count }
+    @inlinable public var count: Int { used }
 
-    @inlinable public var isEmpty: Bool { ends.isEmpty }
+    @inlinable public var isEmpty: Bool { used == 0 }
 
     /// Total bytes held by the arguments. O(1).
-    @inlinable public var byteCount: Int { arena.count }
+    @inlinable public var byteCount: Int { usedBytes }
 
     /// Largest arena kept between requests; one huge request must not pin its memory.
     public static let retainedCapacity = 64 * 1024
@@ -40,30 +46,50 @@ public struct Arguments: Sendable {
     /// Forgets every argument, keeping the storage unless it grew past `retainedCapacity`.
     /// O(1).
     @inlinable public mutating func removeAll() {
-        if arena.capacity > Self.retainedCapacity {
+        if arena.count > Self.retainedCapacity {
             arena = []
             arena.reserveCapacity(256)
-        } else {
-            arena.removeAll(keepingCapacity: true)
         }
-        ends.removeAll(keepingCapacity: ends.capacity <= 1024)
+        if ends.count > 1024 { ends = [] }
+        used = 0
+        usedBytes = 0
     }
 
     /// Appends one argument. Amortised O(n) in its length.
     @inlinable public mutating func append(_ bytes: some Collection<UInt8>) {
-        arena.append(contentsOf: bytes)
-        ends.append(arena.count)
+        if let done: Void = bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) {
+            return done
+        }
+        append(Array(bytes))
     }
 
     /// Appends one argument from raw memory. Amortised O(n) in its length.
     @inlinable public mutating func append(_ raw: UnsafeRawBufferPointer) {
-        arena.append(contentsOf: raw)
-        ends.append(arena.count)
+        let end = usedBytes + raw.count
+        if arena.count < end {
+            // Only the part the kept storage does not cover is appended (zeroed, then
+            // overwritten below with the rest).
+            arena.append(contentsOf: repeatElement(0, count: end - arena.count))
+        }
+        if raw.count > 0 {
+            let start = usedBytes
+            arena.withUnsafeMutableBytes { storage in
+                UnsafeMutableRawBufferPointer(rebasing: storage[start..<end]).copyMemory(from: raw)
+            }
+        }
+        usedBytes = end
+        if used < ends.count {
+            ends[used] = end
+        } else {
+            ends.append(end)
+        }
+        used += 1
     }
 
     /// Byte range of argument `i` inside the arena. O(1).
     @inlinable func range(_ i: Int) -> Range<Int> {
-        (i == 0 ? 0 : ends[i - 1])..<ends[i]
+        precondition(i >= 0 && i < used, "Arguments: index out of range")
+        return (i == 0 ? 0 : ends[i - 1])..<ends[i]
     }
 
     /// Length in bytes of argument `i`. O(1).
