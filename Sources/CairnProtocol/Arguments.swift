@@ -65,17 +65,18 @@ public struct Arguments: Sendable {
 
     /// Appends one argument from raw memory. Amortised O(n) in its length.
     @inlinable public mutating func append(_ raw: UnsafeRawBufferPointer) {
-        let end = usedBytes + raw.count
-        if arena.count < end {
-            // Only the part the kept storage does not cover is appended (zeroed, then
-            // overwritten below with the rest).
-            arena.append(contentsOf: repeatElement(0, count: end - arena.count))
-        }
-        if raw.count > 0 {
-            let start = usedBytes
+        let start = usedBytes
+        let end = start + raw.count
+        // Bytes kept from earlier requests are overwritten; the rest is appended.
+        let overwritten = min(arena.count - start, raw.count)
+        if overwritten > 0 {
             arena.withUnsafeMutableBytes { storage in
-                UnsafeMutableRawBufferPointer(rebasing: storage[start..<end]).copyMemory(from: raw)
+                UnsafeMutableRawBufferPointer(rebasing: storage[start..<start + overwritten])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[..<overwritten]))
             }
+        }
+        if overwritten < raw.count {
+            arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[overwritten...]))
         }
         usedBytes = end
         if used < ends.count {

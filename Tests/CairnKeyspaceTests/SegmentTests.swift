@@ -70,6 +70,19 @@ import Testing
         #expect(segment.count == 10)
     }
 
+    /// A table grown for many keys shrinks when most are removed, and keeps finding the rest.
+    @Test func theTableShrinksWithTheSegment() {
+        var segment = Segment()
+        let keys = (0..<2_000).map { Key("k\($0)") }
+        for (i, key) in keys.enumerated() { _ = segment.store(entry(i), for: key, clock: 0) }
+        let grown = segment.buckets.count
+        #expect(grown >= 4_000)
+        for key in keys.dropFirst(20) { _ = segment.remove(key) }
+        #expect(segment.buckets.count <= 64)
+        #expect(segment.indexIsConsistent)
+        for (i, key) in keys.prefix(20).enumerated() { #expect(segment.entry(for: key) == entry(i)) }
+    }
+
     @Test func smallSegmentsNeedNoTable() {
         var segment = Segment()
         for i in 0..<Segment.scanLimit { _ = segment.store(entry(i), for: Key("k\(i)"), clock: 0) }

@@ -103,7 +103,14 @@ struct Segment: Sendable {
         }
         if i != last { slots.swapAt(i, last) }
         let removed = slots.removeLast().entry
-        if !buckets.isEmpty && slots.count <= Self.scanLimit { buckets = [] }
+        if !buckets.isEmpty {
+            if slots.count <= Self.scanLimit {
+                buckets = []
+            } else if buckets.count > 16 && slots.count * 8 < buckets.count {
+                // Mostly empty after many removals: a table sized for what is left.
+                rebuildIndex()
+            }
+        }
         return removed
     }
 
