@@ -57,9 +57,7 @@ public struct Arguments: Sendable {
 
     /// Appends one argument. Amortised O(n) in its length.
     @inlinable public mutating func append(_ bytes: some Collection<UInt8>) {
-        if let done: Void = bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) {
-            return done
-        }
+        if bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) != nil { return }
         append(Array(bytes))
     }
 

@@ -69,18 +69,7 @@ extension ByteBuffer {
     /// A bulk string holding the decimal form of `value`.
     @inlinable public mutating func writeBulkDecimal(_ value: Int64) {
         var digits = DecimalDigits(value)
-        let count = digits.count
-        // At most 20 digits: the length is one or two.
-        writeRESP(reserving: count &+ 7) { cursor in
-            cursor.write(UInt8(ascii: "$"))
-            if count >= 10 { cursor.write(UInt8(ascii: "0") &+ UInt8(count / 10)) }
-            cursor.write(UInt8(ascii: "0") &+ UInt8(count % 10))
-            cursor.write(13)
-            cursor.write(10)
-            digits.withBytes { cursor.write($0) }
-            cursor.write(13)
-            cursor.write(10)
-        }
+        digits.withBytes { writeBulk(raw: $0) }
     }
 
     /// `$-1\r\n`, RESP2's nil.

@@ -38,7 +38,7 @@ struct Segment: Sendable {
     @inlinable func index(of key: Key) -> Int? {
         if buckets.isEmpty {
             return slots.withUnsafeBufferPointer { slots in
-                for i in slots.indices where slots[i].key.hash == key.hash && slots[i].key.name == key.name {
+                for i in slots.indices where slots[i].key == key {
                     return i
                 }
                 return nil
