@@ -171,6 +171,20 @@ def test_resp3_conversions_match_redis(cairn, redis_server):
     assert_same_replies(cairn.port, redis_server.port, RESP3_CASES[-8:])
 
 
+def test_evalsha_names_in_either_case_and_after_flush_as_redis(cairn, redis_server):
+    """EVALSHA remembers the last script it found by the name's spelling: other
+    spellings of the same name, a name one digit off, and a flushed cache answer as in
+    Redis."""
+    for port in (cairn.port, redis_server.port):
+        Connection(port).call("SCRIPT", "LOAD", "return ARGV[1]")
+    sha = Connection(cairn.port).call("SCRIPT", "LOAD", "return ARGV[1]").decode()
+    off = sha[:-1] + ("0" if sha[-1] != "0" else "1")
+    cases = [("EVALSHA", sha, "0", "a"), ("EVALSHA", sha.upper(), "0", "b"), ("EVALSHA", sha, "0", "c"),
+             ("EVALSHA", off, "0", "d"), ("EVALSHA", sha[:39], "0", "e"), ("EVALSHA", sha, "0", "f"),
+             ("SCRIPT", "FLUSH"), ("EVALSHA", sha, "0", "g"), ("EVALSHA", sha.upper(), "0", "h")]
+    assert_same_replies(cairn.port, redis_server.port, cases)
+
+
 # ---------------------------------------------------------------------------
 # Real clients.
 
