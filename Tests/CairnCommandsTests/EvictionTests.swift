@@ -85,4 +85,49 @@ import CairnConfig
         #expect(pool.popBest()?.rank == 39)
         #expect(pool.candidates.first?.rank == 24)
     }
+
+    /// While a rewrite walks its snapshot, eviction takes only keys the walk has released
+    /// (the others would free nothing and copy their segments): none at the start, so
+    /// writes over the limit are refused; then only keys of passed segments; then any.
+    @Test(arguments: [Settings.MaxmemoryPolicy.allkeysLRU, .allkeysRandom, .allkeysLFU])
+    func evictionLeavesWhatASnapshotStillHolds(policy: Settings.MaxmemoryPolicy) {
+        let h = harness(policy: policy, keys: 400)
+        for i in 0..<401 { h.run("SET", "k\(i)", "v") }     // one over the limit
+        let walk = SnapshotWalk()
+        h.engine.snapshotWalk = walk
+        #expect(h.run("SET", "new", "v") == .error("OOM command not allowed when used memory > 'maxmemory'."))
+        #expect(h.engine.stats.evictedKeys == 0)
+        let half = Database.segmentCount / 2
+        walk.passed(database: 0, segment: half)
+        for i in 0..<100 { h.run("SET", "n\(i)", "v") }
+        let evicted = h.effects().filter { $0.first == "DEL" }.map { Key($0[1]) }
+        #expect(evicted.count == 100)
+        #expect(evicted.allSatisfy { Database.segment(of: $0) < half })
+        walk.passed(database: 1, segment: 0)
+        #expect(walk.releasedSegments(of: 0) == Database.segmentCount && walk.releasedSegments(of: 1) == 0)
+        h.engine.snapshotWalk = nil
+        for i in 0..<100 { h.run("SET", "m\(i)", "v") }
+        let later = h.effects().filter { $0.first == "DEL" }.map { Key($0[1]) }
+        #expect(later.count == 100)
+        #expect(later.contains { Database.segment(of: $0) >= half })
+    }
+
+    /// The encoder advances the walk segment by segment and past every database at the end.
+    @Test func theEncoderAdvancesTheWalk() {
+        var keyspace = Keyspace(databaseCount: 3)
+        let value = ByteString(String(repeating: "v", count: 100))
+        for i in 0..<3000 { keyspace.databases[1].set(Key("k\(i)"), Entry(value: .string(value)), now: 0) }
+        let walk = SnapshotWalk()
+        var encoder = SnapshotEncoder()
+        var progress: [Int] = []
+        encoder.encode(keyspace, now: 0, walk: walk) { _ in progress.append(walk.releasedSegments(of: 1)) }
+        #expect(encoder.keysWritten == 3000)
+        // Several chunks, each emitted further into database 1, none past its end.
+        #expect(progress.count > 3)
+        #expect(zip(progress, progress.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(progress.dropLast().allSatisfy { $0 > 0 && $0 < Database.segmentCount })
+        #expect((0..<3).allSatisfy { walk.releasedSegments(of: $0) == Database.segmentCount })
+        // Before the walk starts, nothing is released.
+        #expect(SnapshotWalk().releasedSegments(of: 0) == 0)
+    }
 }

@@ -80,6 +80,9 @@ public final class Engine {
     /// The database random eviction looks at next.
     var nextEvictionDatabase = 0
     var evictionRandom = EvictionRandom()
+    /// The running rewrite's progress through its snapshot, which eviction keeps out of
+    /// (see `SnapshotWalk`); nil when no rewrite is walking one.
+    public var snapshotWalk: SnapshotWalk?
     /// Whether memory was over the limit, with nothing left to evict, when the running
     /// command started: its scripts' writes are refused as Redis refuses them.
     var outOfMemory = false

@@ -60,8 +60,10 @@ extension Engine {
     /// (Redis's `performEvictions`). Each evicted key is logged as a DEL, so the log
     /// replays to the dataset clients see, and announced as an `evicted` keyspace event.
     /// Stops after a few milliseconds (continuing at the next command or tick) and gives
-    /// up when evictions free nothing — memory held elsewhere, such as by a rewrite's
-    /// snapshot, is not the keys' to give back. O(keys evicted × samples).
+    /// up when evictions free nothing — memory held elsewhere is not the keys' to give
+    /// back. While a rewrite walks its snapshot, only keys the walk has released are
+    /// candidates: evicting the others would free nothing and copy their segments.
+    /// O(keys evicted × samples).
     @discardableResult
     func performEvictions() -> EvictionOutcome {
         let limit = settings.maxmemory
@@ -102,6 +104,11 @@ extension Engine {
         noteWatchedChanges()
     }
 
+    /// How many of `db`'s segments (from the first) eviction may take keys from.
+    private func evictableSegments(_ db: Int) -> Int {
+        snapshotWalk?.releasedSegments(of: db) ?? Database.segmentCount
+    }
+
     /// The next key to evict, by policy; nil when no key qualifies.
     private func chooseVictim() -> (db: Int, key: Key)? {
         let policy = settings.maxmemoryPolicy
@@ -113,6 +120,7 @@ extension Engine {
                 let db = nextEvictionDatabase
                 nextEvictionDatabase = (nextEvictionDatabase + 1) % keyspace.databases.count
                 if let pick = keyspace.databases[db].sampleForEviction(count: 1, volatileOnly: volatileOnly, now: now,
+                                                                       segmentsBelow: evictableSegments(db),
                                                                        using: &evictionRandom).first {
                     return (db, pick.key)
                 }
@@ -123,14 +131,17 @@ extension Engine {
             for db in keyspace.databases.indices
             where (volatileOnly ? keyspace.databases[db].volatileCount : keyspace.databases[db].count) > 0 {
                 let sample = keyspace.databases[db].sampleForEviction(count: settings.maxmemorySamples, volatileOnly: volatileOnly,
-                                                                      now: now, using: &evictionRandom)
+                                                                      now: now, segmentsBelow: evictableSegments(db),
+                                                                      using: &evictionRandom)
                 for candidate in sample {
                     evictionPool.offer(.init(db: db, key: candidate.key, rank: rank(candidate, policy: policy, now: now)))
                 }
             }
             guard !evictionPool.candidates.isEmpty else { return nil }
-            // The best candidate that still exists (and still has an expiry, if it must).
+            // The best candidate that still exists (and still has an expiry, if it must),
+            // outside what a rewrite's snapshot holds (the pool may predate the rewrite).
             while let best = evictionPool.popBest() {
+                guard Database.segment(of: best.key) < evictableSegments(best.db) else { continue }
                 if let entry = keyspace.databases[best.db].peek(best.key), !volatileOnly || entry.isVolatile {
                     return (best.db, best.key)
                 }

@@ -24,9 +24,10 @@ public struct SnapshotEncoder {
     /// Encodes `snapshot`, calling `emit` with each full chunk; consumes the snapshot
     /// segment by segment so its memory is released as it goes. Function libraries come
     /// first, one `FUNCTION LOAD` each, as in Redis's rewrite. O(keys).
+    /// `walk`, when given, is advanced past each segment as it is released.
     public mutating func encode(_ snapshot: consuming Keyspace, functionLibraries: [[UInt8]] = [], now: Int64,
-                                emit: (ByteBuffer) throws -> Void) rethrows {
-        var keyspace = snapshot
+                                walk: SnapshotWalk? = nil, emit: (ByteBuffer) throws -> Void) rethrows {
+        var keyspace = consume snapshot
         var chunk = ByteBufferAllocator().buffer(capacity: Self.chunkSize + 1024)
         for code in functionLibraries {
             chunk.writeArrayHeader(3)
@@ -38,7 +39,9 @@ public struct SnapshotEncoder {
             chunk.writeArrayHeader(2)
             chunk.writeBulk("SELECT".utf8)
             chunk.writeBulkDecimal(Int64(db))
+            walk?.passed(database: db, segment: 0)
             for s in 0..<Database.segmentCount {
+                defer { walk?.passed(database: db, segment: s + 1) }
                 try keyspace.databases[db].takeSegment(s) { key, entry in
                     guard !entry.isExpired(at: now) else { return }
                     keysWritten += 1
@@ -53,6 +56,7 @@ public struct SnapshotEncoder {
                 }
             }
         }
+        walk?.passed(database: keyspace.databases.count, segment: 0)
         if chunk.readableBytes > 0 { try emit(chunk) }
     }
 

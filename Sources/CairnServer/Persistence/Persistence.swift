@@ -261,6 +261,8 @@ final class Persistence {
         // The snapshot, O(1), handed over through a box the rewriter empties, so the
         // encoder holds the only reference and releases each segment once written.
         engine.keyspace.freezeAccessClocks(true)
+        let walk = SnapshotWalk()
+        engine.snapshotWalk = walk
         let handover = NIOLockedValueBox<Keyspace?>(engine.keyspace)
         let libraries = engine.functionLibraryCodes
         let fs = writer.files.fs
@@ -282,7 +284,7 @@ final class Persistence {
                 return box ?? Keyspace(databaseCount: 1)
             }
             do {
-                try encoder.encode(snapshot, functionLibraries: libraries, now: now) { chunk in
+                try encoder.encode(consume snapshot, functionLibraries: libraries, now: now, walk: walk) { chunk in
                     try base.append(chunk)
                     BackgroundWork.yieldCPU()
                 }
@@ -356,6 +358,7 @@ final class Persistence {
         guard let current = rewrite else { return }
         rewrite = nil
         engine.keyspace.freezeAccessClocks(false)
+        engine.snapshotWalk = nil
         // Close the old file only when no fsync can still be running on it.
         if writer.syncInFlight == nil { closeRetiredFiles() } else { closeRetiredAfterSync = true }
         switch result {
