@@ -7,14 +7,17 @@ import CairnConfig
 /// maxmemory without a server: the engine's memory reading is replaced by one that
 /// counts keys, so what each policy evicts can be checked exactly.
 @Suite struct EvictionTests {
-    /// A harness whose "memory" is 1,000 bytes per key, limited to `keys` keys.
+    /// A harness whose "memory" is 1,000 bytes per key, limited to `keys` keys, plus the
+    /// log's buffer (which the process's allocator counts too, and eviction leaves out).
     func harness(policy: Settings.MaxmemoryPolicy, keys: Int) -> Harness {
         var settings = Settings()
         settings.maxmemory = keys * 1000
         settings.maxmemoryPolicy = policy
         settings.maxmemorySamples = 64
         let h = Harness(settings: settings, recording: true)
-        h.engine.memoryUsed = { [unowned engine = h.engine] in engine.keyspace.databases.reduce(0) { $0 + $1.count } * 1000 }
+        h.engine.memoryUsed = { [unowned engine = h.engine] in
+            engine.keyspace.databases.reduce(0) { $0 + $1.count } * 1000 + engine.memoryNotCountedForEviction
+        }
         return h
     }
 
@@ -129,5 +132,29 @@ import CairnConfig
         #expect((0..<3).allSatisfy { walk.releasedSegments(of: $0) == Database.segmentCount })
         // Before the walk starts, nothing is released.
         #expect(SnapshotWalk().releasedSegments(of: 0) == 0)
+    }
+
+    /// The log's buffer is not counted against maxmemory (Redis's `aof_buf`): evictions
+    /// add DELs to it, so counting it would make each eviction call for the next, and the
+    /// effects of one busy turn would evict keys that fit once the turn is written.
+    @Test func theLogBufferIsNotCountedForEviction() {
+        let h = harness(policy: .allkeysLRU, keys: 100)
+        var backlog = 0
+        h.engine.logBacklogBytes = { backlog }
+        // One turn's worth of effects (not taken by a log between commands): 100 keys of
+        // 200 bytes fill the buffer well past one key's worth, and nothing is evicted.
+        let value = String(repeating: "v", count: 200)
+        for i in 0..<101 { h.run("SET", "k\(i)", value) }
+        #expect(h.engine.propagation.pending.capacity > 20_000)
+        #expect(h.engine.stats.evictedKeys == 0)
+        #expect(h.engine.memoryNotCountedForEviction == h.engine.propagation.pending.capacity)
+        // A write batch waiting for a retry is not counted either.
+        backlog = 1 << 20
+        for i in 101..<111 { h.run("SET", "k\(i)", value) }
+        #expect(h.engine.stats.evictedKeys == 10)
+        #expect(h.engine.memoryNotCountedForEviction == h.engine.propagation.pending.capacity + (1 << 20))
+        let info = h.run("INFO", "memory")
+        guard case .bulk(let text?) = info else { Issue.record("INFO: \(info)"); return }
+        #expect(text.contains("mem_not_counted_for_evict:\(h.engine.memoryNotCountedForEviction)\r\n"))
     }
 }

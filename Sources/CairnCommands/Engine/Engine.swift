@@ -75,6 +75,10 @@ public final class Engine {
     /// Bytes the process holds now (the server reads its counting allocator; tests set
     /// their own). What `maxmemory` is compared with.
     public var memoryUsed: () -> Int = { 0 }
+    /// Bytes of log the server holds outside the engine (a batch whose write failed and
+    /// waits for a retry); the server sets it. With the turn's own effects, this is the
+    /// log's buffer, which eviction does not count (see `memoryCountedForEviction`).
+    public var logBacklogBytes: () -> Int = { 0 }
     /// Eviction's best candidates so far (Engine+Eviction).
     var evictionPool = EvictionPool()
     /// The database random eviction looks at next.

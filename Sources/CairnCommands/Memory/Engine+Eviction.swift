@@ -56,6 +56,21 @@ extension Engine {
         return client.transaction != nil && !["discard", "quit", "reset"].contains(spec.name)
     }
 
+    /// The log's buffer: the effects of this turn not yet written, and a batch waiting
+    /// for a write retry (Redis's `aof_buf`). Evictions add to it (each is logged as a
+    /// DEL), so counting it would make every eviction call for the next. O(1).
+    public var memoryNotCountedForEviction: Int {
+        propagation.pending.capacity &+ max(0, logBacklogBytes())
+    }
+
+    /// What `maxmemory` is compared with: the memory used less the log's buffer, as
+    /// Redis's `getMaxmemoryState` subtracts it. O(1).
+    func memoryCountedForEviction() -> Int {
+        let used = memoryUsed()
+        let notCounted = memoryNotCountedForEviction
+        return used > notCounted ? used - notCounted : 0
+    }
+
     /// Evicts keys by `maxmemory-policy` until the memory used is under `maxmemory`
     /// (Redis's `performEvictions`). Each evicted key is logged as a DEL, so the log
     /// replays to the dataset clients see, and announced as an `evicted` keyspace event.
@@ -68,7 +83,7 @@ extension Engine {
     func performEvictions() -> EvictionOutcome {
         let limit = settings.maxmemory
         guard limit > 0 else { return .underLimit }
-        var used = memoryUsed()
+        var used = memoryCountedForEviction()
         guard used > limit else { return .underLimit }
         if settings.maxmemoryPolicy == .noeviction { return .failed }
         let started = clock()
@@ -76,7 +91,7 @@ extension Engine {
         while used > limit {
             guard let victim = chooseVictim() else { return .failed }
             evict(victim.key, db: victim.db)
-            let now = memoryUsed()
+            let now = memoryCountedForEviction()
             fruitless = now < used ? 0 : fruitless + 1
             used = now
             if fruitless >= 64 { return .failed }

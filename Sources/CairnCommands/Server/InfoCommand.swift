@@ -94,6 +94,8 @@ enum InfoCommand {
                 ("maxmemory", String(e.settings.maxmemory)),
                 ("maxmemory_human", humanBytes(e.settings.maxmemory)),
                 ("maxmemory_policy", e.settings.maxmemoryPolicy.rawValue),
+                ("mem_not_counted_for_evict", String(e.memoryNotCountedForEviction)),
+                ("mem_aof_buffer", String(e.memoryNotCountedForEviction)),
             ]
         case "persistence":
             fields = (e.loadingInfo?() ?? [("loading", "0"), ("async_loading", "0")])

@@ -228,6 +228,7 @@ public actor CairnServer: Service {
             // What maxmemory is compared with: the counting allocator's live total.
             engine.memoryUsed = { Int(cairn_allocated_bytes()) }
             let runtime = ServerRuntime(logger: logger, processInfo: facts)
+            engine.logBacklogBytes = { [unowned runtime] in runtime.persistence?.writer.unwritten?.capacity ?? 0 }
             engine.hooks = runtime
             let flusher = ReplyFlusher(loop: self.loop, clock: engine.clock)
             runtime.appendOnly = settings.appendonly
