@@ -30,7 +30,7 @@ struct StreamNode: Sendable {
     /// Redis's `stream-node-max-bytes`: a node takes no entry once its bytes reach it.
     static let maxBytes = 4096
 
-    init(first: StreamID, fieldsOf pairs: some Collection<ByteString>) {
+    init(first: StreamID, fieldsOf pairs: [ByteString]) {
         self.first = first
         self.newest = first
         var names: [ByteString] = []
@@ -48,7 +48,7 @@ struct StreamNode: Sendable {
     var isFull: Bool { entries >= Stream.nodeCapacity || data.count >= Self.maxBytes }
 
     /// Appends entry `id` (above `newest`, at or above `first`). Amortised O(bytes).
-    mutating func append(_ id: StreamID, _ pairs: some Collection<ByteString>) {
+    mutating func append(_ id: StreamID, _ pairs: [ByteString]) {
         var same = pairs.count == 2 * fields.count
         if same {
             var i = pairs.startIndex
