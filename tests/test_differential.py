@@ -587,6 +587,31 @@ def test_keys_and_full_scans_return_the_same_keys(cairn, redis_server):
         assert full_scan(c, "TYPE", "list") == full_scan(r, "TYPE", "list") == []
 
 
+
+def test_random_glob_patterns_match_what_redis_matches(cairn, redis_server):
+    """KEYS, SCAN MATCH and HSCAN MATCH with random patterns of glob's special characters
+    (stars, ?, classes with ^, ranges and escapes, unterminated ones too) against keys made
+    of the same characters: the same keys match as in Redis."""
+    rng = random.Random(11)
+    alphabet = "ab*?[]^-\\"
+    names = sorted({"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) or "e" for _ in range(300)})
+    with Connection(cairn.port) as c, Connection(redis_server.port) as r:
+        for conn in (c, r):
+            conn.call("MSET", *[x for name in names for x in (name, "v")])
+            conn.call("HSET", "h", *[x for name in names[:100] for x in (name, "v")])
+        matched_some = 0
+        for _ in range(400):
+            pattern = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 7)))
+            want = sorted(r.call("KEYS", pattern))
+            assert sorted(c.call("KEYS", pattern)) == want, pattern
+            matched_some += bool(want)
+            assert full_scan(c, "MATCH", pattern, "COUNT", "50") == full_scan(r, "MATCH", pattern, "COUNT", "50"), pattern
+            hc = c.call("HSCAN", "h", "0", "MATCH", pattern, "COUNT", "1000")
+            hr = r.call("HSCAN", "h", "0", "MATCH", pattern, "COUNT", "1000")
+            assert sorted(hc[1][0::2]) == sorted(hr[1][0::2]), pattern
+        assert matched_some > 100, matched_some   # the patterns are not all misses
+
+
 KEYS = [f"k{i}" for i in range(8)]
 
 

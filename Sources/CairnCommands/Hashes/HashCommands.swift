@@ -142,7 +142,7 @@ enum HashCommands {
         var found: [(ByteString, ByteString)] = []
         if whole {
             remaining = 0
-            for (field, value) in fields where pattern.map({ GlobPattern.matches($0, field.bytes) }) ?? true {
+            for (field, value) in fields where pattern.map({ p in field.withUnsafeBytes { GlobPattern.matches(p, $0) } }) ?? true {
                 found.append((field, value))
             }
         } else {
@@ -151,7 +151,7 @@ enum HashCommands {
                 remaining -= 1
                 visited += 1
                 let (field, value) = fields.elements[remaining]
-                if let pattern, !GlobPattern.matches(pattern, field.bytes) { continue }
+                if let pattern, !field.withUnsafeBytes({ GlobPattern.matches(pattern, $0) }) { continue }
                 found.append((field, value))
             }
         }

@@ -74,7 +74,7 @@ enum KeyCommands {
         let everything = GlobPattern.matchesEverything(pattern)
         var found: [Key] = []
         c.engine.keyspace.databases[c.db].forEachLiveKey(now: c.now) { key, _ in
-            if everything || GlobPattern.matches(pattern, key.bytes) { found.append(key) }
+            if everything || key.withUnsafeBytes({ GlobPattern.matches(pattern, $0) }) { found.append(key) }
         }
         out.writeArrayHeader(found.count)
         for key in found { out.writeBulk(key) }
@@ -105,7 +105,7 @@ enum KeyCommands {
         var found: [Key] = []
         let next = c.engine.keyspace.databases[c.db].scan(cursor: cursor, count: count, now: c.now) { key, entry in
             if let typeFilter, entry.value.type.rawValue != typeFilter { return }
-            if let pattern, !GlobPattern.matches(pattern, key.bytes) { return }
+            if let pattern, !key.withUnsafeBytes({ GlobPattern.matches(pattern, $0) }) { return }
             found.append(key)
         }
         out.writeArrayHeader(2)

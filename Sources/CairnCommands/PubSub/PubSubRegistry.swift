@@ -53,9 +53,10 @@ struct PubSubRegistry {
     func receivers(of channel: ByteString) -> (direct: Subscribers.Values?, byPattern: [(pattern: ByteString, clients: Subscribers.Values)]) {
         var byPattern: [(ByteString, Subscribers.Values)] = []
         if !patterns.isEmpty {
-            let bytes = channel.bytes
-            for (pattern, subscribers) in patterns where GlobPattern.matches(pattern.bytes[...], bytes) {
-                byPattern.append((pattern, subscribers.values))
+            channel.withUnsafeBytes { channel in
+                for (pattern, subscribers) in patterns where pattern.withUnsafeBytes({ GlobPattern.matches($0, channel) }) {
+                    byPattern.append((pattern, subscribers.values))
+                }
             }
         }
         return (channels[channel]?.values, byPattern)

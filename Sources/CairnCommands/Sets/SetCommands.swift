@@ -184,7 +184,7 @@ enum SetCommands {
             remaining -= 1
             visited += 1
             let member = members.member(at: remaining)
-            if let pattern, !GlobPattern.matches(pattern, member.bytes) { continue }
+            if let pattern, !member.withUnsafeBytes({ GlobPattern.matches(pattern, $0) }) { continue }
             found.append(member)
         }
         out.writeArrayHeader(2)

@@ -686,7 +686,7 @@ enum SortedSetCommands {
         var remaining = 0
         if z.isCompact {
             found = z.allEntries
-            if let pattern { found = found.filter { GlobPattern.matches(pattern, $0.member.bytes) } }
+            if let pattern { found = found.filter { e in e.member.withUnsafeBytes { GlobPattern.matches(pattern, $0) } } }
         } else {
             remaining = cursor == 0 || cursor > UInt64(z.count) ? z.count : Int(cursor)
             var visited = 0
@@ -694,7 +694,7 @@ enum SortedSetCommands {
                 remaining -= 1
                 visited += 1
                 guard let e = z.scanEntry(at: remaining) else { break }
-                if let pattern, !GlobPattern.matches(pattern, e.member.bytes) { continue }
+                if let pattern, !e.member.withUnsafeBytes({ GlobPattern.matches(pattern, $0) }) { continue }
                 found.append(e)
             }
         }

@@ -3,10 +3,26 @@
 public enum GlobPattern {
     /// Whether `string` matches `pattern`. Worst case O(p·s) with nested stars; a nesting
     /// limit stops pathological patterns as Redis does.
-    public static func matches(_ pattern: some Collection<UInt8>, _ string: some Collection<UInt8>, ignoreCase: Bool = false) -> Bool {
-        let p = Array(pattern), s = Array(string)
+    @inlinable public static func matches(_ pattern: some Collection<UInt8>, _ string: some Collection<UInt8>,
+                                          ignoreCase: Bool = false) -> Bool {
+        let contiguous = pattern.withContiguousStorageIfAvailable { p in
+            string.withContiguousStorageIfAvailable { s in
+                matches(UnsafeRawBufferPointer(p), UnsafeRawBufferPointer(s), ignoreCase: ignoreCase)
+            }
+        }
+        if let answer = contiguous ?? nil { return answer }
+        return Array(pattern).withUnsafeBytes { p in
+            Array(string).withUnsafeBytes { s in matches(p, s, ignoreCase: ignoreCase) }
+        }
+    }
+
+    /// The same over raw bytes: what KEYS and SCAN call for every key, with no copy of
+    /// the key or the pattern (copying both cost KEYS over 632k keys 235 ms against
+    /// Redis's 140). Worst case O(p·s).
+    public static func matches(_ pattern: UnsafeRawBufferPointer, _ string: UnsafeRawBufferPointer,
+                               ignoreCase: Bool = false) -> Bool {
         var skipLongerMatches = false
-        return match(p, 0, s, 0, ignoreCase, &skipLongerMatches, nesting: 0)
+        return match(pattern, 0, string, 0, ignoreCase, &skipLongerMatches, nesting: 0)
     }
 
     /// True for the pattern `*`, which KEYS and SCAN treat as "no filter" (Redis does too;
@@ -17,7 +33,9 @@ public enum GlobPattern {
 
     private static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
 
-    private static func match(_ p: [UInt8], _ pi0: Int, _ s: [UInt8], _ si0: Int, _ nocase: Bool,
+    /// Every read of `p` and `s` is behind a check of its index against the count (they
+    /// are raw buffers: nothing else checks it).
+    private static func match(_ p: UnsafeRawBufferPointer, _ pi0: Int, _ s: UnsafeRawBufferPointer, _ si0: Int, _ nocase: Bool,
                               _ skipLongerMatches: inout Bool, nesting: Int) -> Bool {
         if nesting > 1000 { return false }
         var pi = pi0, si = si0
