@@ -1,5 +1,6 @@
 import Testing
 @testable import CairnCommands
+import CairnProtocol
 
 @Suite struct CommandNameTests {
     /// The word-at-a-time lowercasing agrees with byte-by-byte folding for every byte
@@ -31,5 +32,29 @@ import Testing
         #expect(name("") != nil)
         #expect(name("[") != name("{"))
         #expect(name("@") != name("`"))
+    }
+
+    /// Every command is found by its name in any mix of cases; random names, names that
+    /// differ from a command by one byte and names past 24 bytes are not.
+    @Test func theTableFindsEveryCommandAndNothingElse() {
+        let table = CommandTable.standard
+        var rng = SystemRandomNumberGenerator()
+        let names = Set(table.all.map(\.name))
+        for spec in table.all {
+            let mixed = String(spec.name.map { Bool.random(using: &rng) ? Character($0.uppercased()) : $0 })
+            #expect(table.lookup(name: mixed) === spec)
+            #expect(table.lookup(Arguments(strings: [mixed, "x"])) === spec)
+            var bytes = Array(spec.name.utf8)
+            bytes[Int.random(in: 0..<bytes.count, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng)
+            if let near = String(bytes: bytes, encoding: .utf8), !names.contains(near.lowercased()) {
+                #expect(table.lookup(name: near) == nil)
+            }
+        }
+        for _ in 0..<20_000 {
+            let name = String((0..<Int.random(in: 0...30, using: &rng)).map { _ in Character(UnicodeScalar(UInt8.random(in: 97...122, using: &rng))) })
+            #expect((table.lookup(name: name) != nil) == names.contains(name))
+        }
+        #expect(table.lookup(name: String(repeating: "a", count: 25)) == nil)
+        #expect(table.lookup(Arguments(strings: [])) == nil)
     }
 }

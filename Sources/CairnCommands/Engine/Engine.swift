@@ -190,7 +190,7 @@ public final class Engine {
             out.writeError(refusal)
             return
         }
-        guard var spec = table.lookupCaching(args) else {
+        guard var spec = table.lookup(args) else {
             refuse(Self.unknownCommandMessage(args), client: client, into: &out)
             return
         }

@@ -7,7 +7,7 @@ extension Engine {
     /// the script receives as `{err = …}`. O(the command's cost).
     func runFromScript(_ args: Arguments, run: Scripting.Run, into out: inout ReplyWriter) {
         out.resp3 = run.resp3
-        guard var spec = table.lookupCaching(args) else {
+        guard var spec = table.lookup(args) else {
             refuseFromScript("ERR Unknown Redis command called from script", into: &out)
             return
         }

@@ -26,10 +26,15 @@ struct CommandName: Hashable, Sendable {
         return word | (upper >> 2)
     }
 
-    /// A slot in `0..<count` (a power of two) for a small cache: the top bits of the first
-    /// eight bytes, mixed. Not a defence against chosen names; the cache compares names.
-    func slot(of count: Int) -> Int {
-        Int(truncatingIfNeeded: ((w0 ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - count.trailingZeroBitCount))
+    /// A bucket in `0..<count` (a power of two) of the command table: all 24 bytes and
+    /// the length, mixed by multiplication, top bits taken. Not a defence against chosen
+    /// names; the table is fixed and at most a quarter full, so a chosen name costs at
+    /// most a probe run, never a longer table.
+    func bucket(of count: Int) -> Int {
+        let mixed = (w0 &* 0x9E37_79B9_7F4A_7C15) ^ (w1 &* 0xC2B2_AE3D_27D4_EB4F)
+            ^ (w2 &* 0x1656_67B1_9E37_79F9) ^ (UInt64(length) &* 0x27D4_EB2F_1656_67C5)
+        let spread = (mixed ^ (mixed >> 29)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: spread >> UInt64(64 - count.trailingZeroBitCount))
     }
 
     init?(_ name: String) {
