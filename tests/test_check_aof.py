@@ -61,6 +61,8 @@ def test_corruption_is_not_cut_by_fix(tmp_path):
     result = check("--fix", "--yes", str(directory))
     assert result.returncode == 1
     assert "corruption" in result.stdout and "Not a torn tail" in result.stdout
+    # The damage is placed at the batch it is in: where a cut would have to go.
+    assert f"valid data follows the damage at offset {second}." in result.stdout, result.stdout
     assert incr.read_bytes() == bytes(data)
 
 

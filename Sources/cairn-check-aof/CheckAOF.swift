@@ -90,8 +90,8 @@ struct CheckAOF: ParsableCommand {
             case .corrupt(let offset, let reason):
                 damaged = true
                 report(entry, reason: "corruption: \(reason)")
-                print("  Not a torn tail: valid data follows the damage. Restore from a backup, or cut the file")
-                print("  yourself at the offset above if losing everything after it is acceptable.")
+                print("  Not a torn tail: valid data follows the damage at offset \(offset). Restore from a backup,")
+                print("  or cut the file yourself at that offset if losing everything after it is acceptable.")
             }
         }
         if damaged { Foundationless.exit(1) }
