@@ -66,7 +66,10 @@ extension Engine {
     /// What `maxmemory` is compared with: the memory used less the log's buffer, as
     /// Redis's `getMaxmemoryState` subtracts it. O(1).
     func memoryCountedForEviction() -> Int {
-        let used = memoryUsed()
+        memoryCounted(from: memoryUsed())
+    }
+
+    private func memoryCounted(from used: Int) -> Int {
         let notCounted = memoryNotCountedForEviction
         return used > notCounted ? used - notCounted : 0
     }
@@ -83,7 +86,11 @@ extension Engine {
     func performEvictions() -> EvictionOutcome {
         let limit = settings.maxmemory
         guard limit > 0 else { return .underLimit }
-        var used = memoryCountedForEviction()
+        // Under the limit all told (the common case, checked before every command): the
+        // log's buffer need not be looked at.
+        let total = memoryUsed()
+        guard total > limit else { return .underLimit }
+        var used = memoryCounted(from: total)
         guard used > limit else { return .underLimit }
         if settings.maxmemoryPolicy == .noeviction { return .failed }
         let started = clock()
