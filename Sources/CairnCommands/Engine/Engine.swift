@@ -85,8 +85,11 @@ public final class Engine {
     var nextEvictionDatabase = 0
     var evictionRandom = EvictionRandom()
     /// The running rewrite's progress through its snapshot, which eviction keeps out of
-    /// (see `SnapshotWalk`); nil when no rewrite is walking one.
-    public var snapshotWalk: SnapshotWalk?
+    /// (see `SnapshotWalk`); nil when no rewrite is walking one. Eviction's pool is
+    /// emptied when it starts: its candidates were sampled before the snapshot existed.
+    public var snapshotWalk: SnapshotWalk? {
+        didSet { if snapshotWalk != nil { evictionPool.removeAll() } }
+    }
     /// Whether memory was over the limit, with nothing left to evict, when the running
     /// command started: its scripts' writes are refused as Redis refuses them.
     var outOfMemory = false

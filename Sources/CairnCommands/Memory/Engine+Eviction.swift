@@ -160,10 +160,8 @@ extension Engine {
                 }
             }
             guard !evictionPool.candidates.isEmpty else { return nil }
-            // The best candidate that still exists (and still has an expiry, if it must),
-            // outside what a rewrite's snapshot holds (the pool may predate the rewrite).
+            // The best candidate that still exists (and still has an expiry, if it must).
             while let best = evictionPool.popBest() {
-                guard Database.segment(of: best.key) < evictableSegments(best.db) else { continue }
                 if let entry = keyspace.databases[best.db].peek(best.key), !volatileOnly || entry.isVolatile {
                     return (best.db, best.key)
                 }

@@ -14,9 +14,6 @@ public struct EvictionCandidate: Sendable {
 }
 
 extension Database {
-    /// The segment `key` lives in: the unit a snapshot shares and a rewrite releases. O(1).
-    @inlinable public static func segment(of key: Key) -> Int { segmentIndex(key) }
-
     /// Up to `count` live keys from a random place — only keys with an expiry when
     /// `volatileOnly` — for eviction to rank. Like Redis's `dictGetSomeKeys`, it takes
     /// the keys of consecutive segments from a random start: one cache miss for several
