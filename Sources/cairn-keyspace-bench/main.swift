@@ -68,3 +68,28 @@ describe("writes, no snapshot", timedWrites(&db))
 let snapshot = db
 describe("writes while a snapshot is held", timedWrites(&db))
 print("segments: \(Database.segmentCount), about \(keyCount / Database.segmentCount) keys each; snapshot still has \(snapshot.count) keys")
+
+// A consumer group's pending entries: what XREADGROUP and XACK change. 200,000 entries
+// delivered in ID order to one consumer, then acknowledged in random order (the
+// redis-benchmark XACK loop of scripts/bench_streams.py, without the server around it).
+let pendingCount = 200_000
+let consumer = ByteString(Array("c".utf8))
+var pendingTimes: (deliver: [Double], acknowledge: [Double]) = ([], [])
+for _ in 0..<5 {
+    var group = StreamGroup(lastDeliveredID: .zero, entriesRead: 0)
+    let delivered = clock.measure {
+        for i in 0..<pendingCount {
+            group.assign(StreamID(ms: 1, seq: UInt64(i)), to: consumer, deliveryTime: 0, deliveryCount: 1, now: 0)
+        }
+    }
+    let order = (0..<pendingCount).shuffled(using: &rng)
+    var acknowledged = 0
+    let acks = clock.measure {
+        for i in order where group.acknowledge(StreamID(ms: 1, seq: UInt64(i))) { acknowledged += 1 }
+    }
+    precondition(acknowledged == pendingCount && group.pending.isEmpty)
+    pendingTimes.deliver.append(nanoseconds(delivered) / Double(pendingCount))
+    pendingTimes.acknowledge.append(nanoseconds(acks) / Double(pendingCount))
+}
+print("pending entries (\(pendingCount), median of 5): deliver \(rounded(pendingTimes.deliver.sorted()[2])) ns, "
+      + "acknowledge in random order \(rounded(pendingTimes.acknowledge.sorted()[2])) ns")
