@@ -118,6 +118,10 @@ let package = Package(
         ),
         // Measures the keyspace alone (lookups, updates, snapshot stalls); see docs/benchmarks.md.
         .executableTarget(name: "cairn-keyspace-bench", dependencies: ["CairnKeyspace"], swiftSettings: strict),
+        // Measures the engine alone (decode, execute, reply; no network); see docs/benchmarks.md.
+        .executableTarget(name: "cairn-engine-bench",
+                          dependencies: ["CairnCommands", "CairnProtocol", .product(name: "NIOCore", package: "swift-nio")],
+                          swiftSettings: strict),
         .testTarget(name: "CairnLogTests", dependencies: ["CairnTestSupport", "CairnLog", "CairnLogTesting", "CairnProtocol", "CairnCommands", "CairnKeyspace", "CairnConfig",
                                                          .product(name: "NIOCore", package: "swift-nio"),
                                                          .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strict),

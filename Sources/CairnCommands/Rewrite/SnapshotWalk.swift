@@ -1,5 +1,5 @@
 import NIOConcurrencyHelpers
-public import CairnKeyspace
+import CairnKeyspace
 
 /// How far a rewrite's walk of its snapshot has gone, shared between the rewrite thread
 /// (which advances it) and the event loop (whose eviction reads it).
