@@ -99,4 +99,4 @@ for _ in 0..<5 {
 }
 print("pending entries (\(pendingCount), median of 5): deliver \(rounded(pendingTimes.deliver.sorted()[2])) ns, "
       + "acknowledge in random order \(rounded(pendingTimes.acknowledge.sorted()[2])) ns "
-      + "(timed one by one; the slowest \(rounded(pendingTimes.slowest.sorted()[2] / 1e6, 2)) ms)")
+      + "(timed one by one; slowest single one, median over rounds, \(rounded(pendingTimes.slowest.sorted()[2] / 1e6, 2)) ms)")

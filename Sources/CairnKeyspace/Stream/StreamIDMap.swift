@@ -3,13 +3,13 @@ import DequeModule
 /// A map from stream IDs to values, walked in ID order: what a consumer group's pending
 /// entries list (and each consumer's) needs, where Redis uses a radix tree.
 ///
-/// The IDs sit in a sorted deque beside a hash table of the values (`StreamIDTable`); removing an ID takes
-/// it out of the table, drops removed IDs from the deque's ends, and compacts the
-/// deque once removed IDs are more than half of it. Deliveries are mostly of growing IDs,
-/// so inserting is amortised O(1) at the end (O(n) elsewhere, which only XCLAIM FORCE and
-/// a group moved back by XGROUP SETID cause), removing is O(1) plus an amortised
-/// O(log n) of comparisons for the compaction, and walking from an ID O(log n) plus the
-/// IDs visited.
+/// The IDs sit in a sorted deque beside a hash table of the values (`StreamIDTable`).
+/// Removing an ID takes it out of the table, drops removed IDs from the deque's ends, and
+/// compacts the deque once removed IDs are more than half of it. Deliveries are mostly of
+/// growing IDs, so inserting is amortised O(1) at the end (O(n) elsewhere, which only
+/// XCLAIM FORCE and a group moved back by XGROUP SETID cause), removing is O(1) plus an
+/// amortised O(log n) of comparisons for the compaction, and walking from an ID
+/// O(log n) plus the IDs visited.
 public struct StreamIDMap<Value: Sendable>: Sendable {
     /// Sorted; may hold IDs no longer in `values`, but never at either end.
     private var order: Deque<StreamID> = []
