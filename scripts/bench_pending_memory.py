@@ -9,7 +9,7 @@ import redis
 
 from benchlib import served
 
-N = int(sys.argv[2]) if len(sys.argv) > 2 else 500_000
+N = max(1, int(sys.argv[2])) if len(sys.argv) > 2 else 500_000
 
 
 def run(argv):

@@ -11,7 +11,7 @@ import NIOCore
 import Glibc
 #endif
 
-let calls = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 200_000
+let calls = max(1, CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 200_000)
 let clock = ContinuousClock()
 var rng = SystemRandomNumberGenerator()
 
@@ -19,10 +19,11 @@ let engine = Engine()
 engine.propagation.isEnabled = true
 let client = engine.connect(address: "127.0.0.1:5000", localAddress: "127.0.0.1:7379")
 
+/// A request as a client sends it: an array of bulk strings (RESP's encoding of either).
 nonisolated func encode(_ parts: [String]) -> ByteBuffer {
     var buffer = ByteBufferAllocator().buffer(capacity: 64)
-    buffer.writeString("*\(parts.count)\r\n")
-    for part in parts { buffer.writeString("$\(part.utf8.count)\r\n\(part)\r\n") }
+    buffer.writeArrayHeader(parts.count)
+    for part in parts { buffer.writeBulk(part) }
     return buffer
 }
 

@@ -6,7 +6,7 @@ import CairnKeyspace
 import Glibc
 #endif
 
-let keyCount = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
+let keyCount = max(1, CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 let clock = ContinuousClock()
 
 func key(_ i: Int) -> Key {

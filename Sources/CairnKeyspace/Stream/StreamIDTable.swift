@@ -24,9 +24,6 @@ struct StreamIDTable<Value: Sendable>: Sendable {
 
     var isEmpty: Bool { count == 0 }
 
-    /// The per-process hash keys.
-    private static var keys: (UInt64, UInt64, UInt64) { streamIDHashKeys }
-
     @inline(__always)
     private static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let (high, low) = a.multipliedFullWidth(by: b)
@@ -35,7 +32,7 @@ struct StreamIDTable<Value: Sendable>: Sendable {
 
     @inline(__always)
     private static func hash(_ id: StreamID) -> UInt64 {
-        let k = keys
+        let k = streamIDHashKeys
         return fold(fold(id.ms ^ k.0, id.seq ^ k.1) ^ k.2, 0x9E37_79B9_7F4A_7C15)
     }
 
