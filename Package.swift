@@ -23,7 +23,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -83,15 +82,22 @@ let package = Package(
         .target(name: "CairnTestSupport", swiftSettings: strict),
         // The few C library facts Swift's Glibc module does not expose.
         .target(name: "CCairnShims"),
+        .target(name: "CairnTransport",
+                dependencies: ["CCairnShims",
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                               .product(name: "DequeModule", package: "swift-collections"),
+                               .product(name: "HeapModule", package: "swift-collections")],
+                swiftSettings: strict),
         // glibc's malloc with a live count of the bytes allocated (INFO's used_memory).
         .target(name: "CCairnAllocator"),
         // Networking, connections, lifecycle: where I/O lives.
         .target(
             name: "CairnServer",
             dependencies: ["CCairnShims", "CCairnAllocator", "CairnProtocol", "CairnLog", "CairnKeyspace", "CairnConfig", "CairnCommands",
+                           "CairnTransport",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "NIOExtras", package: "swift-nio-extras"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -134,6 +140,10 @@ let package = Package(
                                                             .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOEmbedded", package: "swift-nio"),
                                                             .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "CairnTransportTests", dependencies: ["CairnTransport",
+                                                               .product(name: "NIOCore", package: "swift-nio"),
+                                                               .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+                    swiftSettings: strict),
         .testTarget(name: "CairnLuaTests", dependencies: ["CairnLua", "CairnProtocol",
                                                          .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "CairnCommandsTests", dependencies: ["CairnTestSupport", "CairnCommands", "CairnProtocol", "CairnKeyspace", "CairnConfig", "CairnLog",

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -38,3 +39,43 @@ int cairn_accept_nonblocking(int listener) {
     return fd;
 #endif
 }
+
+#if defined(__linux__)
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <pthread.h>
+
+int cairn_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int cairn_epoll_control(int epoll, int operation, int fd, uint32_t events) {
+    static const int operations[] = { EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL };
+    if (operation < 0 || operation > 2) { errno = EINVAL; return -1; }
+    struct epoll_event event = { .events = events, .data = { .fd = fd } };
+    return epoll_ctl(epoll, operations[operation], fd, &event);
+}
+
+int cairn_epoll_wait(int epoll, int *fds, uint32_t *events, int capacity, int timeout_ms) {
+    struct epoll_event ready[256];
+    if (capacity > 256) capacity = 256;
+    int count = epoll_wait(epoll, ready, capacity, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        fds[i] = ready[i].data.fd;
+        events[i] = ready[i].events;
+    }
+    return count;
+}
+
+int cairn_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+void cairn_set_thread_name(const char *name) {
+    char shortened[16];
+    snprintf(shortened, sizeof shortened, "%s", name);
+    pthread_setname_np(pthread_self(), shortened);
+}
+#else
+void cairn_set_thread_name(const char *name) { (void)name; }
+int cairn_epoll_create(void) { errno = ENOSYS; return -1; }
+int cairn_epoll_control(int epoll, int operation, int fd, uint32_t events) { errno = ENOSYS; return -1; }
+int cairn_epoll_wait(int epoll, int *fds, uint32_t *events, int capacity, int timeout_ms) { errno = ENOSYS; return -1; }
+int cairn_eventfd(void) { errno = ENOSYS; return -1; }
+#endif

@@ -116,13 +116,16 @@ public final class LuaInterpreter {
     }
 
     /// Sets a global array (KEYS, ARGV) from `values`. O(values).
-    public func setGlobalArray(_ name: String, count: Int, _ element: (Int, (UnsafeRawBufferPointer) -> Void) -> Void) {
+    /// `name` is static: a `String` would be copied into a new C string on every script call.
+    public func setGlobalArray(_ name: StaticString, count: Int, _ element: (Int, (UnsafeRawBufferPointer) -> Void) -> Void) {
         stack.pushTable(arrayCount: Int32(clamping: count))
         for i in 0..<count {
             element(i) { stack.pushString($0) }
             stack.setRawIndex(Int32(clamping: i + 1), of: -2)
         }
-        cairn_lua_set_global(stack.state, name)
+        UnsafeRawPointer(name.utf8Start).withMemoryRebound(to: CChar.self, capacity: name.utf8CodeUnitCount + 1) {
+            cairn_lua_set_global(stack.state, $0)
+        }
     }
 
     /// Calls the function pushed below `argumentCount` arguments, protected, with the

@@ -92,7 +92,12 @@ struct CairnServerCommand: AsyncParsableCommand {
             MetricsSystem.bootstrap(factory)
             registry = made
         }
-        let server = CairnServer(settings: settings, configFile: configPath, logger: logger)
+        let server: CairnServer
+        do {
+            server = try CairnServer(settings: settings, configFile: configPath, logger: logger)
+        } catch {
+            Self.fail("Could not start the event loop: \(error)")
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)
         ]

@@ -8,17 +8,17 @@ import CCairnShims
 
 /// Keeps the server answering while a script runs past `busy-reply-threshold`.
 ///
-/// The script runs on the event loop, so SwiftNIO reads nothing until it ends. Redis in
+/// The script runs on the event loop, so the loop reads nothing until it ends. Redis in
 /// this state keeps reading its clients from inside the script (`processEventsWhileBlocked`)
 /// and answers -BUSY, except SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, SHUTDOWN and
 /// commands that only touch the client's own state. Cairn does the same from the
-/// script's hook: it takes the connections' and listeners' sockets from SwiftNIO
+/// script's hook: it takes the connections' and listeners' sockets from their channels
 /// (`withUnsafeTransport`, see SocketWriter) once per busy script, reads what clients
 /// sent straight from the sockets, answers through
 /// `Engine.answerWhileBusy`, and writes the answers straight back. A connection whose
 /// earlier replies are not all written yet is left alone (answers must stay in order).
 /// New connections are accepted too (a `redis-cli SCRIPT KILL` is one) and handed to
-/// SwiftNIO when the script ends, with whatever they sent that was not answered yet.
+/// the event loop when the script ends, with whatever they sent that was not answered yet.
 final class BusyResponder {
     /// A connection accepted while the loop was inside a script.
     private struct Newcomer {
@@ -35,7 +35,7 @@ final class BusyResponder {
     private let engine: Engine
     private let runtime: ServerRuntime
     /// Hands an accepted socket (its unread input, and whether it authenticated while
-    /// waiting) to SwiftNIO once the loop is free.
+    /// waiting) to the event loop once it is free.
     var adopt: (CInt, ByteBuffer, Bool) -> Void = { fd, _, _ in close(fd) }
     /// Client id → socket, found at the first call of a busy script.
     private var sockets: [Int64: CInt]?
@@ -59,7 +59,7 @@ final class BusyResponder {
         for i in newcomers.indices where !newcomers[i].closed { serveNewcomer(&newcomers[i]) }
     }
 
-    /// The script ended: accepted connections go to SwiftNIO; descriptors are looked up
+    /// The script ended: accepted connections go to the event loop; descriptors are looked up
     /// afresh next time.
     func scriptEnded() {
         sockets = nil
@@ -68,7 +68,7 @@ final class BusyResponder {
         newcomers = []
         for newcomer in arrived {
             engine.disconnect(newcomer.session)
-            // Its answers go out before SwiftNIO takes over (a second at most).
+            // Its answers go out before the event loop takes over (a second at most).
             if !newcomer.closed, Self.sendWaiting(newcomer.fd, newcomer.output, milliseconds: 1000) {
                 adopt(newcomer.fd, newcomer.input, newcomer.session.authenticated)
             } else {

@@ -48,13 +48,13 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     private var blockTimer: Scheduled<Void>?
 
     /// Behind TLS: its socket carries ciphertext, so the busy responder leaves it alone
-    /// (it is answered once the busy script ends), and replies always go through SwiftNIO.
+    /// (it is answered once the busy script ends), and replies always go through the pipeline.
     private let isTLS: Bool
     /// Writes replies straight to the socket (plain TCP only; see SocketWriter).
     private var socketWriter: SocketWriter?
-    /// Reply buffers handed to SwiftNIO and not yet written by it: while any are, later
-    /// replies queue behind them in SwiftNIO instead of being written directly.
-    private var writesInSwiftNIO = 0
+    /// Reply buffers handed to the channel and not yet written by it: while any are, later
+    /// replies queue behind them in the channel instead of being written directly.
+    private var writesInChannel = 0
 
     init(engine: Engine, runtime: ServerRuntime, flusher: ReplyFlusher, allocator: ByteBufferAllocator,
          alreadyAuthenticated: Bool = false, isTLS: Bool = false) {
@@ -416,30 +416,31 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
         abandonHeldReplies()
     }
 
-    /// Sends replies: straight to the socket when SwiftNIO holds none of this connection's
-    /// bytes, the rest (or everything) through SwiftNIO.
+    /// Sends replies: straight to the socket when the channel holds none of this
+    /// connection's bytes, the rest (or everything) through the channel.
     private func write(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, now: Int64? = nil) {
         runtime.outputBytes += buffer.readableBytes
         // Taking replies counts as activity for `timeout`, as in Redis.
         session?.lastInteraction = now ?? engine.clock()
         var rest = buffer
-        if writesInSwiftNIO == 0, let socketWriter {
+        if writesInChannel == 0, let socketWriter {
             switch socketWriter.write(buffer) {
             case .complete: return
             case .partial(let written): rest.moveReaderIndex(forwardBy: written)
             case .failed: break
             }
         }
-        handToSwiftNIO(rest, context)
+        handToChannel(rest, context)
     }
 
-    /// Queues bytes in SwiftNIO, counting them until written (or failed) so that no later
-    /// direct write overtakes them. The future completes when SwiftNIO is done with them.
+    /// Queues bytes in the channel, counting them until written (or failed) so that no
+    /// later direct write overtakes them. The future completes when the channel is done
+    /// with them.
     @discardableResult
-    private func handToSwiftNIO(_ buffer: ByteBuffer, _ context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        writesInSwiftNIO += 1
+    private func handToChannel(_ buffer: ByteBuffer, _ context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        writesInChannel += 1
         let promise = context.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.assumeIsolated().whenComplete { [weak self] _ in self?.writesInSwiftNIO -= 1 }
+        promise.futureResult.assumeIsolated().whenComplete { [weak self] _ in self?.writesInChannel -= 1 }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
         return promise.futureResult
     }
@@ -453,10 +454,10 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     /// Closes once the bytes already handed to the channel are on the wire.
     private func closeAfterPendingWrites(_ context: ChannelHandlerContext) {
         let channel = context.channel
-        handToSwiftNIO(channel.allocator.buffer(capacity: 0), context).whenComplete { _ in channel.close(promise: nil) }
+        handToChannel(channel.allocator.buffer(capacity: 0), context).whenComplete { _ in channel.close(promise: nil) }
     }
 
-    /// Reuses the reply storage when the socket took the bytes at once (NIO then holds no
+    /// Reuses the reply storage when the socket took the bytes at once (the channel then holds no
     /// reference); after a large reply, starts small again so one big GET does not pin
     /// (or, while NIO still holds it, re-allocate) that much memory per connection.
     private func recycleReplyBuffer(_ context: ChannelHandlerContext) {

@@ -6,18 +6,18 @@ import NIOCore
 /// Writes a plain TCP connection's replies straight to its socket, as Redis's
 /// `writeToClient` does at the end of a turn.
 ///
-/// Handing a reply to SwiftNIO costs a trip through the pipeline, its pending-writes queue
-/// and its writability bookkeeping: measured at `-P 1`, about 8% of the server's CPU per
-/// GET beside the `write` itself. When SwiftNIO holds none of this connection's bytes, one
-/// `write(2)` does the same job. Whatever the socket does not take (a slow reader, a full
-/// send buffer) or any error goes to SwiftNIO as before, which then owns ordering,
-/// back-pressure and closing; while it holds bytes of ours, every later reply goes through
-/// it too, so replies never overtake each other.
+/// Handing a reply to the channel costs a trip through the pipeline and the channel's
+/// write queue: measured at `-P 1` on SwiftNIO's channels, about 8% of the server's CPU
+/// per GET beside the `write` itself. When the channel's queue holds none of this
+/// connection's bytes, one `write(2)` does the same job. Whatever the socket does not
+/// take (a slow reader, a full send buffer) or any error goes to the channel as before,
+/// which then owns ordering, back-pressure and closing; while it holds bytes of ours,
+/// every later reply goes through it too, so replies never overtake each other.
 ///
-/// The descriptor is reached through SwiftNIO's `withUnsafeTransport`, which checks on
-/// every call that the channel still owns it, so a closed connection's number (possibly
-/// reused by a new socket) is never written to. TLS connections and test channels have no
-/// transport to reach and always use SwiftNIO.
+/// The descriptor is reached through the channel core's `withUnsafeTransport`, which
+/// checks on every call that the channel still owns it, so a closed connection's number
+/// (possibly reused by a new socket) is never written to. TLS connections and test
+/// channels have no transport to reach and always use the pipeline.
 struct SocketWriter {
     /// What a direct write did with the bytes it was given.
     enum Outcome: Equatable {
@@ -25,7 +25,7 @@ struct SocketWriter {
         case complete
         /// The socket took the first `written` bytes (possibly none: it was full).
         case partial(written: Int)
-        /// The socket reported an error, or the channel no longer owns it: SwiftNIO is
+        /// The socket reported an error, or the channel no longer owns it: the channel is
         /// given the bytes and reports the error its own way.
         case failed
     }

@@ -2,8 +2,8 @@ public import Logging
 public import ServiceLifecycle
 import NIOCore
 import NIOPosix
-import NIOExtras
 import NIOConcurrencyHelpers
+import CairnTransport
 public import CairnConfig
 import CairnCommands
 import CairnLog
@@ -21,7 +21,7 @@ public actor CairnServer: Service {
     enum State {
         case initial
         case starting
-        case running(listeners: [any Channel], quiescing: ServerQuiescingHelper)
+        case running(listeners: [SocketListener])
         case shuttingDown(EventLoopFuture<Void>)
         case shutdown
     }
@@ -38,8 +38,7 @@ public actor CairnServer: Service {
     public nonisolated let settings: Settings
     public nonisolated let logger: Logger
     private let configFile: String
-    private let group: MultiThreadedEventLoopGroup
-    let loop: any EventLoop
+    let loop: SocketEventLoop
     /// The bound port, once running (useful when the configured port is 0).
     public private(set) var boundPort: Int?
     /// The engine and its companions, bound to the loop; set by `start`.
@@ -49,12 +48,12 @@ public actor CairnServer: Service {
     /// Stops the loop's timers; set once the engine exists.
     private var stopTimers: (@Sendable () -> Void)?
 
-    public init(settings: Settings, configFile: String = "", logger: Logger) {
+    /// Starts the event loop's thread; throws if the kernel refuses its epoll instance.
+    public init(settings: Settings, configFile: String = "", logger: Logger) throws {
         self.settings = settings
         self.configFile = configFile
         self.logger = logger
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.loop = group.next()
+        self.loop = try SocketEventLoop(name: "cairn-loop")
     }
 
     public func run() async throws {
@@ -98,18 +97,18 @@ public actor CairnServer: Service {
     /// Binds and serves until the listener closes. Everything tied to the loop is
     /// released when this returns, before the loop itself stops.
     private func serve() async throws {
-        let (listeners, quiescing) = try await start()
+        let listeners = try await start()
         guard case .starting = state else {
-            for listener in listeners { try? await listener.close() }
+            for listener in listeners { try? await listener.close().get() }
             return
         }
-        state = .running(listeners: listeners, quiescing: quiescing)
+        state = .running(listeners: listeners)
         try await withGracefulShutdownHandler {
             if settings.appendonly {
                 do {
                     try await loadAppendOnlyFile()
                 } catch {
-                    for listener in listeners { try? await listener.close() }
+                    for listener in listeners { try? await listener.close().get() }
                     throw error
                 }
             }
@@ -165,7 +164,7 @@ public actor CairnServer: Service {
     private func stopLoop() async {
         if let stopTimers { try? await loop.submit(stopTimers).get() }
         stopTimers = nil
-        try? await group.shutdownGracefully()
+        try? await loop.shutdownGracefully()
     }
 
     /// Stops accepting, quiesces every connection, and waits until all are closed.
@@ -175,17 +174,15 @@ public actor CairnServer: Service {
         switch state {
         case .initial, .starting:
             state = .shutdown
-        case .running(let listeners, let quiescing):
+        case .running(let listeners):
             if let core {
                 try? await loop.submit { core.value.runtime.persistence?.drainForShutdown() }.get()
             }
-            let promise = loop.makePromise(of: Void.self)
-            state = .shuttingDown(promise.futureResult)
-            quiescing.initiateShutdown(promise: promise)
-            // The quiescing helper closes the listener it knows; with several `bind`
-            // addresses the others are closed here, or serving would never end.
-            for listener in listeners { listener.close(promise: nil) }
-            try? await promise.futureResult.get()
+            // Stop accepting, then let every connection answer what it accepted and close.
+            for listener in listeners { listener.close() }
+            let done = loop.quiesceConnections()
+            state = .shuttingDown(done)
+            try? await done.get()
             state = .shutdown
         case .shuttingDown(let done):
             try? await done.get()
@@ -212,7 +209,7 @@ public actor CairnServer: Service {
         return nil
     }
 
-    private func start() async throws -> ([any Channel], ServerQuiescingHelper) {
+    private func start() async throws -> [SocketListener] {
         let settings = self.settings
         let logger = self.logger
         let facts = ProcessInfoFacts(
@@ -265,41 +262,32 @@ public actor CairnServer: Service {
             bound.value.runtime.persistence?.stop()
         }
 
-        let quiescing = ServerQuiescingHelper(group: group)
-        let bootstrap = Self.listenerBootstrap(group: group, quiescing: quiescing) { channel in
-            try Self.addConnectionHandler(to: channel, core: bound.value)
-        }
         // Connections accepted while a script was busy join as if accepted now.
-        let group: any EventLoop = self.loop
+        let loop = self.loop
         try await loop.submit {
             let core = bound.value
             core.runtime.busyResponder?.adopt = { fd, input, authenticated in
-                ClientBootstrap(group: group)
-                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                    .channelOption(.socketOption(.so_keepalive), value: 1)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try Self.addConnectionHandler(to: channel, core: bound.value, authenticated: authenticated)
-                        }
-                    }
-                    .withConnectedSocket(fd)
-                    .whenSuccess { channel in
-                        if input.readableBytes > 0 { channel.pipeline.fireChannelRead(input) }
-                    }
+                loop.adopt(descriptor: fd) { channel in
+                    try Self.addConnectionHandler(to: channel, core: bound.value, authenticated: authenticated)
+                }.whenSuccess { channel in
+                    if input.readableBytes > 0 { channel.pipeline.fireChannelRead(input) }
+                }
             }
         }.get()
         // One listener per `bind` address, as Redis does; all share the loop and the engine.
-        var listeners: [any Channel] = []
+        var listeners: [SocketListener] = []
         var port = settings.port
         for host in settings.bind {
             do {
-                let listener = try await bootstrap.bind(host: host, port: port).get()
+                let listener = try await loop.listen(host: host, port: port) { channel in
+                    try Self.addConnectionHandler(to: channel, core: bound.value)
+                }.get()
                 listeners.append(listener)
                 // With port 0 the first bind picks a port; the other addresses use the same.
-                if port == 0, let picked = listener.localAddress?.port { port = picked }
+                if port == 0, let picked = listener.localAddress.port { port = picked }
                 logger.notice("Ready to accept connections tcp on \(host):\(port)")
             } catch {
-                for listener in listeners { try? await listener.close() }
+                for listener in listeners { try? await listener.close().get() }
                 throw StartupError(message: "Could not create server TCP listening socket \(host):\(settings.port): \(error)")
             }
         }
@@ -308,19 +296,18 @@ public actor CairnServer: Service {
             do {
                 tls = try TLSContextProvider(settings: settings)
             } catch {
-                for listener in listeners { try? await listener.close() }
+                for listener in listeners { try? await listener.close().get() }
                 throw StartupError(message: "Failed to configure TLS: \(error.description)")
             }
             try await loop.submit { bound.value.runtime.tls = tls }.get()
-            let tlsBootstrap = Self.listenerBootstrap(group: self.group, quiescing: quiescing) { channel in
-                try Self.addTLSConnectionHandlers(to: channel, core: bound.value, tls: tls)
-            }
             for host in settings.bind {
                 do {
-                    listeners.append(try await tlsBootstrap.bind(host: host, port: settings.tlsPort).get())
+                    listeners.append(try await loop.listen(host: host, port: settings.tlsPort) { channel in
+                        try Self.addTLSConnectionHandlers(to: channel, core: bound.value, tls: tls)
+                    }.get())
                     logger.notice("Ready to accept connections tls on \(host):\(settings.tlsPort)")
                 } catch {
-                    for listener in listeners { try? await listener.close() }
+                    for listener in listeners { try? await listener.close().get() }
                     throw StartupError(message: "Could not create server TLS listening socket \(host):\(settings.tlsPort): \(error)")
                 }
             }
@@ -330,11 +317,9 @@ public actor CairnServer: Service {
         let plainListeners = Array(listeners.prefix(settings.bind.count))
         try await loop.submit {
             bound.value.runtime.listeningPorts = [listeningPort]
-            bound.value.runtime.listenerDescriptors = plainListeners.compactMap { listener in
-                try? listener.pipeline.syncOperations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) { $0 }
-            }
+            bound.value.runtime.listenerDescriptors = plainListeners.map(\.descriptor)
         }.get()
-        return (listeners, quiescing)
+        return listeners
     }
 }
 
@@ -345,26 +330,6 @@ extension CairnServer {
         let handler = ConnectionHandler(engine: core.engine, runtime: core.runtime, flusher: core.flusher, allocator: channel.allocator,
                                         alreadyAuthenticated: authenticated)
         try channel.pipeline.syncOperations.addHandler(handler)
-    }
-
-    /// Listening sockets as Redis sets them up (backlog 511, TCP_NODELAY, keepalive), each
-    /// connection given its pipeline by `pipeline`; graceful shutdown stops accepting.
-    static func listenerBootstrap(group: MultiThreadedEventLoopGroup, quiescing: ServerQuiescingHelper,
-                                  pipeline: @escaping @Sendable (any Channel) throws -> Void) -> ServerBootstrap {
-        ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 511)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
-                }
-            }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.socketOption(.so_keepalive), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: false)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try pipeline(channel) }
-            }
     }
 
     /// A TLS connection's pipeline: SwiftNIO's TLS handler (with the context in force when
