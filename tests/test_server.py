@@ -1,5 +1,6 @@
 """The server as a process: bad input, limits, expiry in the background, start-up
 errors and graceful shutdown."""
+import os
 import signal
 import socket
 import subprocess
@@ -302,3 +303,57 @@ def test_object_idletime_counts_seconds_since_the_last_access(cairn):
     r.execute_command("RESET")
     assert r.object("idletime", "idle:missing") is None
     r.close()
+
+
+def test_out_of_descriptors_the_listener_waits_without_spinning(tmp_path):
+    """With the descriptor limit reached, accept fails (EMFILE) while connections wait in
+    the backlog: the server must neither stop nor spin on the still-readable listener,
+    and the waiting clients are served once descriptors free up."""
+    port = free_port()
+    limit = 48
+
+    def low_limit():
+        import resource
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    log = open(tmp_path / "server.log", "wb")
+    proc = subprocess.Popen([str(cairn_binary()), "--port", str(port), "--dir", str(tmp_path)],
+                            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, preexec_fn=low_limit)
+    clients = []
+    try:
+        from conftest import wait_for_port
+        wait_for_port(port, proc)
+        for _ in range(limit + 20):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"PING\r\n")
+            clients.append(s)
+
+        def answered(s, wait):
+            s.settimeout(wait)
+            try:
+                return s.recv(16) == b"+PONG\r\n"
+            except socket.timeout:
+                return False
+
+        time.sleep(0.5)
+        served = [s for s in clients if answered(s, 0.1)]
+        waiting = [s for s in clients if s not in served]
+        assert served and waiting, (len(served), len(waiting))
+        # A second of waiting clients costs (almost) no CPU: the listener is not watched
+        # while accepting cannot succeed.
+        ticks = os.sysconf("SC_CLK_TCK")
+        stat = lambda: sum(int(x) for x in open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()[11:13])
+        before = stat()
+        time.sleep(1.0)
+        assert (stat() - before) / ticks < 0.3
+        assert proc.poll() is None
+        # Closing the served clients frees descriptors; every waiting one is then served.
+        for s in served:
+            s.close()
+        assert all(answered(s, 5) for s in waiting)
+    finally:
+        for s in clients:
+            s.close()
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()

@@ -6,6 +6,21 @@ import Testing
         let table = SegmentTable()
         #expect(table.isEmpty)
         #expect(table.count == 0)
+        #expect(table.prefetchAddress(0) == nil)
+    }
+
+    /// The prefetch finds a segment from the page's raw storage (no retain): its address
+    /// must be the element's, or the hint loads the wrong line.
+    @Test func prefetchAddressIsTheSegmentsOwn() {
+        var table = SegmentTable(count: 3 * SegmentTable.pageSize)
+        table[SegmentTable.pageSize + 7].volatileCount = 1  // the page is copied on write
+        for index in [0, 1, SegmentTable.pageSize - 1, SegmentTable.pageSize + 7, 3 * SegmentTable.pageSize - 1] {
+            let page = index / SegmentTable.pageSize
+            let expected = table.pages[page].withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + index % SegmentTable.pageSize) }
+            #expect(table.prefetchAddress(index) == expected)
+        }
+        #expect(table.prefetchAddress(3 * SegmentTable.pageSize) == nil)
+        #expect(table.prefetchAddress(-1) == nil)
     }
 
     @Test func indexesEverySegmentAcrossPages() {

@@ -110,22 +110,31 @@ import Glibc
 
     @Test func echoesInOrderAndReportsAddresses() async throws {
         let loop = try SocketEventLoop(name: "test-loop")
+        let channels = NIOLockedValueBox<[SocketChannel]>([])
         let listener = try await loop.listen(host: "127.0.0.1", port: 0) { channel in
+            channels.withLockedValue { $0.append(channel) }
             try channel.pipeline.syncOperations.addHandler(Echo())
         }.get()
         let port = try #require(listener.localAddress.port)
         #expect(port > 0)
         let client = try Self.connect(port: port)
         defer { Glibc.close(client) }
+        try await Self.waitUntil { !channels.withLockedValue { $0 }.isEmpty }
+        let channel = try #require(channels.withLockedValue { $0.first })
+        #expect(channel.localAddress?.port == port)
+        let readSize = { try await loop.submit { (channel._channelCore as? SocketCore)?.nextReadSize ?? 0 }.get() }
+        // A request larger than the first read buffers, so reads grow to their limit…
+        let big = String(repeating: "x", count: 300_000)
+        Self.send(client, big)
+        #expect(Self.receive(client, count: big.utf8.count).count == big.utf8.count)
+        #expect(try await readSize() == 65536)
+        // …and small requests bring them back down, each answered in order.
         for round in 0..<50 {
             let message = "request \(round)\r\n"
             Self.send(client, message)
             #expect(Self.receive(client, count: message.utf8.count) == Array(message.utf8))
         }
-        // A request larger than the first read buffers, so reads grow.
-        let big = String(repeating: "x", count: 300_000)
-        Self.send(client, big)
-        #expect(Self.receive(client, count: big.utf8.count).count == big.utf8.count)
+        #expect(try await readSize() == 2048)
         try await listener.close().get()
         try await loop.shutdownGracefully()
     }

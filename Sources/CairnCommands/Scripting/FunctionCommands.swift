@@ -50,7 +50,7 @@ enum FunctionCommands {
             c.prefetchKeys(3..<3 + Int(numkeys))
         }
         let scripting = c.engine.scripting
-        guard let function = scripting.functions[c.args.string(1)] else {
+        guard let function = scripting.functions[c.key(1)] else {
             out.writeError("ERR Function not found"); return
         }
         guard let numkeys = c.args.int64(2) else { out.writeError("ERR Bad number of keys provided"); return }

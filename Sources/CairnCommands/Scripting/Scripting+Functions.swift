@@ -1,3 +1,4 @@
+import CairnKeyspace
 import CairnLua
 import CairnProtocol
 
@@ -145,7 +146,7 @@ extension Scripting {
         var names = Set<String>()
         for library in loaded {
             for function in library.functions {
-                let taken = functions[function.name].map { !replaced.contains($0.library) } ?? false
+                let taken = functions[Key(function.name)].map { !replaced.contains($0.library) } ?? false
                 if taken || !names.insert(function.name).inserted {
                     discard()
                     return .failure(ScriptError(message: "ERR Function \(function.name) already exists"))
@@ -155,7 +156,7 @@ extension Scripting {
         for name in replaced { deleteLibrary(name) }
         for library in loaded {
             libraries[library.name] = library
-            for function in library.functions { functions[function.name] = function }
+            for function in library.functions { functions[Key(function.name)] = function }
         }
         return .success(loaded.map(\.name))
     }
@@ -165,7 +166,7 @@ extension Scripting {
     func deleteLibrary(_ name: String) -> Bool {
         guard let library = libraries.removeValue(forKey: name) else { return false }
         for function in library.functions {
-            functions[function.name] = nil
+            functions[Key(function.name)] = nil
             functionsInterpreter?.release(function.callback)
         }
         return true

@@ -1,3 +1,4 @@
+import CairnKeyspace
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -110,7 +111,9 @@ final class Scripting {
     /// Function libraries (FUNCTION LOAD) by name, in load order, run by their own
     /// interpreter as Redis runs them; their functions by name (Scripting+Functions).
     var libraries = OrderedDictionary<String, Library>()
-    var functions: [String: RegisteredFunction] = [:]
+    /// Keyed by the name's bytes with their stored hash: FCALL finds its function without
+    /// making a String of the name and hashing it (1.8% of an FCALL's CPU at `-P 16`).
+    var functions: [Key: RegisteredFunction] = [:]
     var functionsInterpreter: LuaInterpreter?
     /// While a library's code runs: what it registered so far, and since when it runs.
     var registering: [RegisteredFunction]?

@@ -9,7 +9,8 @@ import Glibc
 /// and its closing. Only the loop's thread touches it.
 ///
 /// It behaves as SwiftNIO's socket channels do where handlers can tell: reads happen
-/// after `read()` is requested (automatically with `autoRead`), at most four per
+/// after `read()` is requested (automatically with `autoRead`, without a pass through
+/// the pipeline: see `readable`), at most four per
 /// readiness and stopping at the first short one, each passed up as a `ByteBuffer`, then
 /// `channelReadComplete`; writes queue until `flush`, go out in order, and complete
 /// their promises once the socket took them; writability follows the write-buffer water
@@ -17,49 +18,53 @@ import Glibc
 /// then fires `channelInactive` and `channelUnregistered`, removes the handlers and
 /// completes the close future.
 final class SocketCore: ChannelCore, Selectable {
-    private struct PendingWrite {
+    struct PendingWrite {
         var buffer: ByteBuffer
         let promise: EventLoopPromise<Void>?
     }
 
-    private enum State {
+    enum State {
         /// Created, handlers being added; not yet on the loop.
         case idle
         case open
         case closed
     }
 
-    private let fd: CInt
-    private let selector: Selector
-    private let allocator: ByteBufferAllocator
+    let fd: CInt
+    let selector: Selector
+    let allocator: ByteBufferAllocator
     /// Strong (a weak reference would give the channel a side table and slow every
     /// retain of it); the cycle is broken when the channel closes.
-    private var channel: SocketChannel?
-    private var pipelineReference: ChannelPipeline?
-    private var state = State.idle
+    var channel: SocketChannel?
+    var pipelineReference: ChannelPipeline?
+    var state = State.idle
 
     // Reading
-    private var readRequested = false
-    private var autoRead = true
-    private var allowRemoteHalfClosure = false
-    private var inputClosed = false
-    private var readBuffer: ByteBuffer
-    /// Grows (to 64 KiB) while reads fill the buffer, as SwiftNIO's adaptive allocator does.
-    private var readSize = 2048
-    private static let maximumReadSize = 65536
-    private static let readsPerReadiness = 4
+    var readRequested = false
+    var autoRead = true
+    var allowRemoteHalfClosure = false
+    var inputClosed = false
+    var readBuffer: ByteBuffer
+    /// Grows (to 64 KiB) while reads fill the buffer and shrinks back after a run of
+    /// small reads, as SwiftNIO's adaptive allocator does: an idle connection that once
+    /// received a large value does not keep 64 KiB.
+    var readSize = SocketCore.minimumReadSize
+    var smallReads = 0
+    static let minimumReadSize = 2048
+    static let maximumReadSize = 65536
+    static let readsPerReadiness = 4
 
     // Writing
-    private var writes = Deque<PendingWrite>()
+    var writes = Deque<PendingWrite>()
     /// How many of `writes`, from the front, were flushed.
-    private var flushedCount = 0
-    private var bufferedBytes = 0
-    private var watermark = ChannelOptions.Types.WriteBufferWaterMark(low: 32 * 1024, high: 64 * 1024)
-    private var writable = true
-    private var outputClosed = false
+    var flushedCount = 0
+    var bufferedBytes = 0
+    var watermark = ChannelOptions.Types.WriteBufferWaterMark(low: 32 * 1024, high: 64 * 1024)
+    var writable = true
+    var outputClosed = false
 
     /// What epoll watches the socket for.
-    private var interest: UInt32 = 0
+    var interest: UInt32 = 0
 
     init(fd: CInt, selector: Selector, allocator: ByteBufferAllocator) {
         self.fd = fd
@@ -101,73 +106,8 @@ final class SocketCore: ChannelCore, Selectable {
         }
     }
 
-    private func readable(hangup: Bool) {
-        guard readRequested, !inputClosed, let pipeline = pipelineReference else {
-            // epoll reports errors and hang-ups whatever it watches for: with no read to
-            // deliver them through, the connection is over now (or the loop would spin).
-            if hangup { close(error: ChannelError.eof, promise: nil) } else { updateInterest() }
-            return
-        }
-        readRequested = false
-        var readSomething = false
-        for _ in 0..<Self.readsPerReadiness {
-            if readBuffer.capacity < readSize { readBuffer = allocator.buffer(capacity: readSize) } else { readBuffer.clear() }
-            var result = 0
-            var code: CInt = 0
-            let fd = self.fd
-            readBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { space in
-                result = Glibc.read(fd, space.baseAddress, space.count)
-                if result < 0 { code = errno }
-                return max(result, 0)
-            }
-            if result > 0 {
-                readSomething = true
-                let filled = result == readBuffer.capacity
-                pipeline.syncOperations.fireChannelRead(NIOAny(readBuffer))
-                guard case .open = state else { return }
-                guard filled else { break }
-                readSize = min(readSize * 2, Self.maximumReadSize)
-            } else if result == 0 {
-                if readSomething { pipeline.syncOperations.fireChannelReadComplete() }
-                endOfInput()
-                return
-            } else if code == EINTR {
-                continue
-            } else if code == EAGAIN || code == EWOULDBLOCK {
-                break
-            } else {
-                if readSomething { pipeline.syncOperations.fireChannelReadComplete() }
-                fail(IOError(errnoCode: code, reason: "read(descriptor:pointer:size:)"))
-                return
-            }
-        }
-        if readSomething { pipeline.syncOperations.fireChannelReadComplete() }
-        guard case .open = state else { return }
-        if autoRead && !readRequested { pipeline.syncOperations.read() }
-        updateInterest()
-    }
 
-    /// The peer closed its side: with half-closure allowed the channel hears
-    /// `ChannelEvent.inputClosed` and can still write; otherwise it closes.
-    private func endOfInput() {
-        guard case .open = state else { return }
-        if allowRemoteHalfClosure {
-            inputClosed = true
-            updateInterest()
-            pipelineReference?.syncOperations.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-        } else {
-            close(error: ChannelError.eof, promise: nil)
-        }
-    }
-
-    /// A socket error: handlers hear it, then the channel closes.
-    private func fail(_ error: any Error) {
-        guard case .open = state else { return }
-        pipelineReference?.syncOperations.fireErrorCaught(error)
-        close(error: error, promise: nil)
-    }
-
-    private func updateInterest() {
+    func updateInterest() {
         guard case .open = state else { return }
         var wanted: UInt32 = 0
         if readRequested && !inputClosed { wanted |= UInt32(CAIRN_READABLE) }
@@ -177,109 +117,6 @@ final class SocketCore: ChannelCore, Selectable {
         selector.change(fd: fd, interest: wanted)
     }
 
-    // MARK: Writing
-
-    private func writeFlushed() {
-        guard case .open = state else { return }
-        var completed: [EventLoopPromise<Void>] = []
-        var failure: (any Error)?
-        while flushedCount > 0, var first = writes.first {
-            let count = first.buffer.readableBytes
-            var written = 0
-            var code: CInt = 0
-            if count > 0 {
-                written = first.buffer.withUnsafeReadableBytes { bytes in Glibc.write(fd, bytes.baseAddress, bytes.count) }
-                if written < 0 { code = errno }
-            }
-            if written == count {
-                writes.removeFirst()
-                flushedCount -= 1
-                bufferedBytes -= count
-                if let promise = first.promise { completed.append(promise) }
-            } else if written > 0 {
-                first.buffer.moveReaderIndex(forwardBy: written)
-                bufferedBytes -= written
-                writes[writes.startIndex] = first
-            } else if code == EINTR {
-                continue
-            } else if code == EAGAIN || code == EWOULDBLOCK {
-                break
-            } else {
-                failure = IOError(errnoCode: code, reason: "write(descriptor:pointer:size:)")
-                break
-            }
-        }
-        updateInterest()
-        updateWritability()
-        for promise in completed { promise.succeed(()) }
-        if let failure { fail(failure) }
-    }
-
-    private func updateWritability() {
-        let wasWritable = writable
-        if writable && bufferedBytes > watermark.high {
-            writable = false
-        } else if !writable && bufferedBytes < watermark.low {
-            writable = true
-        }
-        guard writable != wasWritable else { return }
-        let now = writable
-        channel?.flags.withLockedValue { $0.writable = now }
-        pipelineReference?.syncOperations.fireChannelWritabilityChanged()
-    }
-
-    // MARK: Closing
-
-    private func close(error: any Error, promise: EventLoopPromise<Void>?) {
-        guard case .open = state else {
-            promise?.fail(ChannelError.alreadyClosed)
-            return
-        }
-        state = .closed
-        selector.deregister(fd: fd)
-        Glibc.close(fd)
-        channel?.flags.withLockedValue { $0.active = false }
-        let abandoned = writes
-        writes.removeAll()
-        flushedCount = 0
-        bufferedBytes = 0
-        for write in abandoned { write.promise?.fail(error) }
-        promise?.succeed(())
-        guard let pipeline = pipelineReference else { return }
-        pipeline.syncOperations.fireChannelInactive()
-        pipeline.syncOperations.fireChannelUnregistered()
-        let closePromise = channel?.closePromise
-        selector.loop.assumeIsolated().execute { [self] in
-            removeHandlers(pipeline: pipeline)
-            pipelineReference = nil
-            channel = nil
-            closePromise?.succeed(())
-        }
-    }
-
-    /// A channel whose set-up failed before it started: the socket is closed and the
-    /// handlers removed without the events of a started channel.
-    func discard(_ error: any Error) {
-        guard case .idle = state else { return }
-        state = .closed
-        Glibc.close(fd)
-        if let pipeline = pipelineReference {
-            removeHandlers(pipeline: pipeline)
-            pipelineReference = nil
-        }
-        channel?.closePromise.fail(error)
-        channel = nil
-    }
-
-    /// Graceful shutdown: the handlers finish and close.
-    func quiesce() {
-        guard case .open = state else { return }
-        pipelineReference?.syncOperations.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-    }
-
-    func closeForShutdown() {
-        close(error: ChannelError.ioOnClosedChannel, promise: nil)
-    }
 
     // MARK: ChannelCore
 
@@ -362,45 +199,6 @@ final class SocketCore: ChannelCore, Selectable {
 
     public func errorCaught0(error: any Error) {
         // Nothing handled it; the socket error closes the channel anyway.
-    }
-
-    // MARK: Options
-
-    func setOption<Option: ChannelOption>(_ option: Option, value: Option.Value) throws {
-        switch option {
-        case is ChannelOptions.Types.AutoReadOption:
-            guard let on = value as? Bool else { throw ChannelError.operationUnsupported }
-            autoRead = on
-            if on && !readRequested, case .open = state { pipelineReference?.syncOperations.read() }
-        case is ChannelOptions.Types.AllowRemoteHalfClosureOption:
-            guard let on = value as? Bool else { throw ChannelError.operationUnsupported }
-            allowRemoteHalfClosure = on
-        case is ChannelOptions.Types.WriteBufferWaterMarkOption:
-            guard let marks = value as? ChannelOptions.Types.WriteBufferWaterMark else { throw ChannelError.operationUnsupported }
-            watermark = marks
-            updateWritability()
-        case let socketOption as ChannelOptions.Types.SocketOption:
-            guard let number = value as? SocketOptionValue else { throw ChannelError.operationUnsupported }
-            var raw = number
-            guard setsockopt(fd, socketOption.optionLevel.rawValue, socketOption.optionName.rawValue, &raw, socklen_t(MemoryLayout<SocketOptionValue>.size)) == 0 else {
-                throw IOError(errnoCode: errno, reason: "setsockopt")
-            }
-        default:
-            throw ChannelError.operationUnsupported
-        }
-    }
-
-    func getOption<Option: ChannelOption>(_ option: Option) throws -> Option.Value {
-        let value: Any
-        switch option {
-        case is ChannelOptions.Types.AutoReadOption: value = autoRead
-        case is ChannelOptions.Types.AllowRemoteHalfClosureOption: value = allowRemoteHalfClosure
-        case is ChannelOptions.Types.WriteBufferWaterMarkOption: value = watermark
-        case is ChannelOptions.Types.BufferedWritableBytesOption: value = bufferedBytes
-        default: throw ChannelError.operationUnsupported
-        }
-        guard let typed = value as? Option.Value else { throw ChannelError.operationUnsupported }
-        return typed
     }
 }
 

@@ -58,11 +58,24 @@ final class ListenerCore: Selectable {
             guard open else { return }
             let connection = cairn_accept_nonblocking(fd)
             if connection < 0 {
-                // EAGAIN: nothing left. EMFILE and the like: try again at the next readiness,
-                // as SwiftNIO and Redis do; the listener stays open.
+                let code = errno
+                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
+                    pauseAccepting()
+                }
+                // EAGAIN: nothing left; ECONNABORTED and the like: that connection is gone.
                 return
             }
             selector.adopt(fd: connection, initializer: initializer)
+        }
+    }
+
+    /// Out of descriptors or memory: the connection waits in the backlog, and the socket
+    /// stays readable, so watching it would spin the loop. Stop for 100 ms, then resume
+    /// (clients closing meanwhile free descriptors).
+    private func pauseAccepting() {
+        selector.change(fd: fd, interest: 0)
+        selector.loop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [self] in
+            if open { selector.change(fd: fd, interest: UInt32(CAIRN_READABLE)) }
         }
     }
 

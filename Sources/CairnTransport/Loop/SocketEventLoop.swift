@@ -151,16 +151,17 @@ public final class SocketEventLoop: EventLoop {
         if accepted && !inEventLoop { wake() }
     }
 
-    /// Makes the loop's wait return (once per outstanding wake-up). O(1).
+    /// Makes the loop's wait return (once per outstanding wake-up). O(1). The write
+    /// happens under the lock, where the loop closes the eventfd when it stops, so it
+    /// never reaches a closed (or reused) descriptor.
     private func wake() {
-        let needed = shared.withLockedValue { shared -> Bool in
-            if shared.wakePending { return false }
+        shared.withLockedValue { shared in
+            if case .stopped = shared.lifecycle { return }
+            if shared.wakePending { return }
             shared.wakePending = true
-            return true
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, MemoryLayout<UInt64>.size)
         }
-        guard needed else { return }
-        var one: UInt64 = 1
-        _ = Glibc.write(wakeFD, &one, MemoryLayout<UInt64>.size)
     }
 
     private func run() {
@@ -201,6 +202,8 @@ public final class SocketEventLoop: EventLoop {
                 swap(&jobs, &shared.jobs)
                 shared.timers.takeDue(now: now, into: &due)
                 if case .stopping = shared.lifecycle { return (nil, true) }
+                // The wait's deadline matters only once nothing is left to run.
+                guard jobs.isEmpty && due.isEmpty else { return (nil, false) }
                 return (shared.timers.earliestDeadline(), false)
             }
             if jobs.isEmpty && due.isEmpty {
@@ -211,49 +214,54 @@ public final class SocketEventLoop: EventLoop {
                 let milliseconds = nanoseconds / 1_000_000 + (nanoseconds % 1_000_000 == 0 ? 0 : 1)
                 return (CInt(clamping: milliseconds), false)
             }
-            for job in jobs {
-                switch job {
-                case .plain(let task): task()
-                case .withSelector(let task): task(selector)
+            if !jobs.isEmpty {
+                for job in jobs {
+                    switch job {
+                    case .plain(let task): task()
+                    case .withSelector(let task): task(selector)
+                    }
                 }
+                jobs.removeAll(keepingCapacity: true)
             }
-            jobs.removeAll(keepingCapacity: true)
-            for task in due { task() }
-            due.removeAll(keepingCapacity: true)
+            if !due.isEmpty {
+                for task in due { task() }
+                due.removeAll(keepingCapacity: true)
+            }
         }
     }
 
     private func stop(selector: Selector, jobs: inout [Job], due: inout [@Sendable () -> Void]) {
         selector.closeAll()
         // What closing queued (handlers removed, close futures completed) runs now.
-        _ = runQueuedWhileStopping(selector: selector, jobs: &jobs)
-        let (abandoned, callbacks) = shared.withLockedValue { shared -> ([@Sendable () -> Void], [(DispatchQueue, @Sendable ((any Error)?) -> Void)]) in
-            let abandoned = shared.timers.removeAll()
-            guard case .stopping(let callbacks) = shared.lifecycle else { return (abandoned, []) }
-            return (abandoned, callbacks)
+        runQueuedWhileStopping(selector: selector, jobs: &jobs)
+        for abandon in shared.withLockedValue({ $0.timers.removeAll() }) { abandon() }
+        runQueuedWhileStopping(selector: selector, jobs: &jobs)
+        // From here nothing is accepted; the callbacks are taken in the same step, so a
+        // shutdown asked for meanwhile is answered too.
+        let callbacks = shared.withLockedValue { shared -> [(DispatchQueue, @Sendable ((any Error)?) -> Void)] in
+            defer {
+                shared.lifecycle = .stopped
+                Glibc.close(wakeFD)
+            }
+            guard case .stopping(let callbacks) = shared.lifecycle else { return [] }
+            return callbacks
         }
-        for abandon in abandoned { abandon() }
-        _ = runQueuedWhileStopping(selector: selector, jobs: &jobs)
-        shared.withLockedValue { $0.lifecycle = .stopped }
-        _ = runQueuedWhileStopping(selector: selector, jobs: &jobs)
+        runQueuedWhileStopping(selector: selector, jobs: &jobs)
         Glibc.close(epoll)
-        Glibc.close(wakeFD)
         pthread_setspecific(currentLoopKey, nil)
         for (queue, callback) in callbacks { queue.async { callback(nil) } }
     }
 
-    private func runQueuedWhileStopping(selector: Selector, jobs: inout [Job]) -> Int {
-        var ran = 0
+    private func runQueuedWhileStopping(selector: Selector, jobs: inout [Job]) {
         while true {
             shared.withLockedValue { swap(&jobs, &$0.jobs) }
-            if jobs.isEmpty { return ran }
+            if jobs.isEmpty { return }
             for job in jobs {
                 switch job {
                 case .plain(let task): task()
                 case .withSelector(let task): task(selector)
                 }
             }
-            ran += jobs.count
             jobs.removeAll(keepingCapacity: true)
         }
     }
