@@ -104,6 +104,21 @@ import Glibc
         return Array(bytes.prefix(got))
     }
 
+    /// A listener with no handlers, a client connected to it and the channel it got.
+    static func acceptOne(on loop: SocketEventLoop) async throws -> (SocketListener, CInt, SocketChannel) {
+        let channels = NIOLockedValueBox<[SocketChannel]>([])
+        let listener = try await loop.listen(host: "127.0.0.1", port: 0) { channel in
+            channels.withLockedValue { $0.append(channel) }
+        }.get()
+        let client = try connect(port: listener.localAddress.port ?? 0)
+        try await waitUntil { !channels.withLockedValue { $0 }.isEmpty }
+        guard let channel = channels.withLockedValue({ $0.first }) else {
+            Glibc.close(client)
+            throw ChannelError.ioOnClosedChannel
+        }
+        return (listener, client, channel)
+    }
+
     static func waitUntil(_ condition: () -> Bool) async throws {
         for _ in 0..<500 where !condition() { try await Task.sleep(nanoseconds: 10_000_000) }
     }
@@ -182,14 +197,8 @@ import Glibc
 
     @Test func closingFromTheServerEndsTheClientsStreamAndFailsLaterWrites() async throws {
         let loop = try SocketEventLoop(name: "test-loop")
-        let channels = NIOLockedValueBox<[SocketChannel]>([])
-        let listener = try await loop.listen(host: "127.0.0.1", port: 0) { channel in
-            channels.withLockedValue { $0.append(channel) }
-        }.get()
-        let client = try Self.connect(port: listener.localAddress.port ?? 0)
+        let (listener, client, channel) = try await Self.acceptOne(on: loop)
         defer { Glibc.close(client) }
-        try await Self.waitUntil { !channels.withLockedValue { $0 }.isEmpty }
-        let channel = try #require(channels.withLockedValue { $0.first })
         try await channel.writeAndFlush(ByteBuffer(string: "bye")).get()
         try await channel.close().get()
         #expect(Self.receive(client, count: 10) == Array("bye".utf8))
@@ -238,14 +247,8 @@ import Glibc
 
     @Test func stoppingTheLoopClosesWhatIsStillOpen() async throws {
         let loop = try SocketEventLoop(name: "test-loop")
-        let channels = NIOLockedValueBox<[SocketChannel]>([])
-        let listener = try await loop.listen(host: "127.0.0.1", port: 0) { channel in
-            channels.withLockedValue { $0.append(channel) }
-        }.get()
-        let client = try Self.connect(port: listener.localAddress.port ?? 0)
+        let (listener, client, channel) = try await Self.acceptOne(on: loop)
         defer { Glibc.close(client) }
-        try await Self.waitUntil { !channels.withLockedValue { $0 }.isEmpty }
-        let channel = try #require(channels.withLockedValue { $0.first })
         let listenerClosed = Outcome(listener.closeFuture)
         let channelClosed = Outcome(channel.closeFuture)
         try await loop.shutdownGracefully()
