@@ -197,7 +197,7 @@ import Glibc
 
     @Test func closingFromTheServerEndsTheClientsStreamAndFailsLaterWrites() async throws {
         let loop = try SocketEventLoop(name: "test-loop")
-        let (listener, client, channel) = try await Self.acceptOne(on: loop)
+        let (_, client, channel) = try await Self.acceptOne(on: loop)
         defer { Glibc.close(client) }
         try await channel.writeAndFlush(ByteBuffer(string: "bye")).get()
         try await channel.close().get()

@@ -214,15 +214,7 @@ public final class SocketEventLoop: EventLoop {
                 let milliseconds = nanoseconds / 1_000_000 + (nanoseconds % 1_000_000 == 0 ? 0 : 1)
                 return (CInt(clamping: milliseconds), false)
             }
-            if !jobs.isEmpty {
-                for job in jobs {
-                    switch job {
-                    case .plain(let task): task()
-                    case .withSelector(let task): task(selector)
-                    }
-                }
-                jobs.removeAll(keepingCapacity: true)
-            }
+            if !jobs.isEmpty { run(&jobs, selector: selector) }
             if !due.isEmpty {
                 for task in due { task() }
                 due.removeAll(keepingCapacity: true)
@@ -256,14 +248,19 @@ public final class SocketEventLoop: EventLoop {
         while true {
             shared.withLockedValue { swap(&jobs, &$0.jobs) }
             if jobs.isEmpty { return }
-            for job in jobs {
-                switch job {
-                case .plain(let task): task()
-                case .withSelector(let task): task(selector)
-                }
-            }
-            jobs.removeAll(keepingCapacity: true)
+            run(&jobs, selector: selector)
         }
+    }
+
+    /// Runs `jobs` in order and empties the list, keeping its capacity for the next turn.
+    private func run(_ jobs: inout [Job], selector: Selector) {
+        for job in jobs {
+            switch job {
+            case .plain(let task): task()
+            case .withSelector(let task): task(selector)
+            }
+        }
+        jobs.removeAll(keepingCapacity: true)
     }
 }
 
