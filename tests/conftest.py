@@ -44,10 +44,33 @@ def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = START_TIME
     raise RuntimeError(f"server on port {port} did not start in {timeout}s")
 
 
+def wait_until_loaded(port: int, proc: subprocess.Popen, timeout: float = 120.0) -> None:
+    """Cairn (like Redis) listens while it replays its log and answers -LOADING until the
+    replay ends: waits until INFO says `loading:0`. A server that refuses INFO (a password,
+    an ACL) is taken as loaded; tests of those features start from an empty directory."""
+    request = b"*2\r\n$4\r\nINFO\r\n$11\r\npersistence\r\n"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early with {proc.returncode}")
+        reply = b""
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(request)
+            while b"loading:" not in reply and not reply.startswith(b"-"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        if b"loading:1" not in reply:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} still loading after {timeout}s")
+
+
 class ServerProcess:
     """A running server process: its port, directory and log."""
 
-    def __init__(self, argv, port, workdir):
+    def __init__(self, argv, port, workdir, wait_loaded=True):
         self.port = port
         self.workdir = Path(workdir)
         self.log_path = self.workdir / "server.log"
@@ -55,6 +78,8 @@ class ServerProcess:
         self.proc = subprocess.Popen(argv, cwd=workdir, stdout=self._log, stderr=subprocess.STDOUT)
         try:
             wait_for_port(port, self.proc)
+            if wait_loaded:
+                wait_until_loaded(port, self.proc)
         except Exception:
             self.stop()
             raise
@@ -80,10 +105,11 @@ class ServerProcess:
         return self.proc.returncode
 
 
-def start_cairn(workdir, *flags) -> ServerProcess:
+def start_cairn(workdir, *flags, wait_loaded=True) -> ServerProcess:
+    """Cairn on a free port; by default returned once its log is replayed."""
     port = free_port()
     argv = [str(cairn_binary()), "--port", str(port), *flags]
-    return ServerProcess(argv, port, workdir)
+    return ServerProcess(argv, port, workdir, wait_loaded)
 
 
 def start_redis(workdir) -> ServerProcess:

@@ -261,7 +261,7 @@ def write_large_aof(path, keys=300_000):
 
 def test_clients_get_loading_while_a_large_file_loads(tmp_path):
     write_large_aof(tmp_path / "appendonly.aof")
-    with start_cairn(tmp_path) as server:
+    with start_cairn(tmp_path, wait_loaded=False) as server:
         # A raw connection: redis-py retries LOADING by itself, hiding it.
         with Connection(server.port) as c:
             reply = c.call("GET", "key:299999")
@@ -282,7 +282,7 @@ def test_clients_get_loading_while_a_large_file_loads(tmp_path):
 
 def test_shutdown_during_loading_exits_cleanly(tmp_path):
     write_large_aof(tmp_path / "appendonly.aof")
-    with start_cairn(tmp_path) as server:
+    with start_cairn(tmp_path, wait_loaded=False) as server:
         assert server.stop(signal.SIGTERM, timeout=30) == 0
         assert "Loading stopped by a shutdown" in server.log()
 

@@ -453,7 +453,7 @@ def test_loading_holds_a_bounded_amount_of_memory(tmp_path):
         for _ in range(96 * 1024 * 1024 // len(record)):
             f.write(record)
     size = (tmp_path / "appendonly.aof").stat().st_size
-    with start_cairn(tmp_path) as server:
+    with start_cairn(tmp_path, wait_loaded=False) as server:
         peak = 0
         loaded = False
         deadline = time.monotonic() + 120
