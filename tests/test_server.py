@@ -56,17 +56,16 @@ def test_large_values_round_trip(cairn):
 
 def test_replies_a_full_socket_cannot_take_keep_their_order(cairn):
     """Replies go straight to the socket until it is full; the rest, and every reply
-    after it, queue in SwiftNIO. A client that stops reading mid-reply and then sends
+    after it, queue in the channel. A client that stops reading mid-reply and then sends
     more requests must still get every reply whole and in order, while other clients are
     served meanwhile."""
     big = bytes(range(256)) * 16384  # 4 MB, far more than a socket's send buffer
     with Connection(cairn.port, timeout=30) as setup:
         assert setup.call("SET", "big", big) == "OK"
     with Connection(cairn.port, timeout=30) as slow, Connection(cairn.port) as other:
-        slow.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         first = [("GET", "big"), ("PING",), ("INCR", "n"), ("GET", "big"), ("ECHO", "after")]
         slow.send_raw(b"".join(encode(*c) for c in first))
-        # The socket's send buffer fills; most of the first GET waits in SwiftNIO,
+        # The socket's send buffer fills; most of the first GET waits in the channel,
         # which CLIENT LIST shows as the slow client's omem.
         deadline = time.monotonic() + 10
         while True:

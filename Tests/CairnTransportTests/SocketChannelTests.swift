@@ -43,6 +43,14 @@ import Glibc
         }
     }
 
+    /// Takes reads straight from the socket, recording them.
+    final class DirectReader: SocketReadTarget, Sendable {
+        let events: NIOLockedValueBox<[String]>
+        init(_ events: NIOLockedValueBox<[String]>) { self.events = events }
+        func socketDidRead(_ bytes: ByteBuffer) { events.withLockedValue { $0.append("direct \(String(buffer: bytes))") } }
+        func socketDidFinishReading() { events.withLockedValue { $0.append("direct complete") } }
+    }
+
     /// Writes `size` bytes when the first byte arrives, counting writability changes.
     final class Flood: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
@@ -192,6 +200,39 @@ import Glibc
         #expect(events.withLockedValue { $0 } == ["registered", "active", "read hello", "inactive", "unregistered"])
         #expect(!channel.isActive)
         #expect(channel.remoteAddress?.ipAddress == "127.0.0.1")
+        try await loop.shutdownGracefully()
+    }
+
+    @Test func aReadTargetTakesTheBytesInsteadOfThePipelineUntilTheChannelCloses() async throws {
+        let loop = try SocketEventLoop(name: "test-loop")
+        let events = NIOLockedValueBox<[String]>([])
+        let (listener, client, channel) = try await Self.acceptOne(on: loop)
+        try await loop.submit { try channel.pipeline.syncOperations.addHandler(Recorder(events)) }.get()
+        weak var released: DirectReader?
+        do {
+            let reader = DirectReader(events)
+            released = reader
+            try await loop.submit { channel.setReadTarget(reader) }.get()
+        }
+        Self.send(client, "hello")
+        try await Self.waitUntil { events.withLockedValue { $0 }.contains("direct complete") }
+        try await loop.submit { channel.setReadTarget(nil) }.get()
+        Self.send(client, "again")
+        try await Self.waitUntil { events.withLockedValue { $0 }.contains("read again") }
+        #expect(events.withLockedValue { $0 } == ["direct hello", "direct complete", "read again"])
+        #expect(released == nil, "a target set back to nil is let go")
+
+        // Set again, it is let go when the channel closes.
+        do {
+            let reader = DirectReader(events)
+            released = reader
+            try await loop.submit { channel.setReadTarget(reader) }.get()
+        }
+        Glibc.close(client)
+        try await channel.closeFuture.get()
+        #expect(released == nil)
+        #expect(events.withLockedValue { $0 } == ["direct hello", "direct complete", "read again", "inactive", "unregistered"])
+        try await listener.close().get()
         try await loop.shutdownGracefully()
     }
 

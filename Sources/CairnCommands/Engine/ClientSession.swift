@@ -125,11 +125,13 @@ struct Subscriptions {
             case .pattern: yield &patterns
             case .shardChannel: yield &shardChannels
             }
+            total = channels.count + patterns.count + shardChannels.count
         }
     }
 
-    /// Checked before every command of a RESP2 client. O(1).
-    var total: Int { channels.count + patterns.count + shardChannels.count }
+    /// All three counts together, kept as they change: asked several times per request
+    /// (the client's class for its output limit, the RESP2 subscribed context). O(1).
+    private(set) var total = 0
 }
 
 extension ClientSession {

@@ -3,6 +3,7 @@ import Logging
 import CairnProtocol
 import CairnCommands
 import CairnLog
+import CairnTransport
 
 /// One client connection: the start and end of the write path
 /// (**decoder** → command → keyspace → propagation → log → **reply**).
@@ -11,7 +12,7 @@ import CairnLog
 /// one buffer that the `ReplyFlusher` writes at the end of the event-loop turn, after the
 /// turn's log batch is committed. When the log says replies must wait (appendfsync
 /// always), the buffer is held, in order, until the batch is durable.
-final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
+final class ConnectionHandler: ChannelInboundHandler, SocketReadTarget, ClientOutlet {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -68,10 +69,14 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if !isTLS { socketWriter = SocketWriter(channel: context.channel) }
+        guard !isTLS else { return }
+        socketWriter = SocketWriter(channel: context.channel)
+        // The only handler of a plain connection: its bytes come straight from the socket.
+        (context.channel as? SocketChannel)?.setReadTarget(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        if !isTLS, context.channel.isActive { (context.channel as? SocketChannel)?.setReadTarget(nil) }
         self.context = nil
         socketWriter = nil
     }
@@ -121,22 +126,39 @@ final class ConnectionHandler: ChannelInboundHandler, ClientOutlet {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing, let session else { return }
-        var incoming = unwrapInboundIn(data)
+        received(unwrapInboundIn(data))
+    }
+
+    /// A plain connection's bytes, straight from its socket (see `handlerAdded`).
+    func socketDidRead(_ bytes: ByteBuffer) {
+        received(bytes)
+    }
+
+    func socketDidFinishReading() {
+        queueFlush()
+    }
+
+    private func received(_ bytes: ByteBuffer) {
+        guard !closing, let session, let context else { return }
+        var incoming = bytes
         runtime.inputBytes += incoming.readableBytes
         if pending == nil {
             pending = incoming
         } else {
             pending?.writeBuffer(&incoming)
         }
-        // Any read is activity for `timeout`, as in Redis (a refused command too).
-        session.lastInteraction = engine.clock()
         if session.state.isBlocked {
+            // Any read is activity for `timeout`, as in Redis.
+            session.lastInteraction = engine.clock()
             // A parked client's requests wait, unread, until it is unblocked (as in Redis).
             enforceQueryBufferLimit(session, buffered: pending?.readableBytes ?? 0)
             return
         }
+        let processed = engine.stats.commandsProcessed
         processPending(context, session)
+        // Each command marks its client active as it starts (one clock read less per
+        // request); a read that ran none (part of a request, a refusal) is activity too.
+        if engine.stats.commandsProcessed == processed { session.lastInteraction = engine.clock() }
     }
 
     /// Decodes and runs the buffered requests, until they run out, the client is parked

@@ -50,6 +50,13 @@ public final class SocketChannel: Channel {
 
     public var _channelCore: any ChannelCore { core.value }
 
+    /// Sends this channel's reads to `target` instead of the pipeline (nil: back to the
+    /// pipeline). On the channel's loop only. The channel holds `target` until it closes
+    /// or this is called again.
+    public func setReadTarget(_ target: (any SocketReadTarget)?) {
+        core.value.readTarget = target
+    }
+
     public var isActive: Bool { flags.withLockedValue { $0.active } }
     public var isWritable: Bool { flags.withLockedValue { $0.writable } }
 

@@ -13,6 +13,7 @@ extension SocketCore {
             return
         }
         state = .closed
+        readTarget = nil
         selector.deregister(fd: fd)
         Glibc.close(fd)
         channel?.flags.withLockedValue { $0.active = false }
@@ -39,6 +40,7 @@ extension SocketCore {
     func discard(_ error: any Error) {
         guard case .idle = state else { return }
         state = .closed
+        readTarget = nil
         Glibc.close(fd)
         if let pipeline = pipelineReference {
             removeHandlers(pipeline: pipeline)

@@ -33,7 +33,11 @@ extension SocketCore {
             if result > 0 {
                 readSomething = true
                 let filled = result == readBuffer.capacity
-                pipeline.syncOperations.fireChannelRead(NIOAny(readBuffer))
+                if let readTarget {
+                    readTarget.socketDidRead(readBuffer)
+                } else {
+                    pipeline.syncOperations.fireChannelRead(NIOAny(readBuffer))
+                }
                 guard case .open = state else { return }
                 guard filled else {
                     noteSmallRead(result)
@@ -42,7 +46,7 @@ extension SocketCore {
                 smallReads = 0
                 readSize = min(readSize * 2, Self.maximumReadSize)
             } else if result == 0 {
-                if readSomething { pipeline.syncOperations.fireChannelReadComplete() }
+                if readSomething { finishReading(pipeline) }
                 endOfInput()
                 return
             } else if code == EINTR {
@@ -50,12 +54,12 @@ extension SocketCore {
             } else if code == EAGAIN || code == EWOULDBLOCK {
                 break
             } else {
-                if readSomething { pipeline.syncOperations.fireChannelReadComplete() }
+                if readSomething { finishReading(pipeline) }
                 fail(IOError(errnoCode: code, reason: "read(descriptor:pointer:size:)"))
                 return
             }
         }
-        if readSomething { pipeline.syncOperations.fireChannelReadComplete() }
+        if readSomething { finishReading(pipeline) }
         guard case .open = state else { return }
         // With autoRead the next read is requested here, not by a `read()` through the
         // pipeline as SwiftNIO's channels do: no handler on Cairn's connections holds
@@ -64,6 +68,15 @@ extension SocketCore {
         // hold reads back turns autoRead off and calls `read()` itself.
         if autoRead { readRequested = true }
         updateInterest()
+    }
+
+    /// The end of a readiness's reads, to whoever took them.
+    private func finishReading(_ pipeline: ChannelPipeline) {
+        if let readTarget {
+            readTarget.socketDidFinishReading()
+        } else {
+            pipeline.syncOperations.fireChannelReadComplete()
+        }
     }
 
     /// How much the next read asks for.

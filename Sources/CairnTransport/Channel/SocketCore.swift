@@ -45,6 +45,8 @@ final class SocketCore: ChannelCore, Selectable {
     var allowRemoteHalfClosure = false
     var inputClosed = false
     var readBuffer: ByteBuffer
+    /// Takes the reads instead of the pipeline, when set (see `SocketReadTarget`).
+    var readTarget: (any SocketReadTarget)?
     /// Grows (to 64 KiB) while reads fill the buffer and shrinks back after a run of
     /// small reads, as SwiftNIO's adaptive allocator does: an idle connection that once
     /// received a large value does not keep 64 KiB.
