@@ -17,7 +17,7 @@ import socket
 import statistics
 import subprocess
 
-from benchlib import served
+from benchlib import pinned, served
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -38,8 +38,8 @@ def load_script(port, script):
 
 def run(port, pid, requests, pipeline, command):
     user0, kernel0 = cpu_split(pid)
-    out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests), "-P", str(pipeline),
-                          "-r", "100000", "-q", *command], capture_output=True, text=True, timeout=900).stdout
+    out = subprocess.run(pinned(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests), "-P", str(pipeline),
+                                 "-r", "100000", "-q", *command], 0), capture_output=True, text=True, timeout=900).stdout
     user1, kernel1 = cpu_split(pid)
     rate = float(re.findall(r"([\d.]+) requests per second", out)[-1])
     return rate, (user1 - user0) / requests * 1e6, (kernel1 - kernel0) / requests * 1e6

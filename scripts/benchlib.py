@@ -1,5 +1,9 @@
 """Helpers shared by the benchmark scripts: free ports, starting a server and waiting
-for it, the CPU time a process used."""
+for it, the CPU time a process used.
+
+BENCH_PIN=1 in the environment pins every server to CPU 1 and redis-benchmark to CPU 0
+(with taskset), so the two never share a core and the scheduler does not move them: on a
+two-core machine an unpinned run's rate also depends on where they happened to land."""
 import contextlib
 import os
 import socket
@@ -33,6 +37,12 @@ def wait_ready(port, proc, timeout=600):
 
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PINNED = os.environ.get("BENCH_PIN") == "1"
+
+
+def pinned(argv, cpu):
+    """`argv`, run on `cpu` alone when BENCH_PIN=1 (taskset execs it: same pid)."""
+    return ["taskset", "-c", str(cpu), *argv] if PINNED else list(argv)
 
 
 def cpu_seconds(pid):
@@ -47,7 +57,7 @@ def served(argv):
     answers, yields (port, process), and stops it afterwards."""
     with tempfile.TemporaryDirectory() as d:
         port = free_port()
-        proc = subprocess.Popen(argv(port, d), cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(pinned(argv(port, d), 1), cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         try:
             wait_ready(port, proc)
             yield port, proc
@@ -67,8 +77,8 @@ def benchmark_rate(port, pid, requests, pipeline, command, clients=50, extra=())
     CPU µs per request)."""
     import re
     cpu0 = cpu_seconds(pid)
-    out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(requests), "-P", str(pipeline),
-                          *extra, "-q", *command], capture_output=True, text=True, timeout=900).stdout
+    out = subprocess.run(pinned(["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(requests), "-P", str(pipeline),
+                                 *extra, "-q", *command], 0), capture_output=True, text=True, timeout=900).stdout
     cpu = cpu_seconds(pid) - cpu0
     rate = float(re.findall(r"([\d.]+) requests per second", out)[-1])
     return rate, cpu / requests * 1e6

@@ -34,7 +34,7 @@ final class DeliveryRecorder {
             var clock: () -> Int64 = { 0 }
             engine = Engine(clock: { clock() })
             clock = { [unowned self] in self.now }
-            engine.clock = clock
+            engine.timeSource = .manual(clock)
             engine.propagation.isEnabled = true
         }
         func client() -> ClientSession {

@@ -109,7 +109,7 @@ final class Harness {
         engine = Engine(settings: settings, clock: { clockNow() })
         client = engine.connect(address: "127.0.0.1:5000", localAddress: "127.0.0.1:7379")
         clockNow = { [unowned self] in self.now }
-        engine.clock = clockNow
+        engine.timeSource = .manual(clockNow)
         engine.propagation.isEnabled = recording
         engine.scriptKillAfterMilliseconds = 200
     }

@@ -25,7 +25,7 @@ import CairnConfig
                                     processInfo: ProcessInfoFacts(processID: 1, tcpPort: 0, executable: "", configFile: "", startedAt: 0))
             flusher = ReplyFlusher(loop: loop, clock: engine.clock)
             clock = { [unowned self] in self.now }
-            engine.clock = clock
+            engine.timeSource = .manual(clock)
             engine.hooks = runtime
         }
 

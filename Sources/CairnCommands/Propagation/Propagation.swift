@@ -16,6 +16,8 @@ public struct Propagation {
     public private(set) var pending: ByteBuffer
     /// Database of the last effect written, -1 before any; starts a new SELECT when it changes.
     public private(set) var currentDB = -1
+    /// A written buffer given back by `reuse`, the next to record into.
+    private var spare: ByteBuffer?
     /// Bytes recorded since the propagation started (grows monotonically; lets a caller
     /// tell whether a command logged anything). A stored counter, so reading it after
     /// every command touches no buffer. O(1).
@@ -155,14 +157,30 @@ public struct Propagation {
         currentDB = -1
     }
 
-    /// Hands the encoded effects to the caller and starts a new buffer. O(1); allocates
-    /// nothing when nothing was recorded (a turn of reads).
+    /// Hands the encoded effects to the caller and starts a new buffer (the one `reuse`
+    /// gave back, if any). O(1); allocates nothing when nothing was recorded (a turn of
+    /// reads) or a buffer was given back.
     public mutating func take() -> ByteBuffer {
         guard pending.readableBytes > 0 else { return pending }
         let out = pending
-        pending = ByteBufferAllocator().buffer(capacity: 0)
+        pending = spare ?? ByteBufferAllocator().buffer(capacity: 0)
+        spare = nil
         return out
     }
+
+    /// Takes back a buffer `take()` handed out, once its bytes are written, for a later
+    /// turn to record into: the log commits every turn, and a buffer growing from nothing
+    /// each time cost a few allocations per turn. Pass it with `consume` (the storage is
+    /// then reused, not copied); a buffer still held elsewhere (a failed write kept for
+    /// retry) gets a fresh storage from `clear()` and is never shared. Storage past 1 MiB
+    /// (a turn of large writes) is let go. O(1).
+    public mutating func reuse(_ buffer: consuming ByteBuffer) {
+        guard spare == nil, buffer.capacity <= Self.reusedCapacity else { return }
+        buffer.clear()
+        spare = buffer
+    }
+
+    static let reusedCapacity = 1 << 20
 
     /// Forgets the database of the last effect, so the next one starts with a SELECT
     /// (used when the log starts a new file).

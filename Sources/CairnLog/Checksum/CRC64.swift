@@ -5,19 +5,23 @@ public enum CRC64 {
     /// The reflected form of the Jones polynomial.
     static let reflectedPolynomial: UInt64 = 0x95AC_9329_AC4B_C9B5
 
-    static let tables: [[UInt64]] = {
-        var t = Array(repeating: Array(repeating: UInt64(0), count: 256), count: 8)
+    /// The eight slice-by-8 tables one after another (table k at k × 256): one array, so
+    /// a checksum reaches all of them through one buffer pointer. Every batch the log
+    /// writes (one per event-loop turn, a few commands each at `-P 1`) is checksummed, and
+    /// eight separate arrays cost eight retains and releases per call.
+    static let table: [UInt64] = {
+        var t = [UInt64](repeating: 0, count: 8 * 256)
         for i in 0..<256 {
             var crc = UInt64(i)
             for _ in 0..<8 {
                 crc = (crc & 1) != 0 ? (crc >> 1) ^ reflectedPolynomial : crc >> 1
             }
-            t[0][i] = crc
+            t[i] = crc
         }
-        for i in 0..<256 {
-            for k in 1..<8 {
-                let previous = t[k - 1][i]
-                t[k][i] = (previous >> 8) ^ t[0][Int(previous & 0xFF)]
+        for k in 1..<8 {
+            for i in 0..<256 {
+                let previous = t[(k - 1) * 256 + i]
+                t[k * 256 + i] = (previous >> 8) ^ t[Int(previous & 0xFF)]
             }
         }
         return t
@@ -25,32 +29,23 @@ public enum CRC64 {
 
     /// Continues `crc` over `bytes`. O(n).
     public static func update(_ crc: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var c = crc
-        var i = 0
-        let n = bytes.count
-        let t = tables
-        return t[0].withUnsafeBufferPointer { t0 in
-            t[1].withUnsafeBufferPointer { t1 in
-            t[2].withUnsafeBufferPointer { t2 in
-            t[3].withUnsafeBufferPointer { t3 in
-            t[4].withUnsafeBufferPointer { t4 in
-            t[5].withUnsafeBufferPointer { t5 in
-            t[6].withUnsafeBufferPointer { t6 in
-            t[7].withUnsafeBufferPointer { t7 in
-                while i + 8 <= n {
-                    let word = c ^ UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                    c = t7[Int(word & 0xFF)] ^ t6[Int((word >> 8) & 0xFF)]
-                        ^ t5[Int((word >> 16) & 0xFF)] ^ t4[Int((word >> 24) & 0xFF)]
-                        ^ t3[Int((word >> 32) & 0xFF)] ^ t2[Int((word >> 40) & 0xFF)]
-                        ^ t1[Int((word >> 48) & 0xFF)] ^ t0[Int(word >> 56)]
-                    i += 8
-                }
-                while i < n {
-                    c = t0[Int((c ^ UInt64(bytes[i])) & 0xFF)] ^ (c >> 8)
-                    i += 1
-                }
-                return c
-            }}}}}}}
+        table.withUnsafeBufferPointer { t in
+            var c = crc
+            var i = 0
+            let n = bytes.count
+            while i + 8 <= n {
+                let word = c ^ UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                c = t[7 * 256 + Int(word & 0xFF)] ^ t[6 * 256 + Int((word >> 8) & 0xFF)]
+                    ^ t[5 * 256 + Int((word >> 16) & 0xFF)] ^ t[4 * 256 + Int((word >> 24) & 0xFF)]
+                    ^ t[3 * 256 + Int((word >> 32) & 0xFF)] ^ t[2 * 256 + Int((word >> 40) & 0xFF)]
+                    ^ t[256 + Int((word >> 48) & 0xFF)] ^ t[Int(word >> 56)]
+                i += 8
+            }
+            while i < n {
+                c = t[Int((c ^ UInt64(bytes[i])) & 0xFF)] ^ (c >> 8)
+                i += 1
+            }
+            return c
         }
     }
 

@@ -22,6 +22,10 @@ public final class LogFiles {
     private var lastTimestamp: Int64 = -1
     /// Set when a failed write could not be cut back; nothing may be appended until it is.
     private var needsTruncation = false
+    /// The framed batch being written, kept between appends (one allocation less per
+    /// turn); let go after a batch larger than `framedCapacityKept`.
+    private var framed = ByteBufferAllocator().buffer(capacity: 0)
+    private static let framedCapacityKept = 1 << 20
     /// Files appended to before a rewrite switched to a new one; closed when it ends.
     private var retired: [FileHandle] = []
 
@@ -191,9 +195,10 @@ public final class LogFiles {
             needsTruncation = false
         }
         let second = now / 1000
-        var framed = ByteBufferAllocator().buffer(capacity: payload.readableBytes + 64)
+        framed.clear()
         BatchEncoding.encode(payload, timestamp: second != lastTimestamp ? second : nil, into: &framed)
         let (written, error) = framed.withUnsafeReadableBytes { fs.writeAll(file, $0) }
+        if framed.capacity > Self.framedCapacityKept { framed = ByteBufferAllocator().buffer(capacity: 0) }
         if let error {
             if written > 0 {
                 do { try fs.truncate(file, to: currentSize) } catch { needsTruncation = true }

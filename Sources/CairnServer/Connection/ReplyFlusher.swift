@@ -55,9 +55,9 @@ final class ReplyFlusher {
 
     private func flushAll() {
         scheduled = false
-        let barrier = persistence?.commit()
-        guard !waiting.isEmpty || !pushed.isEmpty else { return }
         let now = clock()
+        let barrier = persistence?.commit(now: now)
+        guard !waiting.isEmpty || !pushed.isEmpty else { return }
         // Taken before writing: a write can queue a connection again (for the next turn).
         swap(&waiting, &writingAnswered)
         swap(&pushed, &writingPushed)

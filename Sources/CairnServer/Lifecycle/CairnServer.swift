@@ -227,7 +227,7 @@ public actor CairnServer: Service {
             let runtime = ServerRuntime(logger: logger, processInfo: facts)
             engine.logBacklogBytes = { [unowned runtime] in runtime.persistence?.writer.unwritten?.capacity ?? 0 }
             engine.hooks = runtime
-            let flusher = ReplyFlusher(loop: self.loop, clock: engine.clock)
+            let flusher = ReplyFlusher(loop: self.loop, clock: { engine.clock() })
             runtime.appendOnly = settings.appendonly
             if settings.appendonly {
                 engine.loadingInfo = { progress.withLockedValue { $0 }.fields(now: UnixClock.milliseconds()) }

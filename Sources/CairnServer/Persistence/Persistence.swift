@@ -80,13 +80,15 @@ final class Persistence {
     // MARK: The write path
 
     /// Writes this turn's effects; returns what its replies must wait for (nil: nothing).
-    func commit() -> LogWriter.Barrier? {
+    /// `now`: the engine's clock, read once for the turn by the caller.
+    func commit(now: Int64) -> LogWriter.Barrier? {
         let payload = engine.propagation.take()
         // Timed only while the latency monitor is on: nothing extra on the write path otherwise.
         let timed = payload.readableBytes > 0 && engine.settings.latencyMonitorThreshold > 0
         let began = timed ? UnixClock.monotonicMicroseconds() : 0
-        let barrier = writer.commit(payload, now: engine.clock())
+        let barrier = writer.commit(payload, now: now)
         if timed { noteWriteLatency(UnixClock.monotonicMicroseconds() - began) }
+        engine.propagation.reuse(consume payload)
         followRefusal()
         startSyncIfDue()
         return barrier
