@@ -87,9 +87,12 @@ def benchmark_rate(port, pid, requests, pipeline, command, clients=50, extra=())
 def compare_servers(cairn_argv, redis_argv, commands, pipelines, rounds, measure, label=str.upper):
     """For each command and pipeline depth, `rounds` alternating runs of
     `measure(argv, pipeline, command)` against each server; prints a Markdown row with
-    the medians, their ratio and each server's CPU per call."""
-    print("| command | pipeline | Cairn calls/s | Redis calls/s | Cairn/Redis | CPU µs/call Cairn | Redis |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    the medians, their ratio, the median and range of the rounds' own ratios (each
+    round runs Cairn then Redis back to back, so a round's ratio is spared the machine's
+    slower drifts) and each server's CPU per call."""
+    import statistics
+    print("| command | pipeline | Cairn calls/s | Redis calls/s | Cairn/Redis | per round: median (min–max) | CPU µs/call Cairn | Redis |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for command in commands:
         for pipeline in pipelines:
             res = {"cairn": [], "redis": []}
@@ -97,5 +100,7 @@ def compare_servers(cairn_argv, redis_argv, commands, pipelines, rounds, measure
                 res["cairn"].append(measure(cairn_argv, pipeline, command))
                 res["redis"].append(measure(redis_argv, pipeline, command))
             c, r = median_pair(res["cairn"]), median_pair(res["redis"])
-            print(f"| {label(command)} | {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | {c[1]:.2f} | {r[1]:.2f} |",
+            paired = [a[0] / b[0] for a, b in zip(res["cairn"], res["redis"])]
+            print(f"| {label(command)} | {pipeline} | {c[0]:,.0f} | {r[0]:,.0f} | {c[0] / r[0]:.2f} | "
+                  f"{statistics.median(paired):.2f} ({min(paired):.2f}–{max(paired):.2f}) | {c[1]:.2f} | {r[1]:.2f} |",
                   flush=True)

@@ -50,8 +50,14 @@ public struct StreamGroup: Sendable, Equatable {
     /// pending. O(1) amortised.
     @discardableResult
     public mutating func acknowledge(_ id: StreamID) -> Bool {
-        guard let entry = pending.removeValue(forKey: id) else { return false }
-        consumers[entry.consumer]?.pending.removeValue(forKey: id)
+        // Both lists are large hash tables and each slot is a cache miss: once the group's
+        // entry names the consumer, the consumer's slot starts loading while the group's
+        // removal runs, instead of after it.
+        guard let entry = pending[id] else { return false }
+        let owner = consumers.index(forKey: entry.consumer)
+        if let owner { consumers.values[owner].pending.prefetch(id) }
+        pending.removeValue(forKey: id)
+        if let owner { consumers.values[owner].pending.removeValue(forKey: id) }
         return true
     }
 

@@ -33,6 +33,11 @@ public struct StreamIDMap<Value: Sendable>: Sendable {
         }
     }
 
+    /// Starts loading what a lookup of `id` reads first (see `StreamIDTable.prefetch`). O(1).
+    public func prefetch(_ id: StreamID) {
+        values.prefetch(id)
+    }
+
     /// Sets the value of `id`, returning the one it replaces. O(1) amortised at the end.
     @discardableResult
     public mutating func updateValue(_ value: Value, forKey id: StreamID) -> Value? {

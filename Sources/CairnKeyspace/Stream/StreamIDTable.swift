@@ -1,3 +1,5 @@
+import CCairnShims
+
 /// A hash table from stream IDs to values, each ID stored beside its value: the lookup
 /// side of `StreamIDMap` (a consumer group's pending entries, and each consumer's).
 ///
@@ -47,6 +49,17 @@ struct StreamIDTable<Value: Sendable>: Sendable {
                 i = (i + 1) & mask
             }
             return (i, false)
+        }
+    }
+
+    /// Starts loading the slot where a lookup of `id` begins, so that a lookup soon
+    /// after finds it in cache: with large pending lists that slot is a cache miss. A
+    /// hint only. O(1).
+    func prefetch(_ id: StreamID) {
+        guard !slots.isEmpty else { return }
+        let i = Int(truncatingIfNeeded: Self.hash(id)) & (slots.count - 1)
+        slots.withUnsafeBufferPointer { slots in
+            if let base = slots.baseAddress { cairn_prefetch(base + i) }
         }
     }
 

@@ -1,4 +1,5 @@
 public import NIOCore
+import CairnProtocol
 
 /// The framing around each batch of logged commands (see docs/aof-format.md):
 /// an optional `#TS:<seconds>` line, then `#CAIRN:<length>:<crc64>`, then the payload.
@@ -32,20 +33,7 @@ public enum BatchEncoding {
 
     /// The decimal digits of `value` (a sign first if negative). O(digits).
     static func writeDecimal(_ value: Int64, into out: inout ByteBuffer) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var magnitude = value.magnitude
-        withUnsafeMutableBytes(of: &digits) { space in
-            var i = space.count
-            repeat {
-                i -= 1
-                space[i] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude != 0
-            if value < 0 {
-                i -= 1
-                space[i] = UInt8(ascii: "-")
-            }
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: space[i...]))
-        }
+        var digits = DecimalDigits(value)
+        digits.withBytes { out.writeBytes($0) }
     }
 }
