@@ -120,12 +120,13 @@ struct Subscriptions {
             }
         }
         _modify {
+            // Recounted however the access ends.
+            defer { total = channels.count + patterns.count + shardChannels.count }
             switch kind {
             case .channel: yield &channels
             case .pattern: yield &patterns
             case .shardChannel: yield &shardChannels
             }
-            total = channels.count + patterns.count + shardChannels.count
         }
     }
 

@@ -12,7 +12,7 @@ import Glibc
 /// after `read()` is requested (automatically with `autoRead`, without a pass through
 /// the pipeline: see `readable`), at most four per
 /// readiness and stopping at the first short one, each passed up as a `ByteBuffer`, then
-/// `channelReadComplete`; writes queue until `flush`, go out in order, and complete
+/// `channelReadComplete` (or both to a `SocketReadTarget`, when one is set); writes queue until `flush`, go out in order, and complete
 /// their promises once the socket took them; writability follows the write-buffer water
 /// marks (32 KiB low, 64 KiB high by default); `close` fails what was not written,
 /// then fires `channelInactive` and `channelUnregistered`, removes the handlers and
