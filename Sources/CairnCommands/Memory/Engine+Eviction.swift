@@ -56,11 +56,11 @@ extension Engine {
         return client.transaction != nil && !["discard", "quit", "reset"].contains(spec.name)
     }
 
-    /// The log's buffer: the effects of this turn not yet written, and a batch waiting
-    /// for a write retry (Redis's `aof_buf`). Evictions add to it (each is logged as a
+    /// The log's buffer: the effects of this turn not yet written (and the buffer kept
+    /// for the next turn's), and a batch waiting for a write retry (Redis's `aof_buf`). Evictions add to it (each is logged as a
     /// DEL), so counting it would make every eviction call for the next. O(1).
     public var memoryNotCountedForEviction: Int {
-        propagation.pending.capacity &+ max(0, logBacklogBytes())
+        propagation.bufferedCapacity &+ max(0, logBacklogBytes())
     }
 
     /// What `maxmemory` is compared with: the memory used less the log's buffer, as

@@ -172,15 +172,19 @@ public struct Propagation {
     /// turn to record into: the log commits every turn, and a buffer growing from nothing
     /// each time cost a few allocations per turn. Pass it with `consume` (the storage is
     /// then reused, not copied); a buffer still held elsewhere (a failed write kept for
-    /// retry) gets a fresh storage from `clear()` and is never shared. Storage past 1 MiB
-    /// (a turn of large writes) is let go. O(1).
+    /// retry) gets a fresh storage from `clear()` and is never shared. Storage past 64 KiB
+    /// (a turn of large writes) is let go, as Redis lets a large `aof_buf` go. O(1).
     public mutating func reuse(_ buffer: consuming ByteBuffer) {
         guard spare == nil, buffer.capacity <= Self.reusedCapacity else { return }
         buffer.clear()
         spare = buffer
     }
 
-    static let reusedCapacity = 1 << 20
+    static let reusedCapacity = 64 * 1024
+
+    /// The memory this buffering holds: this turn's effects and the buffer kept for the
+    /// next (the log's share of memory that eviction does not count). O(1).
+    public var bufferedCapacity: Int { pending.capacity &+ (spare?.capacity ?? 0) }
 
     /// Forgets the database of the last effect, so the next one starts with a SELECT
     /// (used when the log starts a new file).

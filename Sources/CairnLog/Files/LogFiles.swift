@@ -25,7 +25,7 @@ public final class LogFiles {
     /// The framed batch being written, kept between appends (one allocation less per
     /// turn); let go after a batch larger than `framedCapacityKept`.
     private var framed = ByteBufferAllocator().buffer(capacity: 0)
-    private static let framedCapacityKept = 1 << 20
+    private static let framedCapacityKept = 64 * 1024
     /// Files appended to before a rewrite switched to a new one; closed when it ends.
     private var retired: [FileHandle] = []
 
