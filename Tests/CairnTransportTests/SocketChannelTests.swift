@@ -236,6 +236,32 @@ import Glibc
         try await loop.shutdownGracefully()
     }
 
+    @Test func aDirectWriteTakesWhatTheSocketAcceptsAndNothingOnceClosed() async throws {
+        let loop = try SocketEventLoop(name: "test-loop")
+        let (listener, client, channel) = try await Self.acceptOne(on: loop)
+        defer { Glibc.close(client) }
+        #expect(try await loop.submit { channel.descriptor }.get() >= 0)
+        #expect(try await loop.submit { channel.writeDirectly(ByteBuffer(string: "hello")) }.get() == .complete)
+        #expect(Self.receive(client, count: 5) == Array("hello".utf8))
+
+        // The client reads nothing: the socket fills, and the write says how much it took.
+        let big = ByteBuffer(repeating: 0x61, count: 64 << 20)
+        let outcome = try await loop.submit { channel.writeDirectly(big) }.get()
+        guard case .partial(let written) = outcome else {
+            Issue.record("a 64 MiB write to a reader that reads nothing was \(outcome)")
+            return
+        }
+        #expect(written > 0 && written < big.readableBytes)
+        #expect(try await loop.submit { channel.writeDirectly(ByteBuffer(string: "more")) }.get() == .partial(written: 0))
+
+        try await channel.close().get()
+        #expect(try await loop.submit { channel.writeDirectly(ByteBuffer(string: "late")) }.get() == .failed,
+                "a closed channel's descriptor is never written to")
+        #expect(try await loop.submit { channel.descriptor }.get() == -1)
+        try await listener.close().get()
+        try await loop.shutdownGracefully()
+    }
+
     @Test func closingFromTheServerEndsTheClientsStreamAndFailsLaterWrites() async throws {
         let loop = try SocketEventLoop(name: "test-loop")
         let (_, client, channel) = try await Self.acceptOne(on: loop)

@@ -251,7 +251,8 @@ public final class Engine {
         let started = clockMicros()
         let now = now ?? started / 1000
         client.lastInteraction = now
-        client.lastCommand = spec
+        // Stored only when it changes: a client repeating a command costs no retain.
+        if client.lastCommand !== spec { client.lastCommand = spec }
         if !monitors.isEmpty, spec.flags.contains(.skipMonitor) {
             // EVAL and its kind show before the commands they run, as in Redis.
             feedMonitors(args, client: client, spec: spec)
@@ -416,10 +417,11 @@ extension Engine {
     /// Current time in Unix milliseconds. O(1).
     @inline(__always)
     public func clock() -> Int64 {
-        switch timeSource {
-        case .system: return UnixClock.milliseconds()
-        case .manual(let milliseconds): return milliseconds()
-        }
+        // Matched without binding first: the common case copies no closure (a copy of the
+        // enum would be a retain call, even of nothing).
+        if case .system = timeSource { return UnixClock.milliseconds() }
+        guard case .manual(let milliseconds) = timeSource else { return UnixClock.milliseconds() }
+        return milliseconds()
     }
 
     /// Current time in Unix microseconds: each command reads it when it starts (its `now`)
@@ -428,10 +430,9 @@ extension Engine {
     /// a release of its context, several times per command. O(1).
     @inline(__always)
     func clockMicros() -> Int64 {
-        switch timeSource {
-        case .system: return UnixClock.microseconds()
-        case .manual(let milliseconds): return milliseconds() &* 1000
-        }
+        if case .system = timeSource { return UnixClock.microseconds() }
+        guard case .manual(let milliseconds) = timeSource else { return UnixClock.microseconds() }
+        return milliseconds() &* 1000
     }
 }
 

@@ -13,7 +13,7 @@ import CCairnShims
 /// and answers -BUSY, except SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, SHUTDOWN and
 /// commands that only touch the client's own state. Cairn does the same from the
 /// script's hook: it takes the connections' and listeners' sockets from their channels
-/// (`withUnsafeTransport`, see SocketWriter) once per busy script, reads what clients
+/// (`SocketChannel.descriptor`) once per busy script, reads what clients
 /// sent straight from the sockets, answers through
 /// `Engine.answerWhileBusy`, and writes the answers straight back. A connection whose
 /// earlier replies are not all written yet is left alone (answers must stay in order).

@@ -51,8 +51,9 @@ final class ConnectionHandler: ChannelInboundHandler, SocketReadTarget, ClientOu
     /// Behind TLS: its socket carries ciphertext, so the busy responder leaves it alone
     /// (it is answered once the busy script ends), and replies always go through the pipeline.
     private let isTLS: Bool
-    /// Writes replies straight to the socket (plain TCP only; see SocketWriter).
-    private var socketWriter: SocketWriter?
+    /// Plain TCP only: replies are written straight to its socket when the channel holds
+    /// none of ours (see `SocketChannel.writeDirectly`).
+    private var socket: SocketChannel?
     /// Reply buffers handed to the channel and not yet written by it: while any are, later
     /// replies queue behind them in the channel instead of being written directly.
     private var writesInChannel = 0
@@ -70,15 +71,16 @@ final class ConnectionHandler: ChannelInboundHandler, SocketReadTarget, ClientOu
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         guard !isTLS else { return }
-        socketWriter = SocketWriter(channel: context.channel)
         // The only handler of a plain connection: its bytes come straight from the socket.
-        (context.channel as? SocketChannel)?.setReadTarget(self)
+        // (Test channels are not sockets: everything goes through their pipelines.)
+        socket = context.channel as? SocketChannel
+        socket?.setReadTarget(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        if !isTLS, context.channel.isActive { (context.channel as? SocketChannel)?.setReadTarget(nil) }
+        if context.channel.isActive { socket?.setReadTarget(nil) }
         self.context = nil
-        socketWriter = nil
+        socket = nil
     }
 
     /// Whether a peer is this host's loopback interface (127.0.0.0/8 or ::1, IPv4-mapped
@@ -328,8 +330,14 @@ final class ConnectionHandler: ChannelInboundHandler, SocketReadTarget, ClientOu
             return !wasWaiting && !held.isEmpty
         }
         if replies.readableBytes > 0 {
-            write(replies.buffer, context, now: now)
+            let allTaken = write(replies.buffer, context, now: now)
             recycleReplyBuffer(context)
+            if allTaken && !closeWhenFlushed {
+                // Nothing of this connection is left unsent: no output limit can be reached
+                // (the common case, spared the limit's lookups).
+                overSoftLimitSince = nil
+                return false
+            }
         }
         if closeWhenFlushed { closeAfterPendingWrites(context) }
         enforceOutputLimit(context)
@@ -338,7 +346,7 @@ final class ConnectionHandler: ChannelInboundHandler, SocketReadTarget, ClientOu
 
     // MARK: Limits
 
-    var descriptor: Int32 { socketWriter?.descriptor ?? -1 }
+    var descriptor: Int32 { socket?.descriptor ?? -1 }
 
     /// Replies produced and not yet taken by the socket: what NIO still buffers, what
     /// waits for the log, and this turn's. O(held batches).
@@ -439,20 +447,23 @@ final class ConnectionHandler: ChannelInboundHandler, SocketReadTarget, ClientOu
     }
 
     /// Sends replies: straight to the socket when the channel holds none of this
-    /// connection's bytes, the rest (or everything) through the channel.
-    private func write(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, now: Int64? = nil) {
+    /// connection's bytes, the rest (or everything) through the channel. Returns whether
+    /// the socket took them all at once.
+    @discardableResult
+    private func write(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, now: Int64? = nil) -> Bool {
         runtime.outputBytes += buffer.readableBytes
         // Taking replies counts as activity for `timeout`, as in Redis.
         session?.lastInteraction = now ?? engine.clock()
         var rest = buffer
-        if writesInChannel == 0, let socketWriter {
-            switch socketWriter.write(buffer) {
-            case .complete: return
+        if writesInChannel == 0, let socket {
+            switch socket.writeDirectly(buffer) {
+            case .complete: return true
             case .partial(let written): rest.moveReaderIndex(forwardBy: written)
             case .failed: break
             }
         }
         handToChannel(rest, context)
+        return false
     }
 
     /// Queues bytes in the channel, counting them until written (or failed) so that no

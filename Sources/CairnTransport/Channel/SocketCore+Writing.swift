@@ -7,6 +7,31 @@ import Glibc
 extension SocketCore {
     // MARK: Writing
 
+    /// Writes as much of `bytes` as the socket takes now, without blocking, bypassing the
+    /// write queue (see `SocketChannel.writeDirectly`). O(bytes).
+    func writeDirectly(_ bytes: ByteBuffer) -> SocketChannel.DirectWrite {
+        guard case .open = state else { return .failed }
+        let fd = self.fd
+        return bytes.withUnsafeReadableBytes { raw -> SocketChannel.DirectWrite in
+            guard let base = raw.baseAddress else { return .complete }
+            var written = 0
+            while written < raw.count {
+                let n = Glibc.write(fd, base + written, raw.count - written)
+                if n > 0 {
+                    written += n
+                    continue
+                }
+                if n < 0 {
+                    let code = errno
+                    if code == EINTR { continue }
+                    if code == EAGAIN || code == EWOULDBLOCK { return .partial(written: written) }
+                }
+                return written > 0 ? .partial(written: written) : .failed
+            }
+            return .complete
+        }
+    }
+
     func writeFlushed() {
         guard case .open = state else { return }
         var completed: [EventLoopPromise<Void>] = []

@@ -205,7 +205,8 @@ final class SocketCore: ChannelCore, Selectable {
 }
 
 extension SocketCore: NIOTransportAccessibleChannelCore {
-    /// The socket, while the channel is open (SocketWriter writes to it directly).
+    /// The socket, while the channel is open (SwiftNIO's way to reach it; Cairn's own code
+    /// uses `SocketChannel.descriptor` and `writeDirectly`).
     public func withUnsafeTransport<Result>(_ body: (NIOBSDSocket.Handle) throws -> Result) throws -> Result {
         guard case .open = state else { throw ChannelError.ioOnClosedChannel }
         return try body(fd)
