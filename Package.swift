@@ -51,7 +51,8 @@ let package = Package(
         // Lua 5.1 from Debian (liblua5.1-0-dev), the interpreter Redis embeds.
         .systemLibrary(name: "CLua", pkgConfig: "lua5.1", providers: [.apt(["liblua5.1-0-dev"])]),
         // The C functions Lua calls: errors are raised (longjmp) only in C frames.
-        .target(name: "CCairnLua", dependencies: ["CLua"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CCairnLua", dependencies: ["CLua"], exclude: ["vendor/README.md"],
+                linkerSettings: [.linkedLibrary("dl")]),
         // One sandboxed interpreter as Redis sets it up, and the conversions between Lua
         // values and RESP replies. Knows nothing of commands.
         .target(name: "CairnLua", dependencies: ["CLua", "CCairnLua", "CairnProtocol",

@@ -8,6 +8,10 @@
 
 // MARK: - Opening
 
+// The vendored libraries (vendor/README.md).
+int luaopen_struct(lua_State *L);
+int luaopen_cmsgpack(lua_State *L);
+
 static void open_library(lua_State *L, lua_CFunction open, const char *name) {
     lua_pushcfunction(L, open);
     lua_pushstring(L, name);
@@ -37,7 +41,11 @@ static int setup(lua_State *L) {
     open_library(L, luaopen_string, LUA_STRLIBNAME);
     open_library(L, luaopen_math, LUA_MATHLIBNAME);
     open_library(L, luaopen_debug, LUA_DBLIBNAME);  // for the error handler; removed by cairn_lua_lock
+    // Redis's order: cjson, struct, cmsgpack, bit. struct and cmsgpack are kept in
+    // vendor/ (Debian does not package them); each sets its global itself.
     open_installed_library(L, "liblua5.1-cjson.so.0", "luaopen_cjson", "cjson");
+    open_library(L, luaopen_struct, "struct");
+    open_library(L, luaopen_cmsgpack, "cmsgpack");
     open_installed_library(L, "liblua5.1-bitop.so.0", "luaopen_bit", "bit");
     // Redis 7.0 takes these away from scripts: files, printing to the server's stdout,
     // and changing function environments (which could escape the read-only globals).

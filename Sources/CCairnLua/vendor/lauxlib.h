@@ -1,0 +1,2 @@
+// See lua.h beside this file.
+#include <lua5.1/lauxlib.h>
