@@ -252,7 +252,9 @@ import Glibc
             return
         }
         #expect(written > 0 && written < big.readableBytes)
-        #expect(try await loop.submit { channel.writeDirectly(ByteBuffer(string: "more")) }.get() == .partial(written: 0))
+        // (The kernel may have made room meanwhile, so how much of this it takes varies; it
+        // is never an error while the channel is open.)
+        #expect(try await loop.submit { channel.writeDirectly(ByteBuffer(string: "more")) }.get() != .failed)
 
         try await channel.close().get()
         #expect(try await loop.submit { channel.writeDirectly(ByteBuffer(string: "late")) }.get() == .failed,
