@@ -53,6 +53,7 @@ def pinned(argv, cpu):
 
 
 SERVER_CPU = os.environ.get("BENCH_SERVER_CPU")
+_cgroup = None
 
 
 def _server_cgroup():
@@ -63,7 +64,10 @@ def _server_cgroup():
         return None
     if _cgroup is None:
         import atexit
-        share = float(SERVER_CPU)
+        try:
+            share = float(SERVER_CPU)
+        except ValueError:
+            share = -1.0
         if not 0.05 <= share <= 1.0:
             sys.exit("BENCH_SERVER_CPU must be between 0.05 and 1.0")
         path = f"/sys/fs/cgroup/cpu/cairn-bench-{os.getpid()}"
@@ -78,9 +82,6 @@ def _server_cgroup():
         atexit.register(lambda: os.rmdir(path))
         _cgroup = path
     return _cgroup
-
-
-_cgroup = None
 
 
 def throttled_seconds():
@@ -181,9 +182,9 @@ def compare_servers(cairn_argv, redis_argv, commands, pipelines, rounds, measure
     `measure(argv, pipeline, command)` against each server; prints a Markdown row with
     the medians, their ratio, the median, range and mean (± its 95% confidence interval)
     of the rounds' own ratios (each round runs Cairn then Redis back to back, so a round's
-    ratio is spared the machine's slower drifts), each server's CPU per call, and (for `Run`s) how busy the server and
-    redis-benchmark were, as a share of one core: a client near 100% means the rate is
-    the client's limit, not the server's."""
+    ratio is spared the machine's slower drifts), each server's CPU per call, and (for
+    `Run`s) how busy the server and redis-benchmark were, as a share of one core: a client
+    near 100% means the rate is the client's limit, not the server's."""
     import statistics
     if SERVER_CPU:
         print(f"servers held to {float(SERVER_CPU):.0%} of a core (BENCH_SERVER_CPU)")

@@ -417,11 +417,8 @@ extension Engine {
     /// Current time in Unix milliseconds. O(1).
     @inline(__always)
     public func clock() -> Int64 {
-        // Matched without binding first: the common case copies no closure (a copy of the
-        // enum would be a retain call, even of nothing).
-        if case .system = timeSource { return UnixClock.milliseconds() }
-        guard case .manual(let milliseconds) = timeSource else { return UnixClock.milliseconds() }
-        return milliseconds()
+        if case .manual(let milliseconds) = timeSource { return milliseconds() }
+        return UnixClock.milliseconds()
     }
 
     /// Current time in Unix microseconds: each command reads it when it starts (its `now`)
@@ -430,9 +427,8 @@ extension Engine {
     /// a release of its context, several times per command. O(1).
     @inline(__always)
     func clockMicros() -> Int64 {
-        if case .system = timeSource { return UnixClock.microseconds() }
-        guard case .manual(let milliseconds) = timeSource else { return UnixClock.microseconds() }
-        return milliseconds() &* 1000
+        if case .manual(let milliseconds) = timeSource { return milliseconds() &* 1000 }
+        return UnixClock.microseconds()
     }
 }
 

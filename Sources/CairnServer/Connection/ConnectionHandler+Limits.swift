@@ -24,8 +24,15 @@ extension ConnectionHandler {
     /// or over the soft limit for longer than its seconds, the client is closed and its
     /// unsent replies dropped, so a client that never reads cannot grow the server.
     /// Checked after every flush and once a second by `ClientsCron`. O(held batches).
-    func enforceOutputLimit(_ context: ChannelHandlerContext? = nil) {
-        guard !closing || closeWhenFlushed, let session else { return }
+    func enforceOutputLimit() {
+        guard !closing || closeWhenFlushed else { return }
+        // Nothing unsent (every flush the socket took whole ends here): no limit can be
+        // reached, and the limits, the client's class and the channel's state are not read.
+        if writesInChannel == 0, held.isEmpty, replies.readableBytes == 0 {
+            overSoftLimitSince = nil
+            return
+        }
+        guard let session else { return }
         let limit = engine.settings.clientOutputBufferLimits[session.clientClass]
         guard limit.hard > 0 || limit.soft > 0 else { overSoftLimitSince = nil; return }
         // The common case, cheaply: a writable channel holds less than NIO's high-water

@@ -38,21 +38,15 @@ extension ConnectionHandler {
                 held.append((replies.buffer, after))
                 replies.buffer = context.channel.allocator.buffer(capacity: 4096)
             }
-            enforceOutputLimit(context)
+            enforceOutputLimit()
             return !wasWaiting && !held.isEmpty
         }
         if replies.readableBytes > 0 {
-            let allTaken = write(replies.buffer, context, now: now)
+            write(replies.buffer, context, now: now)
             recycleReplyBuffer(context)
-            if allTaken && !closeWhenFlushed {
-                // Nothing of this connection is left unsent: no output limit can be reached
-                // (the common case, spared the limit's lookups).
-                overSoftLimitSince = nil
-                return false
-            }
         }
         if closeWhenFlushed { closeAfterPendingWrites(context) }
-        enforceOutputLimit(context)
+        enforceOutputLimit()
         return false
     }
 
@@ -70,7 +64,7 @@ extension ConnectionHandler {
         }
         held.removeFirst(released)
         if held.isEmpty && closeWhenFlushed { closeAfterPendingWrites(context) }
-        enforceOutputLimit(context)
+        enforceOutputLimit()
         return !held.isEmpty
     }
 
@@ -82,23 +76,20 @@ extension ConnectionHandler {
     }
 
     /// Sends replies: straight to the socket when the channel holds none of this
-    /// connection's bytes, the rest (or everything) through the channel. Returns whether
-    /// the socket took them all at once.
-    @discardableResult
-    func write(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, now: Int64? = nil) -> Bool {
+    /// connection's bytes, the rest (or everything) through the channel.
+    func write(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, now: Int64? = nil) {
         runtime.outputBytes += buffer.readableBytes
         // Taking replies counts as activity for `timeout`, as in Redis.
         session?.lastInteraction = now ?? engine.clock()
         var rest = buffer
         if writesInChannel == 0, let socket {
             switch socket.writeDirectly(buffer) {
-            case .complete: return true
+            case .complete: return
             case .partial(let written): rest.moveReaderIndex(forwardBy: written)
             case .failed: break
             }
         }
         handToChannel(rest, context)
-        return false
     }
 
     /// Queues bytes in the channel, counting them until written (or failed) so that no

@@ -80,7 +80,7 @@ final class ConnectionHandler: ChannelInboundHandler, SocketReadTarget, ClientOu
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        if context.channel.isActive { socket?.setReadTarget(nil) }
+        socket?.setReadTarget(nil)
         self.context = nil
         socket = nil
     }
@@ -196,7 +196,7 @@ final class ConnectionHandler: ChannelInboundHandler, SocketReadTarget, ClientOu
                 break
             }
             if hardLimit > 0 && unsentBefore + replies.readableBytes >= hardLimit {
-                enforceOutputLimit(context)
+                enforceOutputLimit()
                 break
             }
         }
