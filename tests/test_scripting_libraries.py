@@ -54,6 +54,21 @@ CASES = {
         "return {cmsgpack._NAME, cmsgpack._VERSION, cmsgpack._COPYRIGHT, cmsgpack._DESCRIPTION}",
         "cmsgpack.pack = nil", "return type(cmsgpack_safe)",
     ]],
+    # Numbers a script passes in: Int64 limits, -1, huge, non-numeric.
+    "boundaries": [
+        *[E("return {struct.unpack('i2', 'abcd', tonumber(ARGV[1]))}", n)
+          for n in ("9223372036854775807", "-9223372036854775808", "-1", "0")],
+        E("return {struct.unpack('i2', 'abcd', ARGV[1])}", "abc"),
+        E("return struct.pack('c' .. ARGV[1], 'x')", "9223372036854775807"),
+        E("return struct.size('c' .. ARGV[1])", "99999999999999999999"),
+        E("return struct.pack('!' .. ARGV[1] .. 'i', 1)", "4294967296"),
+        *[E("return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2), tonumber(ARGV[1]), tonumber(ARGV[2]))}", a, b)
+          for a, b in (("9223372036854775807", "0"), ("1", "9223372036854775807"), ("1", "-9223372036854775808"),
+                       ("-1", "0"), ("1", "-1"))],
+        E("return {cmsgpack.unpack_one(cmsgpack.pack(1, 2), ARGV[1])}", "abc"),
+        *[E("return cmsgpack.pack(tonumber(ARGV[1]))", n) for n in ("9223372036854775807", "-9223372036854775808", "1e400")],
+        ["PING"],
+    ],
     # ARGV bytes decoded and re-encoded, as applications ship msgpack through scripts.
     "through-argv": [
         E("return cmsgpack.unpack(ARGV[1])", b"\x93\x01\xa3abc\xc3"),
